@@ -1,0 +1,552 @@
+//! HTTP plumbing shared by every vendor client: one `reqwest` client (rustls) per source with
+//! connect and total timeouts, retries with exponential backoff, jitter and a total budget,
+//! `Retry-After` (seconds or HTTP date, capped), error mapping, URL checks and redaction, and a
+//! `tracing` span per request.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::net::IpAddr;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use crate::error::{truncate_chars, ApiErrorBody, Error, Result};
+use crate::model::SourceKind;
+
+/// How failed requests are retried.
+///
+/// Retried: HTTP 408, 429 and 5xx, timeouts and network errors. Never retried: any other 4xx.
+/// The wait before retry *n* (1-based) is `initial_backoff × 2^(n-1)`, capped at `max_backoff`,
+/// with jitter (a random value between half and all of it), unless the server sent
+/// `Retry-After`, which is honoured up to `max_retry_after`. No retry starts once
+/// `total_budget` would be exceeded.
+///
+/// ```
+/// use std::time::Duration;
+/// use evsessions_core::RetryConfig;
+/// let fast = RetryConfig { initial_backoff: Duration::from_millis(1), ..RetryConfig::default() };
+/// assert_eq!(fast.max_retries, 3);
+/// assert_eq!(RetryConfig::none().max_retries, 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryConfig {
+    /// Retries after the first attempt (0 = no retry). Default 3.
+    pub max_retries: u32,
+    /// Wait before the first retry. Default 500 ms.
+    pub initial_backoff: Duration,
+    /// Upper bound of one backoff wait. Default 30 s.
+    pub max_backoff: Duration,
+    /// Randomize each wait (between 50 % and 100 %) so that clients do not retry in step.
+    /// Default true.
+    pub jitter: bool,
+    /// Upper bound on a server's `Retry-After`. Default 60 s.
+    pub max_retry_after: Duration,
+    /// No retry starts after this much time has passed since the first attempt. Default 120 s.
+    pub total_budget: Duration,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            jitter: true,
+            max_retry_after: Duration::from_secs(60),
+            total_budget: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryConfig {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryConfig {
+            max_retries: 0,
+            ..RetryConfig::default()
+        }
+    }
+
+    /// Tiny waits for tests: 3 retries, 1 ms backoff, `Retry-After` capped at 10 ms.
+    pub fn fast() -> Self {
+        RetryConfig {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+            jitter: false,
+            max_retry_after: Duration::from_millis(10),
+            total_budget: Duration::from_secs(10),
+        }
+    }
+
+    /// The backoff before retry number `retry` (1-based), before jitter.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
+        self.initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
+    }
+
+    fn wait_for(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(ra) = retry_after {
+            return ra.min(self.max_retry_after);
+        }
+        let base = self.backoff(retry);
+        if !self.jitter || base.is_zero() {
+            return base;
+        }
+        let mut h = RandomState::new().build_hasher();
+        h.write_u32(retry);
+        let r = (h.finish() % 1000) as u32; // 0..1000
+        base / 2 + (base / 2) * r / 1000
+    }
+}
+
+/// Timeouts, retries and transport policy of one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpConfig {
+    /// Time allowed to establish a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, body included. Default 60 s.
+    pub timeout: Duration,
+    /// Retry policy.
+    pub retry: RetryConfig,
+    /// Allow plain `http://` to hosts other than loopback. Default false.
+    pub allow_insecure_http: bool,
+    /// The `User-Agent` header. Default `evsessions/<version>`.
+    pub user_agent: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            retry: RetryConfig::default(),
+            allow_insecure_http: false,
+            user_agent: concat!("evsessions/", env!("CARGO_PKG_VERSION")).to_string(),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// Settings for tests against a local mock: fast retries, 5 s timeout.
+    pub fn for_tests() -> Self {
+        HttpConfig {
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(2),
+            retry: RetryConfig::fast(),
+            ..HttpConfig::default()
+        }
+    }
+}
+
+/// A received response: status, headers and the whole body.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// True for 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+    /// True when the body is empty or white space only.
+    pub fn body_is_empty(&self) -> bool {
+        self.body.iter().all(|b| b.is_ascii_whitespace())
+    }
+    /// The parsed `Retry-After` header, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        parse_retry_after(&self.headers)
+    }
+}
+
+/// The HTTP client of one source. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    vendor: SourceKind,
+    client: reqwest::Client,
+    config: HttpConfig,
+}
+
+impl HttpClient {
+    /// Build the client (rustls, timeouts, user agent).
+    pub fn new(vendor: SourceKind, config: HttpConfig) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(config.user_agent.clone())
+            .build()
+            .map_err(|e| {
+                Error::config(
+                    Some(vendor.clone()),
+                    format!("cannot build the HTTP client: {}", e.without_url()),
+                )
+            })?;
+        Ok(HttpClient {
+            vendor,
+            client,
+            config,
+        })
+    }
+
+    /// The vendor this client speaks for.
+    pub fn vendor(&self) -> &SourceKind {
+        &self.vendor
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &HttpConfig {
+        &self.config
+    }
+
+    /// Check a base URL against this client's transport policy (see [`check_base_url`]).
+    pub fn check_base_url(&self, url: &Url) -> Result<()> {
+        check_base_url(&self.vendor, url, self.config.allow_insecure_http)
+    }
+
+    /// Send a request with retries and return the successful (2xx) response. Any other final
+    /// status becomes the matching [`Error`] (see [`Error::from_status`]). `build` makes the
+    /// request anew for every attempt; `endpoint` names the call in logs and errors
+    /// (`"POST /v2/transactions"`), so it must not contain secrets.
+    pub async fn send<F>(&self, endpoint: &str, build: F) -> Result<HttpResponse>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
+        let resp = self.send_any(endpoint, build).await?;
+        if resp.is_success() {
+            Ok(resp)
+        } else {
+            Err(self.error_for(endpoint, &resp))
+        }
+    }
+
+    /// Like [`HttpClient::send`], but returns the final response whatever its status (after
+    /// retrying the retryable ones), for callers that treat some statuses specially.
+    pub async fn send_any<F>(&self, endpoint: &str, build: F) -> Result<HttpResponse>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
+        let retry = &self.config.retry;
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let span = tracing::debug_span!(
+                "http_request",
+                vendor = %self.vendor,
+                endpoint,
+                attempt,
+                status = tracing::field::Empty,
+                elapsed_ms = tracing::field::Empty,
+            );
+            let t0 = Instant::now();
+            let outcome = async {
+                let resp = build(&self.client).send().await?;
+                let status = resp.status().as_u16();
+                let headers = resp.headers().clone();
+                let body = resp.bytes().await?.to_vec();
+                Ok::<_, reqwest::Error>(HttpResponse {
+                    status,
+                    headers,
+                    body,
+                })
+            }
+            .instrument(span.clone())
+            .await;
+            span.record("elapsed_ms", t0.elapsed().as_millis() as u64);
+            let may_retry = attempt <= retry.max_retries;
+            match outcome {
+                Ok(resp) => {
+                    span.record("status", resp.status);
+                    let retryable = matches!(resp.status, 408 | 429 | 500..=599);
+                    if retryable && may_retry {
+                        let wait = retry.wait_for(attempt, resp.retry_after());
+                        if started.elapsed() + wait <= retry.total_budget {
+                            tracing::warn!(vendor = %self.vendor, endpoint, status = resp.status, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    return Ok(resp);
+                }
+                Err(e) => {
+                    let err = self.transport_error(endpoint, e);
+                    if may_retry {
+                        let wait = retry.wait_for(attempt, None);
+                        if started.elapsed() + wait <= retry.total_budget {
+                            tracing::warn!(vendor = %self.vendor, endpoint, attempt, error = %err, "retrying");
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// The [`Error`] for a non-success response (body parsed with [`ApiErrorBody::parse`]).
+    pub fn error_for(&self, endpoint: &str, resp: &HttpResponse) -> Error {
+        Error::from_status(
+            &self.vendor,
+            endpoint,
+            resp.status,
+            ApiErrorBody::parse(&resp.body),
+            resp.retry_after(),
+        )
+    }
+
+    /// Decode a JSON body; a failure names the JSON path and shows a short excerpt.
+    pub fn decode<T: DeserializeOwned>(&self, endpoint: &str, resp: &HttpResponse) -> Result<T> {
+        crate::decode::decode_json(&self.vendor, endpoint, &resp.body)
+    }
+
+    fn transport_error(&self, endpoint: &str, e: reqwest::Error) -> Error {
+        let e = e.without_url();
+        if e.is_timeout() {
+            return Error::Timeout {
+                vendor: self.vendor.clone(),
+                endpoint: endpoint.to_string(),
+                after: self.config.timeout,
+            };
+        }
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        Error::Transport {
+            vendor: self.vendor.clone(),
+            endpoint: endpoint.to_string(),
+            message: truncate_chars(&message, 300),
+            connect: e.is_connect(),
+        }
+    }
+}
+
+/// Parse `Retry-After`: delay seconds, or an HTTP date (a past date is zero).
+pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Refuse base URLs that would send credentials in clear text: `https` is always fine,
+/// `http` only to a loopback host (`localhost`, `127.0.0.0/8`, `::1`) or when
+/// `allow_insecure_http` is set; other schemes never.
+pub fn check_base_url(vendor: &SourceKind, url: &Url, allow_insecure_http: bool) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+                None => false,
+            };
+            if loopback || allow_insecure_http {
+                Ok(())
+            } else {
+                Err(Error::config(
+                    Some(vendor.clone()),
+                    format!(
+                        "refusing plain http:// to {} (credentials would travel unencrypted); use https://, or opt in with allow_insecure_http",
+                        url.host_str().unwrap_or("?")
+                    ),
+                ))
+            }
+        }
+        other => Err(Error::config(
+            Some(vendor.clone()),
+            format!("unsupported URL scheme {other:?}; use https://"),
+        )),
+    }
+}
+
+/// Parse a base URL from text with a clear configuration error.
+pub fn parse_base_url(vendor: &SourceKind, text: &str) -> Result<Url> {
+    Url::parse(text.trim()).map_err(|e| {
+        Error::config(
+            Some(vendor.clone()),
+            format!("invalid base URL {:?}: {e}", redact_url_text(text)),
+        )
+    })
+}
+
+/// `base` + `path` with exactly one `/` between them, whatever slashes either side has
+/// (`https://h/api/v2/cpo/` + `/v2/transactions` → `https://h/api/v2/cpo/v2/transactions`).
+/// The base's query, if any, is kept.
+pub fn join_path(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    url.set_path(&joined);
+    url
+}
+
+/// `base` + path segments, each percent-encoded (for ids that go into a path).
+///
+/// ```
+/// let base = url::Url::parse("https://h/dev/v3/").unwrap();
+/// let u = evsessions_core::http::join_segments(&base, &["chargingstations", "60 01/x", "sessions"]);
+/// assert_eq!(u.as_str(), "https://h/dev/v3/chargingstations/60%2001%2Fx/sessions");
+/// ```
+pub fn join_segments(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut segs) = url.path_segments_mut() {
+        segs.pop_if_empty();
+        segs.extend(segments);
+    }
+    url
+}
+
+const SECRET_PARAM_HINTS: [&str; 9] = [
+    "key", "token", "secret", "password", "code", "auth", "sig", "session", "pass",
+];
+
+/// A URL for logs and errors: credentials in the user-info part and the values of query
+/// parameters that look secret (`code`, `api_key`, `token`, `secret`, `password`, …) are
+/// replaced by `REDACTED`.
+///
+/// ```
+/// let u = url::Url::parse("https://u:p@h/x?code=abc&clientId=7&page=2").unwrap();
+/// assert_eq!(evsessions_core::http::redact_url(&u), "https://REDACTED:REDACTED@h/x?code=REDACTED&clientId=7&page=2");
+/// ```
+pub fn redact_url(url: &Url) -> String {
+    let mut u = url.clone();
+    if !u.username().is_empty() {
+        let _ = u.set_username("REDACTED");
+    }
+    if u.password().is_some() {
+        let _ = u.set_password(Some("REDACTED"));
+    }
+    if u.query().is_some() {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let lower = k.to_ascii_lowercase();
+                let secret = SECRET_PARAM_HINTS.iter().any(|h| lower.contains(h));
+                (
+                    k.into_owned(),
+                    if secret {
+                        "REDACTED".to_string()
+                    } else {
+                        v.into_owned()
+                    },
+                )
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
+}
+
+/// [`redact_url`] for text that may not even parse as a URL (then only a placeholder).
+pub fn redact_url_text(text: &str) -> String {
+    match Url::parse(text.trim()) {
+        Ok(u) => redact_url(&u),
+        Err(_) => "<unparseable URL>".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V: SourceKind = SourceKind::from_static("v");
+
+    #[test]
+    fn base_url_policy() {
+        let ok = |s: &str, insecure| check_base_url(&V, &Url::parse(s).unwrap(), insecure).is_ok();
+        assert!(ok("https://api.emabler.io/api/v2/cpo", false));
+        assert!(ok("http://127.0.0.1:8080/x", false));
+        assert!(ok("http://localhost:8080/x", false));
+        assert!(ok("http://[::1]:8080/x", false));
+        assert!(!ok("http://api.example.com/x", false));
+        assert!(ok("http://api.example.com/x", true));
+        assert!(!ok("ftp://127.0.0.1/x", true));
+    }
+
+    #[test]
+    fn join_never_doubles_slashes() {
+        for base in ["https://h/api/v2/cpo", "https://h/api/v2/cpo/"] {
+            for path in ["v2/transactions", "/v2/transactions"] {
+                let u = join_path(&Url::parse(base).unwrap(), path);
+                assert_eq!(u.as_str(), "https://h/api/v2/cpo/v2/transactions");
+            }
+        }
+        let u = join_path(
+            &Url::parse("http://127.0.0.1:9/").unwrap(),
+            "/dev/v3/servicelocation",
+        );
+        assert_eq!(u.as_str(), "http://127.0.0.1:9/dev/v3/servicelocation");
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(parse_retry_after(&h), Some(Duration::ZERO));
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(100));
+        h.insert(RETRY_AFTER, future.parse().unwrap());
+        let d = parse_retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(95) && d <= Duration::from_secs(100),
+            "{d:?}"
+        );
+        h.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(parse_retry_after(&h), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let r = RetryConfig {
+            jitter: false,
+            ..RetryConfig::default()
+        };
+        assert_eq!(r.backoff(1), Duration::from_millis(500));
+        assert_eq!(r.backoff(2), Duration::from_secs(1));
+        assert_eq!(r.backoff(3), Duration::from_secs(2));
+        assert_eq!(r.backoff(40), Duration::from_secs(30));
+        assert_eq!(
+            r.wait_for(1, Some(Duration::from_secs(600))),
+            Duration::from_secs(60)
+        );
+        let j = RetryConfig::default();
+        for _ in 0..50 {
+            let w = j.wait_for(2, None);
+            assert!(
+                w >= Duration::from_millis(500) && w <= Duration::from_secs(1),
+                "{w:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! Output formats that stream as records arrive: an aligned `table`, flat `csv`, one JSON
+//! array (`json`), and one record a line (`ndjson`); plus a [`Summary`] of what was written.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use rust_decimal::Decimal;
+
+use crate::model::ChargingSession;
+use crate::serde_util::format_utc;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// Flat CSV with the documented columns (`docs/schema.md`); `raw` is left out.
+    Csv,
+    /// One JSON array of records.
+    Json,
+    /// One JSON record per line.
+    Ndjson,
+}
+
+impl std::str::FromStr for OutputFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "table" => Ok(OutputFormat::Table),
+            "csv" => Ok(OutputFormat::Csv),
+            "json" => Ok(OutputFormat::Json),
+            "ndjson" | "jsonl" => Ok(OutputFormat::Ndjson),
+            other => Err(format!(
+                "unknown format {other:?}; use table, csv, json or ndjson"
+            )),
+        }
+    }
+}
+
+/// The CSV columns, in order. Stable: new columns are only ever appended.
+pub const CSV_COLUMNS: &[&str] = &[
+    "source",
+    "id",
+    "status",
+    "vendor_status",
+    "started_at",
+    "ended_at",
+    "energy_kwh",
+    "charger_id",
+    "charger_name",
+    "connector_id",
+    "connector_type",
+    "evse_id",
+    "max_power_kw",
+    "site_id",
+    "site_name",
+    "site_address",
+    "site_latitude",
+    "site_longitude",
+    "auth_method",
+    "id_tag",
+    "user_id",
+    "user_name",
+    "soc_start_percent",
+    "soc_end_percent",
+    "cost_currency",
+    "cost_total_excl_vat",
+    "cost_total_incl_vat",
+    "cost_vat_amount",
+    "cost_vat_percent",
+    "cost_components",
+];
+
+fn dec(d: &Option<Decimal>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// One CSV row for a record, matching [`CSV_COLUMNS`]. `cost_components` is the components
+/// as compact JSON (an array), empty when there is no cost.
+pub fn csv_row(s: &ChargingSession) -> Vec<String> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let site = s.site.clone().unwrap_or_default();
+    let auth = s.authorization.as_ref();
+    let soc = s.state_of_charge.clone().unwrap_or_default();
+    let cost = s.cost.as_ref();
+    vec![
+        s.source.to_string(),
+        s.id.clone(),
+        s.status.to_string(),
+        o(&s.vendor_status),
+        s.started_at.map(|t| format_utc(&t)).unwrap_or_default(),
+        s.ended_at.map(|t| format_utc(&t)).unwrap_or_default(),
+        dec(&s.energy_kwh),
+        o(&s.charger.id),
+        o(&s.charger.name),
+        o(&s.charger.connector_id),
+        o(&s.charger.connector_type),
+        o(&s.charger.evse_id),
+        dec(&s.charger.max_power_kw),
+        o(&site.id),
+        o(&site.name),
+        o(&site.address),
+        dec(&site.latitude),
+        dec(&site.longitude),
+        auth.map(|a| {
+            serde_json::to_value(a.method)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        })
+        .unwrap_or_default(),
+        auth.and_then(|a| a.id_tag.clone()).unwrap_or_default(),
+        auth.and_then(|a| a.user_id.clone()).unwrap_or_default(),
+        auth.and_then(|a| a.user_name.clone()).unwrap_or_default(),
+        dec(&soc.start_percent),
+        dec(&soc.end_percent),
+        cost.and_then(|c| c.currency.clone()).unwrap_or_default(),
+        cost.map(|c| dec(&c.total_excl_vat)).unwrap_or_default(),
+        cost.map(|c| dec(&c.total_incl_vat)).unwrap_or_default(),
+        cost.map(|c| dec(&c.vat_amount)).unwrap_or_default(),
+        cost.map(|c| dec(&c.vat_percent)).unwrap_or_default(),
+        cost.map(|c| serde_json::to_string(&c.components).unwrap_or_default())
+            .unwrap_or_default(),
+    ]
+}
+
+/// One CSV line (RFC 4180 quoting, `\n` terminated).
+fn csv_line<I, T>(fields: I) -> io::Result<Vec<u8>>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(fields).map_err(io::Error::other)?;
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// A writer of records in one format. Call [`SessionWriter::write`] per record as it arrives,
+/// then [`SessionWriter::finish`] once (it closes the JSON array and flushes).
+pub struct SessionWriter<W: Write> {
+    format: OutputFormat,
+    out: W,
+    count: u64,
+}
+
+impl<W: Write> std::fmt::Debug for SessionWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionWriter")
+            .field("format", &self.format)
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+const TABLE: [(&str, usize); 10] = [
+    ("SOURCE", 11),
+    ("ID", 12),
+    ("STATUS", 11),
+    ("START (UTC)", 20),
+    ("END (UTC)", 20),
+    ("KWH", 9),
+    ("COST", 14),
+    ("CHARGER", 18),
+    ("SITE", 24),
+    ("", 0),
+];
+
+fn cell(text: &str, width: usize, right: bool) -> String {
+    let mut t: String = text.chars().take(width).collect();
+    if text.chars().count() > width && width > 0 {
+        t = text.chars().take(width - 1).collect::<String>() + "…";
+    }
+    let pad = width.saturating_sub(t.chars().count());
+    if right {
+        format!("{}{}", " ".repeat(pad), t)
+    } else {
+        format!("{}{}", t, " ".repeat(pad))
+    }
+}
+
+/// A cost as `12.34 EUR` (incl. VAT when known, else excl.), or empty.
+pub fn cost_text(s: &ChargingSession) -> String {
+    s.cost
+        .as_ref()
+        .and_then(|c| {
+            c.total_incl_vat
+                .or(c.total_excl_vat)
+                .map(|t| match &c.currency {
+                    Some(cur) => format!("{t} {cur}"),
+                    None => t.to_string(),
+                })
+        })
+        .unwrap_or_default()
+}
+
+fn table_row(s: &ChargingSession) -> String {
+    let t = |v: Option<chrono::DateTime<chrono::Utc>>| {
+        v.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    };
+    let charger = match (&s.charger.id, &s.charger.connector_id) {
+        (Some(c), Some(k)) => format!("{c}/{k}"),
+        (Some(c), None) => c.clone(),
+        _ => String::new(),
+    };
+    let site = s
+        .site
+        .as_ref()
+        .and_then(|x| x.name.clone().or(x.id.clone()))
+        .unwrap_or_default();
+    let cols = [
+        (s.source.to_string(), false),
+        (s.id.clone(), false),
+        (s.status.to_string(), false),
+        (t(s.started_at), false),
+        (t(s.ended_at), false),
+        (dec(&s.energy_kwh), true),
+        (cost_text(s), true),
+        (charger, false),
+        (site, false),
+    ];
+    let mut line = String::new();
+    for (i, (text, right)) in cols.iter().enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        line.push_str(&cell(text, TABLE[i].1, *right));
+    }
+    line.trim_end().to_string()
+}
+
+fn table_header() -> String {
+    let mut line = String::new();
+    for (i, (name, w)) in TABLE.iter().take(9).enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        line.push_str(&cell(name, *w, i == 5 || i == 6));
+    }
+    line.trim_end().to_string()
+}
+
+impl<W: Write> SessionWriter<W> {
+    /// A writer of `format` into `out`. Writes the header (table, CSV) or `[` (JSON) at once.
+    pub fn new(format: OutputFormat, mut out: W) -> io::Result<Self> {
+        match format {
+            OutputFormat::Table => writeln!(out, "{}", table_header())?,
+            OutputFormat::Csv => out.write_all(&csv_line(CSV_COLUMNS)?)?,
+            OutputFormat::Json => write!(out, "[")?,
+            OutputFormat::Ndjson => {}
+        }
+        Ok(SessionWriter {
+            format,
+            out,
+            count: 0,
+        })
+    }
+
+    /// Write one record.
+    pub fn write(&mut self, s: &ChargingSession) -> io::Result<()> {
+        match self.format {
+            OutputFormat::Table => writeln!(self.out, "{}", table_row(s))?,
+            OutputFormat::Csv => self.out.write_all(&csv_line(csv_row(s))?)?,
+            OutputFormat::Json => {
+                if self.count > 0 {
+                    write!(self.out, ",")?;
+                }
+                writeln!(self.out)?;
+                serde_json::to_writer(&mut self.out, s).map_err(io::Error::other)?;
+            }
+            OutputFormat::Ndjson => {
+                serde_json::to_writer(&mut self.out, s).map_err(io::Error::other)?;
+                writeln!(self.out)?;
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// How many records were written.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Close the output (the JSON array's `]`) and flush. Returns the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        if self.format == OutputFormat::Json {
+            if self.count > 0 {
+                writeln!(self.out)?;
+            }
+            writeln!(self.out, "]")?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Totals of a set of records: per source, count, kWh and cost per currency.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Per source name.
+    pub by_source: BTreeMap<String, SourceSummary>,
+    /// Records that could not be read (errors in the stream).
+    pub errors: u64,
+}
+
+/// Totals of one source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceSummary {
+    /// Records.
+    pub sessions: u64,
+    /// Sum of known `energy_kwh`.
+    pub energy_kwh: Decimal,
+    /// Sum of cost (incl. VAT where known, else excl.) per currency; `?` for no currency.
+    pub cost_by_currency: BTreeMap<String, Decimal>,
+}
+
+impl Summary {
+    /// Count one record.
+    pub fn add(&mut self, s: &ChargingSession) {
+        let e = self.by_source.entry(s.source.to_string()).or_default();
+        e.sessions += 1;
+        if let Some(k) = s.energy_kwh {
+            e.energy_kwh += k;
+        }
+        if let Some(c) = &s.cost {
+            if let Some(total) = c.total_incl_vat.or(c.total_excl_vat) {
+                *e.cost_by_currency
+                    .entry(c.currency.clone().unwrap_or_else(|| "?".into()))
+                    .or_default() += total;
+            }
+        }
+    }
+
+    /// Total records over all sources.
+    pub fn sessions(&self) -> u64 {
+        self.by_source.values().map(|s| s.sessions).sum()
+    }
+
+    /// Write the summary as text lines.
+    pub fn write_text(&self, mut out: impl Write) -> io::Result<()> {
+        writeln!(out, "Summary")?;
+        let mut total_kwh = Decimal::ZERO;
+        for (src, s) in &self.by_source {
+            let costs: Vec<String> = s
+                .cost_by_currency
+                .iter()
+                .map(|(c, v)| format!("{v} {c}"))
+                .collect();
+            writeln!(
+                out,
+                "  {src:<12} {:>4} sessions  {:>12} kWh  cost: {}",
+                s.sessions,
+                s.energy_kwh,
+                if costs.is_empty() {
+                    "-".to_string()
+                } else {
+                    costs.join(", ")
+                }
+            )?;
+            total_kwh += s.energy_kwh;
+        }
+        writeln!(
+            out,
+            "  {:<12} {:>4} sessions  {:>12} kWh",
+            "all",
+            self.sessions(),
+            total_kwh
+        )?;
+        if self.errors > 0 {
+            writeln!(
+                out,
+                "  {} record(s) or page(s) could not be read",
+                self.errors
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn sample() -> ChargingSession {
+        let mut s = ChargingSession::new(
+            SourceKind::from_static("ru-csms"),
+            "1523",
+            serde_json::json!({"id": 1523}),
+        );
+        s.status = SessionStatus::Completed;
+        s.energy_kwh = Some(Decimal::new(1845, 3));
+        s.started_at = Some("2023-12-25T17:34:08Z".parse().unwrap());
+        s.site = Some(Site::new(Some("1".into()), Some("Коминтерна, 105".into())));
+        let mut c = Cost::new(Some("RUB".into()));
+        c.total_incl_vat = Some(Decimal::ZERO);
+        let mut comp = CostComponent::new(CostKind::Energy);
+        comp.name = Some("Зарядка".into());
+        comp.unit = Some("кВт⋅ч".into());
+        comp.quantity = Some(Decimal::new(1716, 3));
+        c.components.push(comp);
+        s.cost = Some(c);
+        s
+    }
+
+    fn render(format: OutputFormat, items: &[ChargingSession]) -> String {
+        let mut w = SessionWriter::new(format, Vec::new()).unwrap();
+        for s in items {
+            w.write(s).unwrap();
+        }
+        String::from_utf8(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn csv_keeps_cyrillic_and_columns() {
+        let out = render(OutputFormat::Csv, &[sample()]);
+        let mut r = csv::Reader::from_reader(out.as_bytes());
+        let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(headers, CSV_COLUMNS);
+        let row = r.records().next().unwrap().unwrap();
+        assert_eq!(&row[14], "Коминтерна, 105");
+        assert_eq!(&row[6], "1.845");
+        assert_eq!(&row[4], "2023-12-25T17:34:08Z");
+        assert!(row[29].contains("Зарядка"), "{}", &row[29]);
+    }
+
+    #[test]
+    fn json_is_one_array_and_ndjson_one_line_each() {
+        let out = render(OutputFormat::Json, &[sample(), sample()]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 2);
+        assert_eq!(v[0]["energy_kwh"].to_string(), "1.845");
+        let out = render(OutputFormat::Json, &[]);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&out).unwrap(),
+            serde_json::json!([])
+        );
+        let out = render(OutputFormat::Ndjson, &[sample(), sample()]);
+        assert_eq!(out.lines().count(), 2);
+        assert!(out.contains("Коминтерна"));
+        let back: ChargingSession = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+        assert_eq!(back, sample());
+    }
+
+    #[test]
+    fn table_and_summary() {
+        let out = render(OutputFormat::Table, &[sample()]);
+        assert!(out.starts_with("SOURCE"));
+        assert!(out.contains("1523") && out.contains("0 RUB") && out.contains("Коминтерна"));
+        let mut sum = Summary::default();
+        sum.add(&sample());
+        sum.add(&sample());
+        let mut buf = Vec::new();
+        sum.write_text(&mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(text.contains("3.690 kWh"), "{text}");
+        assert_eq!(sum.sessions(), 2);
+    }
+}

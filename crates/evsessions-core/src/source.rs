@@ -1,0 +1,258 @@
+//! The [`SessionSource`] trait every vendor implements, and the session stream core builds on
+//! it ([`SessionSourceExt::sessions`]).
+
+use std::collections::{HashSet, VecDeque};
+
+use async_trait::async_trait;
+use futures::stream::{self, BoxStream, StreamExt};
+
+use crate::error::Result;
+use crate::model::{ChargingSession, SourceKind};
+use crate::query::{Capabilities, SessionQuery};
+
+/// Where the next page is, as the vendor crate encodes it (opaque to core).
+///
+/// Two kinds: [`PageCursor::page`] continues the same paged listing, and an empty page before
+/// it ends the whole walk (protection against a lying `hasNextPage`); [`PageCursor::listing`]
+/// moves to another listing (the active sessions after the completed ones, the next park),
+/// which is followed even after an empty page. A cursor seen twice always ends the walk.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageCursor {
+    token: String,
+    new_listing: bool,
+}
+
+impl PageCursor {
+    /// The next page of the same listing.
+    pub fn page(token: impl Into<String>) -> Self {
+        PageCursor {
+            token: token.into(),
+            new_listing: false,
+        }
+    }
+    /// The first page of another listing.
+    pub fn listing(token: impl Into<String>) -> Self {
+        PageCursor {
+            token: token.into(),
+            new_listing: true,
+        }
+    }
+    /// The vendor's token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+    /// True for [`PageCursor::listing`].
+    pub fn is_new_listing(&self) -> bool {
+        self.new_listing
+    }
+}
+
+/// One page from a vendor: decoded records (a record that failed to decode is an `Err` in
+/// place) and the cursor of the next page, if any.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SessionPage {
+    /// The records, in the vendor's order.
+    pub records: Vec<Result<ChargingSession>>,
+    /// The next page; `None` when this was the last.
+    pub next: Option<PageCursor>,
+}
+
+impl SessionPage {
+    /// A page.
+    pub fn new(records: Vec<Result<ChargingSession>>, next: Option<PageCursor>) -> Self {
+        SessionPage { records, next }
+    }
+    /// The empty last page.
+    pub fn empty() -> Self {
+        SessionPage::new(Vec::new(), None)
+    }
+}
+
+/// A vendor of charging sessions. Object safe: `Vec<Box<dyn SessionSource>>` works.
+///
+/// A vendor crate implements [`SessionSource::fetch_page`] only; callers use
+/// [`SessionSourceExt::sessions`], which follows cursors, filters, de-duplicates and stops
+/// safely.
+#[async_trait]
+pub trait SessionSource: Send + Sync + std::fmt::Debug {
+    /// Which vendor.
+    fn kind(&self) -> SourceKind;
+
+    /// Which query filters the vendor applies itself.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Fetch one page: the first when `cursor` is `None`. A failure of the whole page is
+    /// `Err`; a record that cannot be decoded is an `Err` inside the page.
+    async fn fetch_page(
+        &self,
+        query: &SessionQuery,
+        cursor: Option<PageCursor>,
+    ) -> Result<SessionPage>;
+}
+
+#[async_trait]
+impl<T: SessionSource + ?Sized> SessionSource for Box<T> {
+    fn kind(&self) -> SourceKind {
+        (**self).kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
+    }
+    async fn fetch_page(
+        &self,
+        query: &SessionQuery,
+        cursor: Option<PageCursor>,
+    ) -> Result<SessionPage> {
+        (**self).fetch_page(query, cursor).await
+    }
+}
+
+#[async_trait]
+impl<T: SessionSource + ?Sized> SessionSource for std::sync::Arc<T> {
+    fn kind(&self) -> SourceKind {
+        (**self).kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
+    }
+    async fn fetch_page(
+        &self,
+        query: &SessionQuery,
+        cursor: Option<PageCursor>,
+    ) -> Result<SessionPage> {
+        (**self).fetch_page(query, cursor).await
+    }
+}
+
+/// The session stream, provided for every [`SessionSource`].
+pub trait SessionSourceExt: SessionSource {
+    /// Every session that matches `query`, each once, as a stream.
+    ///
+    /// Follows cursors one page at a time (at most one page is held in memory); applies the
+    /// filters the vendor did not (see [`Capabilities`]), and always the window on a known start;
+    /// drops a repeated `(source, id)`; stops at the last page, on an empty page of the same
+    /// listing, or on a cursor seen before. A record that could not be decoded is one `Err`
+    /// item and the stream goes on; a failed page is one `Err` item and the stream ends.
+    ///
+    /// ```no_run
+    /// # async fn demo(source: &dyn evsessions_core::SessionSource) {
+    /// use futures::StreamExt;
+    /// use evsessions_core::{SessionQuery, SessionSourceExt};
+    /// let mut sessions = source.sessions(&SessionQuery::new());
+    /// while let Some(item) = sessions.next().await {
+    ///     match item {
+    ///         Ok(s) => println!("{} {} {:?} kWh", s.source, s.id, s.energy_kwh),
+    ///         Err(e) => eprintln!("{e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    fn sessions<'a>(&'a self, query: &SessionQuery) -> BoxStream<'a, Result<ChargingSession>>
+    where
+        Self: Sized + 'a,
+    {
+        session_stream(self, query)
+    }
+}
+
+impl<T: SessionSource> SessionSourceExt for T {}
+
+impl dyn SessionSource + '_ {
+    /// [`SessionSourceExt::sessions`] for a trait object.
+    pub fn sessions(&self, query: &SessionQuery) -> BoxStream<'_, Result<ChargingSession>> {
+        session_stream(self, query)
+    }
+}
+
+struct Walk<'a, S: ?Sized> {
+    source: &'a S,
+    query: SessionQuery,
+    caps: Capabilities,
+    next: Option<PageCursor>,
+    started: bool,
+    done: bool,
+    seen_cursors: HashSet<PageCursor>,
+    seen_ids: HashSet<(SourceKind, String)>,
+    buffer: VecDeque<Result<ChargingSession>>,
+}
+
+/// The stream behind [`SessionSourceExt::sessions`], for any (possibly unsized) source.
+pub fn session_stream<'a, S>(
+    source: &'a S,
+    query: &SessionQuery,
+) -> BoxStream<'a, Result<ChargingSession>>
+where
+    S: SessionSource + ?Sized + 'a,
+{
+    let walk = Walk {
+        source,
+        caps: source.capabilities(),
+        query: query.clone(),
+        next: None,
+        started: false,
+        done: false,
+        seen_cursors: HashSet::new(),
+        seen_ids: HashSet::new(),
+        buffer: VecDeque::new(),
+    };
+    stream::unfold(walk, |mut w| async move {
+        loop {
+            if let Some(item) = w.buffer.pop_front() {
+                match item {
+                    Ok(s) => {
+                        if !w.query.matches(&s, &w.caps) {
+                            continue;
+                        }
+                        if !w.seen_ids.insert((s.source.clone(), s.id.clone())) {
+                            tracing::debug!(source = %s.source, id = %s.id, "duplicate session dropped");
+                            continue;
+                        }
+                        return Some((Ok(s), w));
+                    }
+                    Err(e) => return Some((Err(e), w)),
+                }
+            }
+            if w.done {
+                return None;
+            }
+            let cursor = if w.started {
+                match w.next.take() {
+                    Some(c) => Some(c),
+                    None => {
+                        w.done = true;
+                        continue;
+                    }
+                }
+            } else {
+                w.started = true;
+                None
+            };
+            match w.source.fetch_page(&w.query, cursor).await {
+                Err(e) => {
+                    w.done = true;
+                    return Some((Err(e), w));
+                }
+                Ok(page) => {
+                    let empty = page.records.is_empty();
+                    w.buffer.extend(page.records);
+                    match page.next {
+                        None => w.done = true,
+                        Some(c) => {
+                            if empty && !c.is_new_listing() {
+                                tracing::debug!(cursor = c.token(), "empty page: the listing ends here");
+                                w.done = true;
+                            } else if !w.seen_cursors.insert(c.clone()) {
+                                tracing::warn!(cursor = c.token(), "cursor seen before: stopping to avoid endless paging");
+                                w.done = true;
+                            } else {
+                                w.next = Some(c);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+    .boxed()
+}

@@ -1,0 +1,229 @@
+//! Time parsing shared by the vendor crates: RFC 3339 with any offset, .NET forms (zoneless
+//! local times read in a configured zone, 0–7 fractional digits, `/Date(ms)/`), the .NET
+//! `DateTime.MinValue` sentinel, and Unix epoch seconds and milliseconds.
+
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Why a timestamp could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    /// The text is not a timestamp in any accepted form.
+    #[error("{0:?} is not a timestamp (expected RFC 3339, a zoneless ISO 8601 local time, or /Date(ms)/)")]
+    Unparseable(String),
+    /// A zoneless local time that does not exist in the zone (skipped by a DST change).
+    #[error("{text:?} does not exist in time zone {zone} (skipped by a daylight-saving change)")]
+    NonExistent {
+        /// The text as given.
+        text: String,
+        /// The zone it was read in.
+        zone: String,
+    },
+    /// An epoch value out of the representable range.
+    #[error("epoch value {0} is out of range")]
+    OutOfRange(i64),
+}
+
+/// True for the .NET `DateTime.MinValue` "never" sentinel (`0001-01-01T00:00:00…`).
+pub fn is_dotnet_min_value(text: &str) -> bool {
+    text.trim().starts_with("0001-01-01")
+}
+
+/// Parse a vendor timestamp into a UTC instant.
+///
+/// Accepts RFC 3339 with `Z` or an offset, a zoneless local time (read in `zone`, daylight
+/// saving respected; for the hour repeated when clocks go back the earlier instant is taken),
+/// 0 to 9 fractional digits, and the legacy `/Date(1715612744207)/` (optionally with an
+/// offset suffix, which does not change the instant). Empty text and the .NET
+/// `0001-01-01T00:00:00` sentinel are `Ok(None)`.
+///
+/// ```
+/// use evsessions_core::time::parse_timestamp;
+/// let prague: chrono_tz::Tz = "Europe/Prague".parse().unwrap();
+/// let summer = parse_timestamp("2024-05-13T17:05:44.207", prague).unwrap().unwrap();
+/// assert_eq!(summer.to_rfc3339(), "2024-05-13T15:05:44.207+00:00");
+/// let winter = parse_timestamp("2024-01-13T17:05:44", prague).unwrap().unwrap();
+/// assert_eq!(winter.to_rfc3339(), "2024-01-13T16:05:44+00:00");
+/// assert_eq!(parse_timestamp("0001-01-01T00:00:00Z", prague).unwrap(), None);
+/// ```
+pub fn parse_timestamp(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, TimeError> {
+    let t = text.trim();
+    if t.is_empty() || is_dotnet_min_value(t) {
+        return Ok(None);
+    }
+    if let Some(inner) = t.strip_prefix("/Date(").and_then(|r| r.strip_suffix(")/")) {
+        // `/Date(ms)/` or `/Date(ms+0100)/`: the number is always UTC milliseconds.
+        let digits_end = inner
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| *c == '+' || *c == '-')
+            .map(|(i, _)| i)
+            .unwrap_or(inner.len());
+        let ms: i64 = inner[..digits_end]
+            .parse()
+            .map_err(|_| TimeError::Unparseable(text.to_string()))?;
+        return from_epoch_millis(ms).map(Some);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(Some(dt.with_timezone(&Utc)));
+    }
+    // RFC 3339 demands a 'T'; some servers write a space. Offsets without a colon (+0100) too.
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.fZ",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(t, fmt) {
+            return Ok(Some(dt.with_timezone(&Utc)));
+        }
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
+            return local_to_utc(naive, zone, t).map(Some);
+        }
+    }
+    Err(TimeError::Unparseable(text.to_string()))
+}
+
+/// A zoneless local time in `zone` as a UTC instant (the earlier one when ambiguous).
+pub fn local_to_utc(
+    naive: NaiveDateTime,
+    zone: Tz,
+    text: &str,
+) -> Result<DateTime<Utc>, TimeError> {
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(earliest, _) => Ok(earliest.with_timezone(&Utc)),
+        LocalResult::None => Err(TimeError::NonExistent {
+            text: text.to_string(),
+            zone: zone.name().to_string(),
+        }),
+    }
+}
+
+/// Unix epoch milliseconds as a UTC instant.
+pub fn from_epoch_millis(ms: i64) -> Result<DateTime<Utc>, TimeError> {
+    DateTime::from_timestamp_millis(ms).ok_or(TimeError::OutOfRange(ms))
+}
+
+/// Unix epoch seconds as a UTC instant.
+pub fn from_epoch_seconds(s: i64) -> Result<DateTime<Utc>, TimeError> {
+    DateTime::from_timestamp(s, 0).ok_or(TimeError::OutOfRange(s))
+}
+
+/// Parse the CLI's time argument: RFC 3339, or `YYYY-MM-DD` meaning UTC midnight.
+///
+/// ```
+/// use evsessions_core::time::parse_cli_time;
+/// assert_eq!(parse_cli_time("2025-06-01").unwrap().to_rfc3339(), "2025-06-01T00:00:00+00:00");
+/// assert!(parse_cli_time("June").is_err());
+/// ```
+pub fn parse_cli_time(text: &str) -> Result<DateTime<Utc>, TimeError> {
+    let t = text.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        if let Some(dt) = d.and_hms_opt(0, 0, 0) {
+            return Ok(dt.and_utc());
+        }
+    }
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| TimeError::Unparseable(text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prague() -> Tz {
+        chrono_tz::Europe::Prague
+    }
+    fn p(text: &str) -> Option<String> {
+        parse_timestamp(text, prague())
+            .unwrap()
+            .map(|t| crate::serde_util::format_utc(&t))
+    }
+
+    #[test]
+    fn every_dotnet_form() {
+        assert_eq!(
+            p("2024-05-13T17:05:44.207").as_deref(),
+            Some("2024-05-13T15:05:44.207Z")
+        );
+        assert_eq!(
+            p("2024-01-13T17:05:44.2070000").as_deref(),
+            Some("2024-01-13T16:05:44.207Z")
+        );
+        assert_eq!(
+            p("2024-05-13T17:05:44").as_deref(),
+            Some("2024-05-13T15:05:44Z")
+        );
+        assert_eq!(
+            p("2024-05-13T17:05:44.1234567Z").as_deref(),
+            Some("2024-05-13T17:05:44.123456700Z")
+        );
+        assert_eq!(
+            p("2024-05-13T17:05:44+02:00").as_deref(),
+            Some("2024-05-13T15:05:44Z")
+        );
+        assert_eq!(
+            p("2024-01-13T17:05:44+01:00").as_deref(),
+            Some("2024-01-13T16:05:44Z")
+        );
+        assert_eq!(
+            p("/Date(1715612744207)/").as_deref(),
+            Some("2024-05-13T15:05:44.207Z")
+        );
+        assert_eq!(
+            p("/Date(1715612744207+0200)/").as_deref(),
+            Some("2024-05-13T15:05:44.207Z")
+        );
+        assert_eq!(p("/Date(-1000)/").as_deref(), Some("1969-12-31T23:59:59Z"));
+        assert_eq!(p("0001-01-01T00:00:00Z"), None);
+        assert_eq!(p("0001-01-01T00:00:00"), None);
+        assert_eq!(p(""), None);
+    }
+
+    #[test]
+    fn dst_edges() {
+        // 2024-03-31 02:30 does not exist in Prague.
+        assert!(matches!(
+            parse_timestamp("2024-03-31T02:30:00", prague()),
+            Err(TimeError::NonExistent { .. })
+        ));
+        // 2024-10-27 02:30 happens twice; the earlier (summer time, UTC+2) is taken.
+        assert_eq!(
+            p("2024-10-27T02:30:00").as_deref(),
+            Some("2024-10-27T00:30:00Z")
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for t in [
+            "yesterday",
+            "/Date(abc)/",
+            "/Date()/",
+            "2024-13-45T00:00:00",
+            "/Date(99999999999999999999)/",
+        ] {
+            assert!(parse_timestamp(t, prague()).is_err(), "{t}");
+        }
+    }
+
+    #[test]
+    fn epochs() {
+        assert_eq!(
+            crate::serde_util::format_utc(&from_epoch_millis(1748886130000).unwrap()),
+            "2025-06-02T17:42:10Z"
+        );
+        assert_eq!(
+            crate::serde_util::format_utc(&from_epoch_seconds(1703699763).unwrap()),
+            "2023-12-27T17:56:03Z"
+        );
+        assert!(from_epoch_millis(i64::MAX).is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! # evsessions-testkit
+//!
+//! Mock vendor servers that behave like the real APIs (auth checks, paging, filters, token
+//! issuance), fed from the fixtures in `fixtures/`, with fault injection; and the conformance
+//! suite every [`SessionSource`](evsessions_core::SessionSource) must pass.
+//!
+//! Integrators use it to test their own code without network or credentials:
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use evsessions_testkit::{emabler::EmablerMock, VendorMock, Fault};
+//! let mock = EmablerMock::start().await;
+//! // point an eMabler client at mock.base_url() with evsessions_testkit::emabler::API_KEY
+//! mock.inject(Fault::status(503).retry_after("1"), 1).await; // the next data request fails once
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cleverpower;
+pub mod conformance;
+pub mod emabler;
+pub mod fault;
+pub mod ru_csms;
+pub mod smappee;
+
+pub use conformance::{assert_conforms, Harness};
+pub use fault::Fault;
+
+use async_trait::async_trait;
+
+/// What every vendor mock offers, so that the conformance suite and the demo can drive any of
+/// them the same way.
+#[async_trait]
+pub trait VendorMock: Send + Sync {
+    /// The base URL to give the vendor client (what `--base-url` would be).
+    fn base_url(&self) -> String;
+
+    /// The ids of every session a query for all sessions (no window, status `all`, no scope)
+    /// returns, one entry per session. With a bad record injected, its id is still listed.
+    fn session_ids(&self) -> Vec<String>;
+
+    /// The underlying wiremock server (to mount extra mocks or read received requests).
+    fn server(&self) -> &wiremock::MockServer;
+
+    /// Make the next `times` data requests (the session listing calls) fail with `fault`.
+    async fn inject(&self, fault: Fault, times: u64);
+}
+
+/// A fixture file's text, embedded at build time (so that the CLI demo works anywhere).
+#[macro_export]
+macro_rules! fixture {
+    ($path:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/",
+            $path
+        ))
+    };
+}

@@ -1,0 +1,1 @@
+//! Mock server for ru_csms (in progress).

@@ -1,0 +1,1 @@
+//! Mock server for smappee (in progress).
