@@ -27,8 +27,11 @@ use crate::model::SourceKind;
 /// ```
 /// use std::time::Duration;
 /// use evsessions_core::RetryConfig;
-/// let fast = RetryConfig { initial_backoff: Duration::from_millis(1), ..RetryConfig::default() };
-/// assert_eq!(fast.max_retries, 3);
+/// let patient = RetryConfig::default()
+///     .with_max_retries(5)
+///     .with_initial_backoff(Duration::from_secs(1))
+///     .with_total_budget(Duration::from_secs(300));
+/// assert_eq!(patient.max_retries, 5);
 /// assert_eq!(RetryConfig::none().max_retries, 0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +86,37 @@ impl RetryConfig {
         }
     }
 
+    /// Set [`RetryConfig::max_retries`].
+    pub fn with_max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+    /// Set [`RetryConfig::initial_backoff`].
+    pub fn with_initial_backoff(mut self, d: Duration) -> Self {
+        self.initial_backoff = d;
+        self
+    }
+    /// Set [`RetryConfig::max_backoff`].
+    pub fn with_max_backoff(mut self, d: Duration) -> Self {
+        self.max_backoff = d;
+        self
+    }
+    /// Set [`RetryConfig::jitter`].
+    pub fn with_jitter(mut self, on: bool) -> Self {
+        self.jitter = on;
+        self
+    }
+    /// Set [`RetryConfig::max_retry_after`].
+    pub fn with_max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
+        self
+    }
+    /// Set [`RetryConfig::total_budget`].
+    pub fn with_total_budget(mut self, d: Duration) -> Self {
+        self.total_budget = d;
+        self
+    }
+
     /// The backoff before retry number `retry` (1-based), before jitter.
     pub fn backoff(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.saturating_sub(1));
@@ -135,6 +169,32 @@ impl Default for HttpConfig {
 }
 
 impl HttpConfig {
+    /// Set [`HttpConfig::connect_timeout`].
+    pub fn with_connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+    /// Set [`HttpConfig::timeout`].
+    pub fn with_timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+    /// Set [`HttpConfig::retry`].
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+    /// Set [`HttpConfig::allow_insecure_http`].
+    pub fn with_allow_insecure_http(mut self, on: bool) -> Self {
+        self.allow_insecure_http = on;
+        self
+    }
+    /// Set [`HttpConfig::user_agent`].
+    pub fn with_user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
     /// Settings for tests against a local mock: fast retries, 5 s timeout.
     pub fn for_tests() -> Self {
         HttpConfig {
