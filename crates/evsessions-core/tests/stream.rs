@@ -1,0 +1,327 @@
+//! The session stream's contract: cursor walking, safe stops, filters, dedup, error isolation.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use evsessions_core::{
+    Capabilities, ChargingSession, Error, PageCursor, SessionPage, SessionQuery, SessionSource,
+    SessionSourceExt, SessionStatus, SourceKind, StatusFilter,
+};
+use futures::StreamExt;
+
+const KIND: SourceKind = SourceKind::from_static("fake");
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn session(id: &str, start: &str, status: SessionStatus) -> ChargingSession {
+    let mut s = ChargingSession::new(KIND, id, serde_json::json!({ "id": id }));
+    s.started_at = Some(t(start));
+    s.status = status;
+    s
+}
+
+/// A source that serves scripted pages: page i is `pages[i]`, its next cursor is `next[i]`.
+#[derive(Debug)]
+struct Scripted {
+    pages: Mutex<Vec<Option<Result<SessionPage, Error>>>>,
+    caps: Capabilities,
+    calls: AtomicUsize,
+    cursors: Mutex<Vec<Option<String>>>,
+}
+
+impl Scripted {
+    fn new(pages: Vec<Result<SessionPage, Error>>, caps: Capabilities) -> Self {
+        Scripted {
+            pages: Mutex::new(pages.into_iter().map(Some).collect()),
+            caps,
+            calls: AtomicUsize::new(0),
+            cursors: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl SessionSource for Scripted {
+    fn kind(&self) -> SourceKind {
+        KIND
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.caps
+    }
+    async fn fetch_page(
+        &self,
+        _q: &SessionQuery,
+        cursor: Option<PageCursor>,
+    ) -> evsessions_core::Result<SessionPage> {
+        let i = self.calls.fetch_add(1, Ordering::SeqCst);
+        self.cursors
+            .lock()
+            .unwrap()
+            .push(cursor.map(|c| c.token().to_string()));
+        let mut pages = self.pages.lock().unwrap();
+        match pages.get_mut(i).and_then(Option::take) {
+            Some(p) => p,
+            None => panic!("the stream asked for page {i}, which the script does not have"),
+        }
+    }
+}
+
+fn page(items: Vec<ChargingSession>, next: Option<PageCursor>) -> Result<SessionPage, Error> {
+    Ok(SessionPage::new(items.into_iter().map(Ok).collect(), next))
+}
+
+async fn run(src: &Scripted, q: &SessionQuery) -> (Vec<String>, Vec<Error>) {
+    let mut ok = vec![];
+    let mut errs = vec![];
+    let mut s = src.sessions(q);
+    while let Some(item) = s.next().await {
+        match item {
+            Ok(x) => ok.push(x.id),
+            Err(e) => errs.push(e),
+        }
+    }
+    (ok, errs)
+}
+
+#[tokio::test]
+async fn follows_cursors_and_drops_duplicates() {
+    let src = Scripted::new(
+        vec![
+            page(
+                vec![session(
+                    "1",
+                    "2025-01-01T00:00:00Z",
+                    SessionStatus::Completed,
+                )],
+                Some(PageCursor::page("2")),
+            ),
+            page(
+                vec![
+                    session("1", "2025-01-01T00:00:00Z", SessionStatus::Completed),
+                    session("2", "2025-01-02T00:00:00Z", SessionStatus::Completed),
+                ],
+                Some(PageCursor::page("3")),
+            ),
+            page(
+                vec![session("3", "2025-01-03T00:00:00Z", SessionStatus::Active)],
+                None,
+            ),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, errs) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert!(errs.is_empty());
+    assert_eq!(
+        *src.cursors.lock().unwrap(),
+        [None, Some("2".into()), Some("3".into())]
+    );
+}
+
+#[tokio::test]
+async fn an_empty_page_ends_a_listing_that_claims_more() {
+    let src = Scripted::new(
+        vec![
+            page(
+                vec![session(
+                    "1",
+                    "2025-01-01T00:00:00Z",
+                    SessionStatus::Completed,
+                )],
+                Some(PageCursor::page("2")),
+            ),
+            page(vec![], Some(PageCursor::page("3"))),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, _) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["1"]);
+    assert_eq!(
+        src.calls.load(Ordering::SeqCst),
+        2,
+        "no request after the empty page"
+    );
+}
+
+#[tokio::test]
+async fn a_new_listing_is_followed_after_an_empty_page() {
+    let src = Scripted::new(
+        vec![
+            page(vec![], Some(PageCursor::listing("active"))),
+            page(
+                vec![session("9", "2025-01-01T00:00:00Z", SessionStatus::Active)],
+                None,
+            ),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, _) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["9"]);
+}
+
+#[tokio::test]
+async fn a_repeated_cursor_stops_endless_paging() {
+    let src = Scripted::new(
+        vec![
+            page(
+                vec![session(
+                    "1",
+                    "2025-01-01T00:00:00Z",
+                    SessionStatus::Completed,
+                )],
+                Some(PageCursor::page("same")),
+            ),
+            page(
+                vec![session(
+                    "2",
+                    "2025-01-02T00:00:00Z",
+                    SessionStatus::Completed,
+                )],
+                Some(PageCursor::page("same")),
+            ),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, _) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["1", "2"]);
+    assert_eq!(src.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_bad_record_is_one_error_and_the_stream_goes_on() {
+    let bad = Error::Decode {
+        vendor: KIND,
+        endpoint: "GET /x".into(),
+        record: Some("2".into()),
+        path: "power".into(),
+        message: "invalid type".into(),
+        snippet: None,
+    };
+    let src = Scripted::new(
+        vec![
+            Ok(SessionPage::new(
+                vec![
+                    Ok(session(
+                        "1",
+                        "2025-01-01T00:00:00Z",
+                        SessionStatus::Completed,
+                    )),
+                    Err(bad),
+                ],
+                Some(PageCursor::page("2")),
+            )),
+            page(
+                vec![session(
+                    "3",
+                    "2025-01-03T00:00:00Z",
+                    SessionStatus::Completed,
+                )],
+                None,
+            ),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, errs) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["1", "3"]);
+    assert_eq!(errs.len(), 1);
+    assert!(errs[0].to_string().contains("record 2"), "{}", errs[0]);
+}
+
+#[tokio::test]
+async fn a_failed_page_ends_the_stream_with_that_error() {
+    let src = Scripted::new(
+        vec![
+            page(
+                vec![session(
+                    "1",
+                    "2025-01-01T00:00:00Z",
+                    SessionStatus::Completed,
+                )],
+                Some(PageCursor::page("2")),
+            ),
+            Err(Error::Unauthenticated {
+                vendor: KIND,
+                reason: None,
+            }),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, errs) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["1"]);
+    assert!(matches!(errs.as_slice(), [Error::Unauthenticated { .. }]));
+}
+
+fn mixed() -> Vec<ChargingSession> {
+    let mut a = session("a", "2025-06-01T00:00:00Z", SessionStatus::Completed);
+    a.charger.id = Some("C1".into());
+    let mut b = session("b", "2025-06-02T12:00:00Z", SessionStatus::Active);
+    b.charger.id = Some("C2".into());
+    let mut c = session("c", "2025-06-05T00:00:00Z", SessionStatus::Completed);
+    c.charger.id = Some("C1".into());
+    let mut d = ChargingSession::new(KIND, "d", serde_json::json!({}));
+    d.status = SessionStatus::Reservation;
+    let e = session("e", "2025-05-31T23:59:59.999Z", SessionStatus::Pending);
+    vec![a, b, c, d, e]
+}
+
+#[tokio::test]
+async fn the_window_is_half_open_even_when_the_vendor_filtered() {
+    let q = SessionQuery::new()
+        .from(t("2025-06-01T00:00:00Z"))
+        .to(t("2025-06-05T00:00:00Z"));
+    // The vendor claims to apply the window but its end bound is inclusive: core still cuts.
+    let src = Scripted::new(
+        vec![page(mixed(), None)],
+        Capabilities::none().with_window(true),
+    );
+    let (ids, _) = run(&src, &q).await;
+    assert_eq!(
+        ids,
+        ["a", "b", "d"],
+        "d has no start: trusted to the vendor that filtered"
+    );
+    let src = Scripted::new(vec![page(mixed(), None)], Capabilities::none());
+    let (ids, _) = run(&src, &q).await;
+    assert_eq!(
+        ids,
+        ["a", "b"],
+        "without vendor filtering an unknown start cannot be in a window"
+    );
+}
+
+#[tokio::test]
+async fn status_and_charger_filters_apply_only_where_the_vendor_did_not() {
+    let src = Scripted::new(vec![page(mixed(), None)], Capabilities::none());
+    let (ids, _) = run(&src, &SessionQuery::new().status(StatusFilter::Active)).await;
+    assert_eq!(ids, ["b", "e"]);
+    let src = Scripted::new(vec![page(mixed(), None)], Capabilities::none());
+    let (ids, _) = run(
+        &src,
+        &SessionQuery::new()
+            .status(StatusFilter::Completed)
+            .charger("C1"),
+    )
+    .await;
+    assert_eq!(ids, ["a", "c"]);
+    // A vendor whose charger filter is a scope is trusted, whatever id the record carries.
+    let src = Scripted::new(
+        vec![page(mixed(), None)],
+        Capabilities::none().with_charger_ids(true),
+    );
+    let (ids, _) = run(&src, &SessionQuery::new().charger("SERIAL-1")).await;
+    assert_eq!(ids, ["a", "b", "c", "d", "e"]);
+}
+
+#[tokio::test]
+async fn works_through_a_trait_object() {
+    let sources: Vec<Box<dyn SessionSource>> = vec![Box::new(Scripted::new(
+        vec![page(mixed(), None)],
+        Capabilities::none(),
+    ))];
+    let n = sources[0].sessions(&SessionQuery::new()).count().await;
+    assert_eq!(n, 5);
+}
