@@ -1,0 +1,220 @@
+//! Typed calls of the eMabler v2 Entity Management API.
+
+use std::fmt;
+
+use evsessions_core::decode::{decode_record, record_id_hint};
+use evsessions_core::http::{join_path, join_segments};
+use evsessions_core::{Error, ExposeSecret, HttpClient, HttpResponse, Result};
+use reqwest::header::HeaderValue;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::config::Config;
+use crate::model::{
+    ChargerDto, ListRequest, OngoingTransaction, OngoingTransactionsRequest, Paginated, SiteDto,
+    Transaction, TransactionsRequest,
+};
+use crate::KIND;
+
+/// Endpoint label of `POST /v2/transactions` (used in errors and logs).
+pub const EP_TRANSACTIONS: &str = "POST /v2/transactions";
+/// Endpoint label of `GET /v2/ongoing-transactions`.
+pub const EP_ONGOING: &str = "GET /v2/ongoing-transactions";
+/// Endpoint label of `GET /v2/sites`.
+pub const EP_SITES: &str = "GET /v2/sites";
+/// Endpoint label of `GET /v2/sites/{id}`.
+pub const EP_SITE: &str = "GET /v2/sites/{id}";
+/// Endpoint label of `GET /v2/chargers`.
+pub const EP_CHARGERS: &str = "GET /v2/chargers";
+/// Endpoint label of `GET /v2/chargers/{id}`.
+pub const EP_CHARGER: &str = "GET /v2/chargers/{id}";
+
+/// The eMabler client: typed calls, and [`evsessions_core::SessionSource`] for the session
+/// stream. Cheap to clone; `Debug` never shows the API key.
+#[derive(Clone)]
+pub struct Client {
+    config: Config,
+    http: HttpClient,
+    key_header: HeaderValue,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for `config`.
+    pub fn new(config: Config) -> Result<Client> {
+        let http = HttpClient::new(KIND, config.http.clone())?;
+        http.check_base_url(&config.base_url)?;
+        let mut key_header = HeaderValue::from_str(config.api_key.expose_secret().trim())
+            .map_err(|_| {
+                Error::config(
+                    Some(KIND),
+                    "the eMabler API key contains characters that cannot be sent in an HTTP header; check EMABLER_API_KEY",
+                )
+            })?;
+        key_header.set_sensitive(true);
+        Ok(Client {
+            config,
+            http,
+            key_header,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn url(&self, path: &str) -> Url {
+        join_path(&self.config.base_url, path)
+    }
+
+    fn by_id_url(&self, collection: &str, id: &str) -> Url {
+        join_segments(&self.config.base_url, &["v2", collection, id])
+    }
+
+    /// `POST /v2/transactions`, one page, records as raw JSON (what the session stream uses:
+    /// each record is then decoded on its own, so one bad record does not fail the page).
+    pub async fn transactions_raw(
+        &self,
+        body: &TransactionsRequest,
+    ) -> Result<Paginated<serde_json::Value>> {
+        let url = self.url("/v2/transactions");
+        let resp = self
+            .http
+            .send(EP_TRANSACTIONS, |c| {
+                c.post(url.clone())
+                    .header("x-api-key", self.key_header.clone())
+                    .json(body)
+            })
+            .await?;
+        self.http.decode(EP_TRANSACTIONS, &resp)
+    }
+
+    /// `POST /v2/transactions` ("Query charging sessions"), one page, typed. A record that
+    /// cannot be decoded fails the call with [`Error::Decode`] naming the record and field.
+    ///
+    /// Paging is 1-based; follow `has_next_page`, and stop on an empty page too (or use the
+    /// session stream, which does both).
+    pub async fn transactions(&self, body: &TransactionsRequest) -> Result<Paginated<Transaction>> {
+        let page = self.transactions_raw(body).await?;
+        typed_page(page, EP_TRANSACTIONS, &["id"])
+    }
+
+    /// `GET /v2/ongoing-transactions`, one page, records as raw JSON.
+    pub async fn ongoing_transactions_raw(
+        &self,
+        query: &OngoingTransactionsRequest,
+    ) -> Result<Paginated<serde_json::Value>> {
+        let url = self.url("/v2/ongoing-transactions");
+        let pairs = query.query_pairs();
+        let resp = self.get(EP_ONGOING, &url, &pairs).await?;
+        self.http.decode(EP_ONGOING, &resp)
+    }
+
+    /// `GET /v2/ongoing-transactions`: sessions in progress, one page, typed.
+    pub async fn ongoing_transactions(
+        &self,
+        query: &OngoingTransactionsRequest,
+    ) -> Result<Paginated<OngoingTransaction>> {
+        let page = self.ongoing_transactions_raw(query).await?;
+        typed_page(page, EP_ONGOING, &["transactionId"])
+    }
+
+    /// `GET /v2/sites`, one page.
+    pub async fn sites(&self, query: &ListRequest) -> Result<Paginated<SiteDto>> {
+        let url = self.url("/v2/sites");
+        let resp = self.get(EP_SITES, &url, &query.query_pairs()).await?;
+        let page: Paginated<serde_json::Value> = self.http.decode(EP_SITES, &resp)?;
+        typed_page(page, EP_SITES, &["id"])
+    }
+
+    /// `GET /v2/sites/{id}`. A 404 is [`Error::NotFound`] naming the id.
+    pub async fn site(&self, id: &str) -> Result<SiteDto> {
+        let url = self.by_id_url("sites", id);
+        let resp = self.get_by_id(EP_SITE, &url, "site", id).await?;
+        self.http.decode(EP_SITE, &resp)
+    }
+
+    /// `GET /v2/chargers`, one page.
+    pub async fn chargers(&self, query: &ListRequest) -> Result<Paginated<ChargerDto>> {
+        let url = self.url("/v2/chargers");
+        let resp = self.get(EP_CHARGERS, &url, &query.query_pairs()).await?;
+        let page: Paginated<serde_json::Value> = self.http.decode(EP_CHARGERS, &resp)?;
+        typed_page(page, EP_CHARGERS, &["chargerId", "id"])
+    }
+
+    /// `GET /v2/chargers/{id}`. A 404 is [`Error::NotFound`] naming the id.
+    pub async fn charger(&self, id: &str) -> Result<ChargerDto> {
+        let url = self.by_id_url("chargers", id);
+        let resp = self.get_by_id(EP_CHARGER, &url, "charger", id).await?;
+        self.http.decode(EP_CHARGER, &resp)
+    }
+
+    async fn get(
+        &self,
+        endpoint: &str,
+        url: &Url,
+        query: &[(&'static str, String)],
+    ) -> Result<HttpResponse> {
+        self.http
+            .send(endpoint, |c| {
+                c.get(url.clone())
+                    .query(query)
+                    .header("x-api-key", self.key_header.clone())
+            })
+            .await
+    }
+
+    async fn get_by_id(
+        &self,
+        endpoint: &str,
+        url: &Url,
+        what: &str,
+        id: &str,
+    ) -> Result<HttpResponse> {
+        let resp = self
+            .http
+            .send_any(endpoint, |c| {
+                c.get(url.clone())
+                    .header("x-api-key", self.key_header.clone())
+            })
+            .await?;
+        if resp.status == 404 {
+            return Err(Error::NotFound {
+                vendor: KIND,
+                what: format!("{what} {id:?}"),
+            });
+        }
+        if !resp.is_success() {
+            return Err(self.http.error_for(endpoint, &resp));
+        }
+        Ok(resp)
+    }
+}
+
+fn typed_page<T: DeserializeOwned>(
+    page: Paginated<serde_json::Value>,
+    endpoint: &str,
+    id_keys: &[&str],
+) -> Result<Paginated<T>> {
+    let items = page
+        .items
+        .iter()
+        .map(|v| decode_record(&KIND, endpoint, record_id_hint(v, id_keys), v))
+        .collect::<Result<Vec<T>>>()?;
+    Ok(Paginated {
+        page: page.page,
+        limit: page.limit,
+        total_records: page.total_records,
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
+        items,
+    })
+}

@@ -1,0 +1,324 @@
+//! [`SessionSource`] for eMabler.
+//!
+//! - status `completed` reads `POST /v2/transactions` (1-based pages of the configured size);
+//! - status `active` reads `GET /v2/ongoing-transactions` (pages of at most 100);
+//! - status `all` reads the ongoing list first, then `/v2/transactions`
+//!   ([`PageCursor::listing`] for the switch).
+//!
+//! **One session in both lists.** A session in progress can be in both lists under two ids:
+//! the ongoing list's `transactionId` is a string that is most likely the OCPP transaction id
+//! (the finished record's `evseTransactionId`), not the internal `id`. For `all`, the
+//! `(chargerId, transactionId)` pairs of the ongoing list travel in the cursor, and a
+//! `/v2/transactions` record is dropped when it is on the same charger and either its
+//! `evseTransactionId` equals one of those ids, or it has no real end and its `id` does. The
+//! session then appears once, as the ongoing (`active`) record.
+//!
+//! If the server has no ongoing list (404, 405 or 501 on its first page), status `all` reads the
+//! finished sessions alone (with a warning in the log); status `active` fails.
+//!
+//! **Filters.** The window is sent as `startTime`/`startTimeSearchEnd` (UTC) and core re-checks
+//! `[from, to)` exactly (eMabler does not document whether its bounds are inclusive). Chargers
+//! go to both lists (`chargerIDs`, `chargerIds`), so [`Capabilities::charger_ids`] is set
+//! (a `"chargerId/socketId"` value then works as eMabler documents). Sites and id tags are
+//! sent to `/v2/transactions` (`siteIDs`, `rfidTags`) but the ongoing list cannot filter them,
+//! so core filters them exactly on every record (`site_ids`, `id_tags` not set). Status is
+//! filtered by core.
+
+use evsessions_core::decode::{decode_record, record_id_hint};
+use evsessions_core::{
+    async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
+    SessionQuery, SessionSource, SourceKind, StatusFilter,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::client::{Client, EP_ONGOING, EP_TRANSACTIONS};
+use crate::config::{MAX_LIST_PAGE_SIZE, MAX_TRANSACTIONS_PAGE_SIZE};
+use crate::model::{
+    OngoingTransaction, OngoingTransactionsRequest, Transaction, TransactionsRequest,
+};
+use crate::{normalize, KIND};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Listing {
+    #[serde(rename = "o")]
+    Ongoing,
+    #[serde(rename = "t")]
+    Transactions,
+}
+
+/// The cursor, as JSON text in [`PageCursor::token`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Cursor {
+    #[serde(rename = "l")]
+    listing: Listing,
+    #[serde(rename = "p")]
+    page: u32,
+    /// `(chargerId, transactionId)` of the ongoing sessions seen (status `all` only).
+    #[serde(rename = "s", default, skip_serializing_if = "Vec::is_empty")]
+    seen: Vec<(String, String)>,
+}
+
+impl Cursor {
+    fn token(&self) -> String {
+        // Serializing plain strings and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn parse(c: &PageCursor) -> Result<Cursor> {
+        serde_json::from_str(c.token()).map_err(|_| {
+            Error::config(
+                Some(KIND),
+                "invalid page cursor (cursors are only valid as returned by this client)",
+            )
+        })
+    }
+}
+
+fn page_size(client: &Client, query: &SessionQuery, max: u32) -> u32 {
+    query
+        .page_size
+        .unwrap_or(client.config().page_size())
+        .clamp(1, max)
+}
+
+/// Whether to ask for the next page of the same listing: `hasNextPage`, or a full page when
+/// the server leaves it out. (An empty page always ends the listing, in core.)
+fn has_more(has_next: Option<bool>, len: usize, limit: u32) -> bool {
+    has_next.unwrap_or(len >= limit as usize) && len > 0
+}
+
+fn matches_ongoing(t: &Transaction, seen: &[(String, String)]) -> bool {
+    if seen.is_empty() {
+        return false;
+    }
+    let charger = t.charger_id.as_deref().unwrap_or("");
+    seen.iter().any(|(c, id)| {
+        c == charger
+            && (t.evse_transaction_id.as_deref() == Some(id.as_str())
+                || (t.timestamp_end.is_none() && t.id == *id))
+    })
+}
+
+impl Client {
+    async fn ongoing_page(&self, query: &SessionQuery, cur: Cursor) -> Result<SessionPage> {
+        let limit = page_size(self, query, MAX_LIST_PAGE_SIZE);
+        let req = OngoingTransactionsRequest {
+            page: Some(cur.page),
+            limit: Some(limit),
+            charger_ids: query.charger_ids.clone(),
+            ..OngoingTransactionsRequest::default()
+        };
+        let all = query.status == StatusFilter::All;
+        let page = match self.ongoing_transactions_raw(&req).await {
+            Ok(p) => p,
+            // A server without the ongoing list (an older or partial deployment): for `all`,
+            // read the finished sessions alone rather than fail. A wrong base URL still fails,
+            // on `/v2/transactions`.
+            Err(Error::Api {
+                status: Some(404 | 405 | 501),
+                ..
+            }) if all && cur.page == 1 => {
+                tracing::warn!("eMabler: GET /v2/ongoing-transactions is not available on this server; reading finished sessions only");
+                return Ok(SessionPage::new(
+                    Vec::new(),
+                    Some(PageCursor::listing(
+                        Cursor {
+                            listing: Listing::Transactions,
+                            page: 1,
+                            seen: Vec::new(),
+                        }
+                        .token(),
+                    )),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        let mut seen = cur.seen;
+        let mut records = Vec::with_capacity(page.items.len());
+        for raw in page.items.iter() {
+            let id_hint = record_id_hint(raw, &["transactionId"]);
+            match decode_record::<OngoingTransaction>(&KIND, EP_ONGOING, id_hint, raw) {
+                Ok(t) => {
+                    if all {
+                        seen.push((
+                            t.charger_id.clone().unwrap_or_default(),
+                            t.transaction_id.clone(),
+                        ));
+                    }
+                    records.push(Ok(normalize::ongoing(&t, raw.clone())));
+                }
+                Err(e) => records.push(Err(e)),
+            }
+        }
+        let next = if has_more(page.has_next_page, page.items.len(), limit) {
+            cur.page.checked_add(1).map(|p| {
+                PageCursor::page(
+                    Cursor {
+                        listing: Listing::Ongoing,
+                        page: p,
+                        seen: seen.clone(),
+                    }
+                    .token(),
+                )
+            })
+        } else {
+            None
+        };
+        let next = match next {
+            Some(n) => Some(n),
+            None if all => Some(PageCursor::listing(
+                Cursor {
+                    listing: Listing::Transactions,
+                    page: 1,
+                    seen,
+                }
+                .token(),
+            )),
+            None => None,
+        };
+        Ok(SessionPage::new(records, next))
+    }
+
+    async fn transactions_page(&self, query: &SessionQuery, cur: Cursor) -> Result<SessionPage> {
+        let limit = page_size(self, query, MAX_TRANSACTIONS_PAGE_SIZE);
+        let body = TransactionsRequest {
+            page: Some(cur.page),
+            limit: Some(limit),
+            start_time: query.from,
+            start_time_search_end: query.to,
+            charger_ids: query.charger_ids.clone(),
+            site_ids: query.site_ids.clone(),
+            rfid_tags: query.id_tags.clone(),
+            ..TransactionsRequest::default()
+        };
+        let page = self.transactions_raw(&body).await?;
+        let mut records: Vec<Result<ChargingSession>> = Vec::with_capacity(page.items.len());
+        for raw in page.items.iter() {
+            let id_hint = record_id_hint(raw, &["id"]);
+            match decode_record::<Transaction>(&KIND, EP_TRANSACTIONS, id_hint, raw) {
+                Ok(t) if matches_ongoing(&t, &cur.seen) => {
+                    tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
+                }
+                Ok(t) => records.push(Ok(normalize::transaction(&t, raw.clone()))),
+                Err(e) => records.push(Err(e)),
+            }
+        }
+        let next = if has_more(page.has_next_page, page.items.len(), limit) {
+            cur.page.checked_add(1).map(|p| {
+                PageCursor::page(
+                    Cursor {
+                        listing: Listing::Transactions,
+                        page: p,
+                        seen: cur.seen,
+                    }
+                    .token(),
+                )
+            })
+        } else {
+            None
+        };
+        // A server page whose every record was dropped (each the twin of an ongoing session)
+        // is not the end of the listing: core stops on an empty page of the same listing, so
+        // the next page is handed over as a listing cursor, which core follows.
+        if records.is_empty() && !page.items.is_empty() {
+            if let Some(n) = next {
+                return Ok(SessionPage::new(
+                    records,
+                    Some(PageCursor::listing(n.token().to_string())),
+                ));
+            }
+        }
+        Ok(SessionPage::new(records, next))
+    }
+}
+
+#[async_trait]
+impl SessionSource for Client {
+    fn kind(&self) -> SourceKind {
+        KIND
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::none().with_charger_ids(true)
+    }
+
+    async fn fetch_page(
+        &self,
+        query: &SessionQuery,
+        cursor: Option<PageCursor>,
+    ) -> Result<SessionPage> {
+        let cur = match cursor {
+            Some(c) => Cursor::parse(&c)?,
+            None => Cursor {
+                listing: match query.status {
+                    StatusFilter::Completed => Listing::Transactions,
+                    StatusFilter::Active | StatusFilter::All => Listing::Ongoing,
+                },
+                page: 1,
+                seen: Vec::new(),
+            },
+        };
+        match cur.listing {
+            Listing::Ongoing => self.ongoing_page(query, cur).await,
+            Listing::Transactions => self.transactions_page(query, cur).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_pages() {
+        assert!(has_more(Some(true), 3, 100));
+        assert!(!has_more(Some(true), 0, 100));
+        assert!(!has_more(Some(false), 100, 100));
+        assert!(has_more(None, 100, 100));
+        assert!(!has_more(None, 99, 100));
+    }
+
+    #[test]
+    fn twins_of_ongoing_sessions() {
+        let t = |id: &str, evse: Option<&str>, end: Option<&str>| -> Transaction {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "chargerId": "C1", "evseTransactionId": evse, "timestampEnd": end
+            }))
+            .unwrap()
+        };
+        let seen = vec![("C1".to_string(), "500".to_string())];
+        // Same charger, evseTransactionId = ongoing transactionId: a twin, ended or not.
+        assert!(matches_ongoing(&t("1", Some("500"), None), &seen));
+        assert!(matches_ongoing(
+            &t("1", Some("500"), Some("2025-01-01T00:00:00Z")),
+            &seen
+        ));
+        // The internal id matches only while the record has no real end.
+        assert!(matches_ongoing(
+            &t("500", None, Some("0001-01-01T00:00:00Z")),
+            &seen
+        ));
+        assert!(!matches_ongoing(
+            &t("500", None, Some("2025-01-01T00:00:00Z")),
+            &seen
+        ));
+        // Another charger is another session.
+        let other = vec![("C2".to_string(), "500".to_string())];
+        assert!(!matches_ongoing(&t("1", Some("500"), None), &other));
+        assert!(!matches_ongoing(&t("1", Some("500"), None), &[]));
+    }
+
+    #[test]
+    fn cursor_round_trip() {
+        let c = Cursor {
+            listing: Listing::Transactions,
+            page: 3,
+            seen: vec![("EMB,1".into(), "10:32\"x".into())],
+        };
+        let back = Cursor::parse(&PageCursor::page(c.token())).unwrap();
+        assert_eq!(back.page, 3);
+        assert_eq!(back.listing, Listing::Transactions);
+        assert_eq!(back.seen, c.seen);
+        assert!(Cursor::parse(&PageCursor::page("nonsense")).is_err());
+    }
+}
