@@ -1,0 +1,369 @@
+//! The typed calls of the Smappee dev API v3: discovery (service locations, metering
+//! configuration) and the sessions of a charging park or a charging station.
+//!
+//! Every data call carries `Authorization: Bearer <access token>`; the token is obtained and
+//! renewed by the client (see [`crate::auth`]). A data call answered with 401 gets a fresh
+//! token once and is sent once more; a second 401 is [`Error::Unauthenticated`].
+
+use std::fmt;
+use std::sync::{Arc, Mutex as StdMutex};
+
+use chrono::{DateTime, Utc};
+use evsessions_core::decode::{decode_json, decode_record, record_id_hint};
+use evsessions_core::http::{join_path, join_segments};
+use evsessions_core::{Error, HttpClient, HttpResponse, Result, SessionQuery};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use crate::auth::TokenManager;
+use crate::config::Config;
+use crate::model::{ChargingStation, MeteringConfiguration, ServiceLocations, Session};
+use crate::KIND;
+
+const EP_SERVICE_LOCATIONS: &str = "GET /dev/v3/servicelocation";
+const EP_METERING: &str = "GET /dev/v3/servicelocation/{id}/meteringconfiguration";
+/// Endpoint label of the park sessions call.
+pub(crate) const EP_PARK_SESSIONS: &str = "GET /dev/v3/chargingparks/{id}/sessions";
+/// Endpoint label of the station sessions call.
+pub(crate) const EP_STATION_SESSIONS: &str = "GET /dev/v3/chargingstations/{serial}/sessions";
+
+/// The `range` of a sessions call: session starts in `[from, to)`, epoch milliseconds.
+///
+/// ```
+/// use smappee_client::SessionRange;
+/// let r = SessionRange::new(
+///     Some("2025-06-01T00:00:00Z".parse().unwrap()),
+///     Some("2025-06-05T00:00:00Z".parse().unwrap()),
+/// );
+/// assert_eq!(r.param(), "1748736000000,1749081600000");
+/// assert_eq!(SessionRange::all().param(), "0");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionRange {
+    /// First start included (`None` = the whole history, sent as `0`).
+    pub from: Option<DateTime<Utc>>,
+    /// First start excluded (`None` = open end).
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl SessionRange {
+    /// A range from its ends.
+    pub fn new(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Self {
+        SessionRange { from, to }
+    }
+
+    /// The whole history.
+    pub fn all() -> Self {
+        SessionRange::default()
+    }
+
+    /// The window of a query.
+    pub fn from_query(q: &SessionQuery) -> Self {
+        SessionRange::new(q.from, q.to)
+    }
+
+    fn start_ms(&self) -> i64 {
+        self.from.map(|t| t.timestamp_millis().max(0)).unwrap_or(0)
+    }
+
+    /// True when no session can start in it (`to` at or before `from`, or before 1970).
+    pub fn is_empty(&self) -> bool {
+        self.to
+            .is_some_and(|t| t.timestamp_millis() <= self.start_ms())
+    }
+
+    /// The `range` parameter: `<fromMs>` or `<fromMs>,<toMs>` (a literal comma).
+    pub fn param(&self) -> String {
+        match self.to {
+            Some(to) => format!("{},{}", self.start_ms(), to.timestamp_millis()),
+            None => self.start_ms().to_string(),
+        }
+    }
+}
+
+/// A Smappee client. Cheap to clone; clones share the HTTP client and the tokens (so one
+/// renewal serves them all). `Debug` shows no secret.
+///
+/// ```no_run
+/// # async fn demo() -> evsessions_core::Result<()> {
+/// use smappee_client::{Client, ConfigBuilder, SessionRange};
+/// let client = Client::new(ConfigBuilder::from_env().build()?)?;
+/// for loc in client.service_locations().await?.service_locations {
+///     for s in client.park_sessions(&loc.service_location_id, SessionRange::all(), false).await? {
+///         println!("{:?}", s.map(|s| s.id));
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) http: HttpClient,
+    pub(crate) auth: TokenManager,
+    /// The parks found by the last discovery (used by the pages after the first).
+    pub(crate) discovered: StdMutex<Option<Arc<Vec<crate::source::Scope>>>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for `config` (no request is made until the first call).
+    pub fn new(config: Config) -> Result<Client> {
+        let http = HttpClient::new(KIND, config.http.clone())?;
+        http.check_base_url(&config.base_url)?;
+        let token_url = join_path(&config.base_url, &config.token_path);
+        let auth = TokenManager::new(config.clone(), token_url);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                http,
+                auth,
+                discovered: StdMutex::new(None),
+            }),
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Make sure the client holds a valid access token (a password grant on first use, a
+    /// refresh when due). Useful to check credentials before a long run.
+    pub async fn authenticate(&self) -> Result<()> {
+        self.inner
+            .auth
+            .access_token(&self.inner.http)
+            .await
+            .map(|_| ())
+    }
+
+    fn url(&self, path: &str) -> Url {
+        join_path(&self.inner.config.base_url, path)
+    }
+
+    async fn send_bearer(
+        &self,
+        endpoint: &str,
+        url: &Url,
+        token: &SecretString,
+    ) -> Result<HttpResponse> {
+        self.inner
+            .http
+            .send_any(endpoint, |c| {
+                c.get(url.clone())
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .bearer_auth(token.expose_secret())
+            })
+            .await
+    }
+
+    /// GET with a bearer token; one renewal and one resend on 401. Returns the final response
+    /// whatever its status (after the 401 handling).
+    async fn get_any(&self, endpoint: &str, url: &Url) -> Result<HttpResponse> {
+        let http = &self.inner.http;
+        let token = self.inner.auth.access_token(http).await?;
+        let resp = self.send_bearer(endpoint, url, &token).await?;
+        if resp.status != 401 {
+            return Ok(resp);
+        }
+        let fresh = self.inner.auth.replace_rejected(http, &token).await?;
+        self.send_bearer(endpoint, url, &fresh).await
+    }
+
+    /// GET that must succeed; 404 is [`Error::NotFound`] naming `what`.
+    async fn get_ok(&self, endpoint: &str, url: &Url, what: &str) -> Result<HttpResponse> {
+        let resp = self.get_any(endpoint, url).await?;
+        match resp.status {
+            s if (200..300).contains(&s) => Ok(resp),
+            404 => Err(Error::NotFound {
+                vendor: KIND,
+                what: what.to_string(),
+            }),
+            _ => Err(self.inner.http.error_for(endpoint, &resp)),
+        }
+    }
+
+    /// `GET /dev/v3/servicelocation`: every service location of the account.
+    pub async fn service_locations(&self) -> Result<ServiceLocations> {
+        let url = self.url("/dev/v3/servicelocation");
+        let resp = self
+            .get_ok(EP_SERVICE_LOCATIONS, &url, "the service location list")
+            .await?;
+        decode_json(&KIND, EP_SERVICE_LOCATIONS, &resp.body)
+    }
+
+    /// `GET /dev/v3/servicelocation/{id}/meteringconfiguration` (its `chargingStations` typed).
+    pub async fn metering_configuration(
+        &self,
+        service_location_id: &str,
+    ) -> Result<MeteringConfiguration> {
+        let url = join_segments(
+            &self.url("/dev/v3/servicelocation"),
+            &[service_location_id, "meteringconfiguration"],
+        );
+        let resp = self
+            .get_ok(
+                EP_METERING,
+                &url,
+                &format!("service location {service_location_id:?}"),
+            )
+            .await?;
+        decode_json(&KIND, EP_METERING, &resp.body)
+    }
+
+    /// The charging stations of a service location (from its metering configuration).
+    pub async fn charging_stations(
+        &self,
+        service_location_id: &str,
+    ) -> Result<Vec<ChargingStation>> {
+        Ok(self
+            .metering_configuration(service_location_id)
+            .await?
+            .charging_stations)
+    }
+
+    /// `GET /dev/v3/chargingparks/{serviceLocationId}/sessions?range=…&active=…`: the sessions
+    /// of every station of a charging park, completed (`active = false`) or active. A record
+    /// that cannot be decoded is an `Err` in place; the others are returned.
+    pub async fn park_sessions(
+        &self,
+        service_location_id: &str,
+        range: SessionRange,
+        active: bool,
+    ) -> Result<Vec<Result<Session>>> {
+        let url = self.sessions_url("/dev/v3/chargingparks", service_location_id, range, active);
+        let resp = self
+            .get_ok(
+                EP_PARK_SESSIONS,
+                &url,
+                &format!("charging park (service location) {service_location_id:?}"),
+            )
+            .await?;
+        decode_sessions(EP_PARK_SESSIONS, &resp)
+    }
+
+    /// `GET /dev/v3/chargingstations/{serial}/sessions?range=…&active=…`: the sessions of one
+    /// charging station.
+    pub async fn station_sessions(
+        &self,
+        serial: &str,
+        range: SessionRange,
+        active: bool,
+    ) -> Result<Vec<Result<Session>>> {
+        let url = self.sessions_url("/dev/v3/chargingstations", serial, range, active);
+        let resp = self
+            .get_ok(
+                EP_STATION_SESSIONS,
+                &url,
+                &format!("charging station {serial:?}"),
+            )
+            .await?;
+        decode_sessions(EP_STATION_SESSIONS, &resp)
+    }
+
+    /// Like [`Client::park_sessions`], but a 404 (the location is no charging park) is `None`.
+    pub(crate) async fn park_sessions_if_park(
+        &self,
+        service_location_id: &str,
+        range: SessionRange,
+        active: bool,
+    ) -> Result<Option<Vec<Result<Session>>>> {
+        let url = self.sessions_url("/dev/v3/chargingparks", service_location_id, range, active);
+        let resp = self.get_any(EP_PARK_SESSIONS, &url).await?;
+        match resp.status {
+            s if (200..300).contains(&s) => decode_sessions(EP_PARK_SESSIONS, &resp).map(Some),
+            404 => {
+                tracing::debug!(vendor = %KIND, service_location_id, "not a charging park (404); skipped");
+                Ok(None)
+            }
+            _ => Err(self.inner.http.error_for(EP_PARK_SESSIONS, &resp)),
+        }
+    }
+
+    /// The sessions URL. The query is written by hand so that the comma of `range` stays a
+    /// literal comma (a form encoder would write `%2C`).
+    fn sessions_url(&self, prefix: &str, id: &str, range: SessionRange, active: bool) -> Url {
+        let mut url = join_segments(&self.url(prefix), &[id, "sessions"]);
+        url.set_query(Some(&format!("range={}&active={active}", range.param())));
+        url
+    }
+}
+
+/// Decode a sessions body of any shape the API is known or feared to send: a JSON array, one
+/// object, a `{"sessions": [...]}` wrapper, `null`, `{}`, 204 or an empty body (no sessions). Each
+/// record is decoded on its own (one bad record is one `Err`).
+pub fn decode_sessions(endpoint: &str, resp: &HttpResponse) -> Result<Vec<Result<Session>>> {
+    if resp.status == 204 || resp.body_is_empty() {
+        return Ok(Vec::new());
+    }
+    let value: serde_json::Value = decode_json(&KIND, endpoint, &resp.body)?;
+    let items = session_items(endpoint, value)?;
+    Ok(items
+        .into_iter()
+        .map(|v| {
+            let mut s: Session = decode_record(&KIND, endpoint, record_id_hint(&v, &["id"]), &v)?;
+            s.raw = v;
+            Ok(s)
+        })
+        .collect())
+}
+
+fn session_items(endpoint: &str, value: serde_json::Value) -> Result<Vec<serde_json::Value>> {
+    use serde_json::Value;
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => Ok(items),
+        Value::Object(mut map) => match map.remove("sessions") {
+            Some(Value::Array(items)) => Ok(items),
+            Some(Value::Null) => Ok(Vec::new()),
+            Some(other) => Err(shape_error(
+                endpoint,
+                "sessions",
+                &format!("expected an array of sessions, found {}", json_kind(&other)),
+            )),
+            None if map.is_empty() => Ok(Vec::new()),
+            None => Ok(vec![Value::Object(map)]),
+        },
+        other => Err(shape_error(
+            endpoint,
+            ".",
+            &format!(
+                "expected an array of sessions, one session or {{\"sessions\": [...]}}, found {}",
+                json_kind(&other)
+            ),
+        )),
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+fn shape_error(endpoint: &str, path: &str, message: &str) -> Error {
+    Error::Decode {
+        vendor: KIND,
+        endpoint: endpoint.to_string(),
+        record: None,
+        path: path.to_string(),
+        message: message.to_string(),
+        snippet: None,
+    }
+}
