@@ -1,0 +1,196 @@
+//! The typed calls of the CleverPower API.
+
+use std::fmt;
+use std::sync::Arc;
+
+use evsessions_core::http::{join_path, join_segments, redact_url};
+use evsessions_core::{ApiErrorBody, ChargingSession, Error, HttpClient, HttpResponse, Result};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH};
+use serde::de::DeserializeOwned;
+
+use crate::model::{ChargingPoint, NabijeciBod, Transaction};
+use crate::normalize::Normalizer;
+use crate::{Config, KIND};
+
+/// Endpoint label of `POST api/Ocpp` in logs and errors.
+pub(crate) const OCPP_ENDPOINT: &str = "POST api/Ocpp";
+const TRANSACTION_ENDPOINT: &str = "GET api/v1/transactions/{id}";
+const BY_CODE_ENDPOINT: &str = "GET api/v1/charging_points/by_code/{evse_id}";
+
+/// A CleverPower client: the typed calls, and a [`evsessions_core::SessionSource`] over the
+/// sessions embedded in charging points. Cheap to clone; `Debug` shows no secret.
+#[derive(Clone)]
+pub struct Client {
+    http: HttpClient,
+    config: Arc<Config>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &redact_url(self.config.base_url()))
+            .field("auth", self.config.auth())
+            .field("time_zone", &self.config.time_zone().name())
+            .field("currency", &self.config.currency())
+            .field("connector_id", &self.config.connector_id())
+            .field("charge_ids", &self.config.charge_ids())
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for `config`.
+    pub fn new(config: Config) -> Result<Client> {
+        let http = HttpClient::new(KIND, config.http().clone())?;
+        http.check_base_url(config.base_url())?;
+        Ok(Client {
+            http,
+            config: Arc::new(config),
+        })
+    }
+
+    /// The same client with these default charge ids: the scope read when a
+    /// [`evsessions_core::SessionQuery`] names no charger. Empty entries are dropped.
+    pub fn with_default_charge_ids(mut self, ids: Vec<String>) -> Self {
+        let mut config = (*self.config).clone();
+        config.set_charge_ids(ids);
+        self.config = Arc::new(config);
+        self
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The normalizer with this client's zone and currency.
+    pub fn normalizer(&self) -> Normalizer {
+        Normalizer::from_config(&self.config)
+    }
+
+    /// `POST api/Ocpp?chargeId={charge_id}&connectorId={connector_id}` (no body): the charging
+    /// point of an OCPP charge id, with its sessions. `connector_id` `None` sends the configured
+    /// one (0 by default).
+    ///
+    /// A 404, or a success with a `null` or empty body, is [`Error::NotFound`] naming the charge id; a 404
+    /// that says no route matched (`No HTTP resource was found …`) is [`Error::Api`], since
+    /// then the base URL is wrong, not the id.
+    pub async fn charging_point(
+        &self,
+        charge_id: &str,
+        connector_id: Option<u32>,
+    ) -> Result<NabijeciBod> {
+        let connector = connector_id.unwrap_or(self.config.connector_id());
+        let mut url = join_path(self.config.base_url(), "api/Ocpp");
+        url.query_pairs_mut()
+            .append_pair("chargeId", charge_id)
+            .append_pair("connectorId", &connector.to_string());
+        let resp = self
+            .http
+            .send_any(OCPP_ENDPOINT, |c| {
+                // No body, but a `Content-Length: 0` (IIS answers 411 to a POST without one).
+                self.authorize(c.post(url.clone()))
+                    .header(CONTENT_LENGTH, "0")
+                    .body(Vec::<u8>::new())
+            })
+            .await?;
+        let what = || format!("charging point for charge id {charge_id:?} (connector {connector})");
+        self.decode_entity(OCPP_ENDPOINT, &resp, what)
+    }
+
+    /// Every session of the charging point of `charge_id`, normalized (the configured
+    /// connector). A session that cannot be read is one `Err` in place.
+    pub async fn point_sessions(&self, charge_id: &str) -> Result<Vec<Result<ChargingSession>>> {
+        let point = self.charging_point(charge_id, None).await?;
+        Ok(self
+            .normalizer()
+            .point_sessions(charge_id, self.config.connector_id(), &point))
+    }
+
+    /// `GET api/v1/transactions/{id}`: one transaction with its price components.
+    pub async fn transaction(&self, id: i64) -> Result<Transaction> {
+        let url = join_segments(
+            self.config.base_url(),
+            &["api", "v1", "transactions", &id.to_string()],
+        );
+        let resp = self
+            .http
+            .send_any(TRANSACTION_ENDPOINT, |c| self.authorize(c.get(url.clone())))
+            .await?;
+        self.decode_entity(TRANSACTION_ENDPOINT, &resp, || format!("transaction {id}"))
+    }
+
+    /// `GET api/v1/charging_points/by_code/{evse_id}[?session_id=…]`: the charging point of an
+    /// EVSE ID with its current session, as the direct-payment page shows it.
+    pub async fn charging_point_by_code(
+        &self,
+        evse_id: &str,
+        session_id: Option<&str>,
+    ) -> Result<ChargingPoint> {
+        let mut url = join_segments(
+            self.config.base_url(),
+            &["api", "v1", "charging_points", "by_code", evse_id],
+        );
+        if let Some(sid) = session_id {
+            url.query_pairs_mut().append_pair("session_id", sid);
+        }
+        let resp = self
+            .http
+            .send_any(BY_CODE_ENDPOINT, |c| self.authorize(c.get(url.clone())))
+            .await?;
+        self.decode_entity(BY_CODE_ENDPOINT, &resp, || {
+            format!("charging point with EVSE ID {evse_id:?}")
+        })
+    }
+
+    fn authorize(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let rb = rb.header(ACCEPT, "application/json");
+        match self.config.auth_header() {
+            Some((name, value)) => rb.header(name.clone(), value.clone()),
+            None => rb,
+        }
+    }
+
+    /// A by-id response: 2xx → the entity (`null` → not found), 404 → not found (unless no
+    /// route matched), anything else → the mapped error.
+    fn decode_entity<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        resp: &HttpResponse,
+        what: impl Fn() -> String,
+    ) -> Result<T> {
+        let not_found = || Error::NotFound {
+            vendor: KIND,
+            what: what(),
+        };
+        if resp.status == 404 {
+            let body = ApiErrorBody::parse(&resp.body);
+            let no_route = body
+                .message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("No HTTP resource was found"));
+            if no_route {
+                return Err(Error::Api {
+                    vendor: KIND,
+                    endpoint: endpoint.to_string(),
+                    status: Some(404),
+                    code: body.code,
+                    message: Some(format!(
+                        "{} (no such route: check the base URL)",
+                        body.message.unwrap_or_default()
+                    )),
+                });
+            }
+            return Err(not_found());
+        }
+        if !resp.is_success() {
+            return Err(self.http.error_for(endpoint, resp));
+        }
+        // ASP.NET writes a null entity as `null` (or nothing, with 204).
+        let text = String::from_utf8_lossy(&resp.body);
+        if text.trim() == "null" || resp.body_is_empty() {
+            return Err(not_found());
+        }
+        self.http.decode(endpoint, resp)
+    }
+}

@@ -1,0 +1,90 @@
+//! `impl SessionSource for Client`: the scope is a list of charge ids, each one page (the
+//! charging point and its embedded sessions).
+
+use evsessions_core::{
+    async_trait, Capabilities, Error, PageCursor, Result, SessionPage, SessionQuery, SessionSource,
+    SourceKind,
+};
+
+use crate::config::{clean_ids, ENV_CHARGE_IDS};
+use crate::{Client, KIND};
+
+impl Client {
+    /// The charge ids a query reads: its `charger_ids`, else the configured default ones.
+    fn scope(&self, query: &SessionQuery) -> Result<Vec<String>> {
+        let asked = clean_ids(query.charger_ids.clone());
+        let ids = if asked.is_empty() {
+            self.config().charge_ids().to_vec()
+        } else {
+            asked
+        };
+        if ids.is_empty() {
+            return Err(Error::UnsupportedQuery {
+                vendor: KIND,
+                message: format!(
+                    "CleverPower has no session listing: name the charging points to read by their OCPP charge id (--charger ID, repeatable; or {ENV_CHARGE_IDS}=A,B)"
+                ),
+            });
+        }
+        Ok(ids)
+    }
+}
+
+/// Errors that concern one charge id only: the walk goes on with the next one. (An `Api` 404
+/// means no route matched, i.e. a wrong base URL: that ends the walk.)
+fn concerns_one_point(e: &Error) -> bool {
+    match e {
+        Error::NotFound { .. } | Error::Decode { .. } => true,
+        Error::Api {
+            status: Some(s), ..
+        } => (400..500).contains(s) && !matches!(s, 404 | 408 | 429),
+        _ => false,
+    }
+}
+
+#[async_trait]
+impl SessionSource for Client {
+    fn kind(&self) -> SourceKind {
+        KIND
+    }
+
+    /// The charge ids are the scope of the API (`charger_ids` applied); the window and the
+    /// status are filtered by core.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::none().with_charger_ids(true)
+    }
+
+    /// Page *n* is the *n*-th charge id. A charge id that is unknown (404) or whose point
+    /// cannot be decoded gives a page holding that one error, and the walk goes on; an
+    /// authentication, rate-limit, network or server failure ends it.
+    async fn fetch_page(
+        &self,
+        query: &SessionQuery,
+        cursor: Option<PageCursor>,
+    ) -> Result<SessionPage> {
+        let ids = self.scope(query)?;
+        let index = match &cursor {
+            None => 0,
+            Some(c) => c
+                .token()
+                .parse::<usize>()
+                .map_err(|_| Error::UnsupportedQuery {
+                    vendor: KIND,
+                    message: format!("invalid page cursor {:?}", c.token()),
+                })?,
+        };
+        let Some(charge_id) = ids.get(index) else {
+            return Ok(SessionPage::empty());
+        };
+        let next = (index + 1 < ids.len()).then(|| PageCursor::listing((index + 1).to_string()));
+        let records = match self.point_sessions(charge_id).await {
+            Ok(records) => records,
+            Err(e) if concerns_one_point(&e) => {
+                tracing::warn!(vendor = %KIND, charge_id = %charge_id, error = %e, "charge id skipped");
+                vec![Err(e)]
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(SessionPage::new(records, next))
+    }
+}
