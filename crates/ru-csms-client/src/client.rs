@@ -1,0 +1,191 @@
+//! The typed call: one page of the session list, with the application status in `meta`
+//! checked (an error there is an error even under HTTP 200).
+
+use std::fmt;
+use std::sync::Arc;
+
+use evsessions_core::decode::{decode_json, decode_record, record_id_hint};
+use evsessions_core::http::redact_url;
+use evsessions_core::{
+    ApiErrorBody, ChargingSession, Error, ExposeSecret, HttpClient, HttpResponse, Result,
+};
+use url::Url;
+
+use crate::config::{Auth, Config};
+use crate::model::{Envelope, Meta, Payload, Session};
+use crate::normalize::{normalize, NormalizeOptions};
+use crate::KIND;
+
+/// A client of the platform's session list. Cheap to clone; `Debug` shows no secret.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    http: HttpClient,
+    endpoint: String,
+    options: NormalizeOptions,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One page of the session list: the envelope's `meta` and `payload` (items still JSON).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ListPage {
+    /// The application status (a success here).
+    pub meta: Option<Meta>,
+    /// The page.
+    pub payload: Payload,
+}
+
+impl Client {
+    /// A client for `config`.
+    pub fn new(config: Config) -> Result<Client> {
+        let http = HttpClient::new(KIND, config.http.clone())?;
+        http.check_base_url(&config.sessions_url)?;
+        let endpoint = format!("GET {}", config.sessions_url.path());
+        let options = config.normalize_options();
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                http,
+                endpoint,
+                options,
+            }),
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The name of the session list call in errors and logs (`GET /path`, no host, no query).
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    /// The URL of one page: the session list URL with `page` and `per_page` set (replacing any
+    /// the configured URL had) and every other query parameter kept.
+    pub fn page_url(&self, page: u32, per_page: u32) -> Url {
+        let mut url = self.inner.config.sessions_url.clone();
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| k != "page" && k != "per_page")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.set_query(None);
+        {
+            let mut q = url.query_pairs_mut();
+            q.extend_pairs(kept);
+            q.append_pair("page", &page.to_string());
+            q.append_pair("per_page", &per_page.to_string());
+        }
+        url
+    }
+
+    /// Fetch page `page` (1-based) asking for `per_page` sessions.
+    ///
+    /// Errors: HTTP failures as core maps them (retries included); a `meta.status_code`
+    /// outside 2xx, even under HTTP 200: 401 → [`Error::Unauthenticated`], 403 →
+    /// [`Error::PermissionDenied`], others → [`Error::Api`] with the code, `status_name` and
+    /// `status_description`; a body that is not the envelope → [`Error::Decode`].
+    pub async fn list_page(&self, page: u32, per_page: u32) -> Result<ListPage> {
+        let url = self.page_url(page, per_page);
+        let endpoint = self.endpoint();
+        tracing::debug!(vendor = %KIND, url = %redact_url(&url), "fetching a page of sessions");
+        let auth = self.inner.config.auth.clone();
+        let resp = self
+            .inner
+            .http
+            .send_any(endpoint, |c| {
+                let req = c.get(url.clone()).header("Accept", "application/json");
+                match &auth {
+                    Auth::Bearer(token) => req.bearer_auth(token.expose_secret()),
+                    Auth::None => req,
+                }
+            })
+            .await?;
+        if !resp.is_success() {
+            return Err(self.http_error(&resp));
+        }
+        let envelope: Envelope = decode_json(&KIND, endpoint, &resp.body)?;
+        if let Some(meta) = envelope.meta.as_ref().filter(|m| !m.is_success()) {
+            return Err(meta_error(endpoint, meta));
+        }
+        let payload = envelope.payload.ok_or_else(|| Error::Decode {
+            vendor: KIND,
+            endpoint: endpoint.to_string(),
+            record: None,
+            path: "payload".to_string(),
+            message: "the response says success but its payload is null".to_string(),
+            snippet: None,
+        })?;
+        Ok(ListPage {
+            meta: envelope.meta,
+            payload,
+        })
+    }
+
+    /// Decode one item of a page into the platform's [`Session`]. A failure is an
+    /// [`Error::Decode`] naming the session id and the field.
+    pub fn decode_session(&self, item: &serde_json::Value) -> Result<Session> {
+        decode_record(&KIND, self.endpoint(), record_id_hint(item, &["id"]), item)
+    }
+
+    /// Decode and normalize one item of a page (`raw` = the item).
+    pub fn normalize_item(&self, item: serde_json::Value) -> Result<ChargingSession> {
+        let session = self.decode_session(&item)?;
+        normalize(&session, item, &self.inner.options)
+    }
+
+    /// An HTTP error: the envelope's `meta` words when the body has them, else core's mapping.
+    fn http_error(&self, resp: &HttpResponse) -> Error {
+        let meta = serde_json::from_slice::<Envelope>(&resp.body)
+            .ok()
+            .and_then(|e| e.meta)
+            .filter(|m| m.status_name.is_some() || m.status_description.is_some());
+        match meta {
+            Some(m) => Error::from_status(
+                &KIND,
+                self.endpoint(),
+                resp.status,
+                meta_body(&m),
+                resp.retry_after(),
+            ),
+            None => self.inner.http.error_for(self.endpoint(), resp),
+        }
+    }
+}
+
+fn meta_body(meta: &Meta) -> ApiErrorBody {
+    ApiErrorBody::new(meta.status_name.clone(), meta.status_description.clone())
+}
+
+/// The error for an envelope whose `meta.status_code` is not 2xx.
+fn meta_error(endpoint: &str, meta: &Meta) -> Error {
+    match meta.status_code.and_then(|c| u16::try_from(c).ok()) {
+        Some(code) => Error::from_status(&KIND, endpoint, code, meta_body(meta), None),
+        None => Error::Api {
+            vendor: KIND,
+            endpoint: endpoint.to_string(),
+            status: None,
+            code: Some(match (&meta.status_code, &meta.status_name) {
+                (Some(c), Some(n)) => format!("{c} {n}"),
+                (Some(c), None) => c.to_string(),
+                (None, Some(n)) => n.clone(),
+                (None, None) => "unknown status".to_string(),
+            }),
+            message: meta.status_description.clone(),
+        },
+    }
+}

@@ -1,0 +1,145 @@
+//! [`SessionSource`] for [`Client`]: 1-based pages, sized by the page size the server echoes.
+
+use evsessions_core::{
+    async_trait, Capabilities, Error, PageCursor, Result, SessionPage, SessionQuery, SessionSource,
+    SourceKind,
+};
+
+use crate::client::Client;
+use crate::model::Payload;
+use crate::KIND;
+
+#[async_trait]
+impl SessionSource for Client {
+    fn kind(&self) -> SourceKind {
+        KIND
+    }
+
+    /// The platform filters nothing that is known: window, status, charger and site are all
+    /// applied by core on the normalized records.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::none()
+    }
+
+    async fn fetch_page(
+        &self,
+        query: &SessionQuery,
+        cursor: Option<PageCursor>,
+    ) -> Result<SessionPage> {
+        let page = match &cursor {
+            None => 1,
+            Some(c) => c
+                .token()
+                .parse::<u32>()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or_else(|| {
+                    Error::config(
+                        Some(KIND),
+                        format!(
+                            "invalid page cursor {:?}: expected a page number",
+                            c.token()
+                        ),
+                    )
+                })?,
+        };
+        let asked = query
+            .page_size
+            .filter(|n| *n >= 1)
+            .unwrap_or_else(|| self.config().per_page());
+        let list = self.list_page(page, asked).await?;
+        let next = next_page(page, asked, &list.payload).map(|p| PageCursor::page(p.to_string()));
+        let records = list
+            .payload
+            .items
+            .into_iter()
+            .map(|item| self.normalize_item(item))
+            .collect();
+        Ok(SessionPage::new(records, next))
+    }
+}
+
+/// The page after `page`, or `None` when `page` was the last: the page is empty, or
+/// `page × per_page ≥ total` with the page size the server echoes (the one asked when it
+/// echoes none), or the server answered another page than the one asked (its paging is then
+/// not understood, and following it could loop).
+pub(crate) fn next_page(page: u32, asked_per_page: u32, payload: &Payload) -> Option<u32> {
+    if payload.items.is_empty() {
+        return None;
+    }
+    if let Some(echoed) = payload.page {
+        if echoed != u64::from(page) {
+            tracing::warn!(vendor = %KIND, asked = page, answered = echoed, "the server answered another page than the one asked; stopping");
+            return None;
+        }
+    }
+    let per_page = payload
+        .per_page
+        .filter(|n| *n >= 1)
+        .unwrap_or(u64::from(asked_per_page));
+    if let Some(total) = payload.total {
+        if u64::from(page).saturating_mul(per_page) >= total {
+            return None;
+        }
+    }
+    page.checked_add(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(n: usize, total: Option<u64>, per_page: Option<u64>, page: Option<u64>) -> Payload {
+        Payload {
+            items: vec![serde_json::json!({}); n],
+            total,
+            per_page,
+            page,
+        }
+    }
+
+    #[test]
+    fn stops_by_echoed_per_page() {
+        // asked 100, server pages by 20: 44 sessions → pages 1, 2, 3.
+        assert_eq!(
+            next_page(1, 100, &payload(20, Some(44), Some(20), Some(1))),
+            Some(2)
+        );
+        assert_eq!(
+            next_page(2, 100, &payload(20, Some(44), Some(20), Some(2))),
+            Some(3)
+        );
+        assert_eq!(
+            next_page(3, 100, &payload(4, Some(44), Some(20), Some(3))),
+            None
+        );
+        // exact multiple
+        assert_eq!(
+            next_page(2, 100, &payload(22, Some(44), Some(22), Some(2))),
+            None
+        );
+        // the captured page: 44 of 44 at 100 per page
+        assert_eq!(
+            next_page(1, 100, &payload(44, Some(44), Some(100), Some(1))),
+            None
+        );
+    }
+
+    #[test]
+    fn empty_page_missing_fields_and_wrong_page() {
+        assert_eq!(
+            next_page(1, 10, &payload(0, Some(44), Some(10), Some(1))),
+            None
+        );
+        assert_eq!(next_page(1, 10, &payload(10, None, None, None)), Some(2));
+        assert_eq!(next_page(4, 10, &payload(10, Some(40), None, None)), None);
+        assert_eq!(
+            next_page(2, 10, &payload(10, Some(100), Some(10), Some(1))),
+            None
+        );
+        assert_eq!(
+            next_page(1, 10, &payload(10, Some(100), Some(0), Some(1))),
+            Some(2)
+        );
+    }
+}
