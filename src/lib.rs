@@ -1,1 +1,57 @@
-//! placeholder
+//! # evsessions
+//!
+//! Typed clients for EV charging-management vendors, each implementing one
+//! [`SessionSource`] trait, so that a caller reads charging sessions from any vendor as the
+//! same exact, normalized [`ChargingSession`].
+//!
+//! | feature (all on by default) | module | vendor |
+//! |---|---|---|
+//! | `emabler` | [`emabler`] | eMabler API v2 |
+//! | `smappee` | [`smappee`] | Smappee dev API v3 |
+//! | `cleverpower` | [`cleverpower`] | CleverPower (api.chargee.eco) |
+//! | `ru-csms` | [`ru_csms`] | the RU CSMS session list |
+//!
+//! Everything shared (the record, the query, errors, the HTTP settings, output writers) comes
+//! from `evsessions-core` and is re-exported here.
+//!
+//! ```no_run
+//! use evsessions::{SessionQuery, SessionSourceExt, StatusFilter};
+//! use futures::StreamExt;
+//!
+//! # async fn run() -> evsessions::Result<()> {
+//! let config = evsessions::emabler::ConfigBuilder::from_env().build()?; // EMABLER_API_KEY
+//! let source = evsessions::emabler::Client::new(config)?;
+//! let query = SessionQuery::new()
+//!     .from("2025-03-01T00:00:00Z".parse().unwrap())
+//!     .to("2025-04-01T00:00:00Z".parse().unwrap())
+//!     .status(StatusFilter::Completed);
+//! let mut sessions = source.sessions(&query);
+//! while let Some(item) = sessions.next().await {
+//!     let s = item?;
+//!     println!("{} {:?} kWh {:?}", s.id, s.energy_kwh, s.cost.and_then(|c| c.total_incl_vat));
+//! }
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use evsessions_core::*;
+
+/// The core crate, for paths like `evsessions::core::http::redact_url`.
+pub use evsessions_core as core;
+
+/// eMabler API v2 (`emabler-client`).
+#[cfg(feature = "emabler")]
+pub use emabler_client as emabler;
+
+/// Smappee dev API v3 (`smappee-client`).
+#[cfg(feature = "smappee")]
+pub use smappee_client as smappee;
+
+/// CleverPower at api.chargee.eco (`cleverpower-client`).
+#[cfg(feature = "cleverpower")]
+pub use cleverpower_client as cleverpower;
+
+/// The RU CSMS session list (`ru-csms-client`).
+#[cfg(feature = "ru-csms")]
+pub use ru_csms_client as ru_csms;
