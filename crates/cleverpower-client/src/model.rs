@@ -18,7 +18,7 @@ use evsessions_core::chrono_tz::Tz;
 use evsessions_core::serde_util::{decimal_opt, opt_id, opt_string};
 use evsessions_core::time::{parse_timestamp, TimeError};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A .NET `DateTime` as the server wrote it: zoneless (`2024-05-13T17:05:44.207`, read in the
@@ -52,11 +52,6 @@ impl From<&str> for DotNetDate {
     fn from(s: &str) -> Self {
         DotNetDate(s.to_string())
     }
-}
-
-/// A collection that may be `null` or absent: both read as empty.
-fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
-    Ok(Option::<Vec<Value>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// `NabijeciBod` ("charging point"): the response of `POST api/Ocpp?chargeId=&connectorId=`.
@@ -336,7 +331,7 @@ pub struct NabijeciBod {
     #[serde(
         rename = "NabijeciBodTransakces",
         default,
-        deserialize_with = "null_as_empty"
+        deserialize_with = "evsessions_core::serde_util::null_as_default"
     )]
     pub transactions: Vec<Value>,
     /// `NabijeciBodNadstavbovaSluzbaPrirazenas` — assigned value-added services.

@@ -13,94 +13,11 @@
 //! - unknown keys are ignored here (the normalized record keeps the whole JSON in `raw`).
 
 use chrono::{DateTime, Utc};
-use evsessions_core::serde_util::{decimal_opt, format_utc, opt_id, opt_string};
+use evsessions_core::serde_util::{
+    decimal_opt, format_utc, null_as_default, opt_i64, opt_id, opt_string, timestamp_opt,
+};
 use evsessions_core::Decimal;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// Local tolerant deserializers (see the `CORE-CANDIDATE` notes).
-pub mod de {
-    use super::*;
-    use serde::de::{self, Visitor};
-    use std::fmt;
-
-    // CORE-CANDIDATE: an `Option<DateTime<Utc>>` deserializer over `time::parse_timestamp`
-    // (sentinel and empty text = None, zoneless = UTC). core's `utc_opt` is strict RFC 3339.
-    /// A vendor timestamp: `null`, `""` and `0001-01-01T00:00:00Z` are `None`; zoneless = UTC.
-    pub fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-        let text: Option<String> = Option::deserialize(d)?;
-        match text {
-            None => Ok(None),
-            Some(t) => evsessions_core::time::parse_timestamp(&t, evsessions_core::chrono_tz::UTC)
-                .map_err(de::Error::custom),
-        }
-    }
-
-    // CORE-CANDIDATE: a tolerant `Option<i64>` (number, numeric string, "" or null).
-    /// An integer sent as a JSON number or a numeric string; `""` and `null` are `None`.
-    pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        d.deserialize_any(IntVisitor)
-    }
-
-    struct IntVisitor;
-
-    impl<'de> Visitor<'de> for IntVisitor {
-        type Value = Option<i64>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an integer, a numeric string, or null")
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(IntVisitor)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            i64::try_from(v)
-                .map(Some)
-                .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            if v.fract() == 0.0 && v.abs() < 9.0e15 {
-                Ok(Some(v as i64))
-            } else {
-                Err(E::invalid_value(de::Unexpected::Float(v), &self))
-            }
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            let t = v.trim();
-            if t.is_empty() {
-                return Ok(None);
-            }
-            t.parse()
-                .map(Some)
-                .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
-        }
-    }
-
-    /// A list that may be `null` (read as empty).
-    pub fn null_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Deserialize<'de>,
-    {
-        Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
-    }
-}
-
-use de::{null_vec, opt_int, opt_time};
-
-fn ser_time_opt<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(t) => s.serialize_str(&format_utc(t)),
-        None => s.serialize_none(),
-    }
-}
+use serde::{Deserialize, Serialize};
 
 /// The paged envelope of every eMabler list (`statisticsTransactionDtoPaginated` and its
 /// siblings): `{page, limit, totalRecords, hasNextPage, hasPreviousPage, items}`.
@@ -109,13 +26,13 @@ fn ser_time_opt<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok,
 #[non_exhaustive]
 pub struct Paginated<T> {
     /// The page number (1-based).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub page: Option<i64>,
     /// Records per page.
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub limit: Option<i64>,
     /// Records in the whole result (int64 on `/v2/transactions`, int32 elsewhere).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub total_records: Option<i64>,
     /// Whether another page follows. Not trusted alone: paging also stops on an empty page.
     #[serde(default)]
@@ -124,7 +41,7 @@ pub struct Paginated<T> {
     #[serde(default)]
     pub has_previous_page: Option<bool>,
     /// The records (`null` reads as empty).
-    #[serde(default = "Vec::new", deserialize_with = "null_vec")]
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub items: Vec<T>,
 }
 
@@ -160,32 +77,28 @@ pub struct TransactionsRequest {
     /// Lower bound on the session start.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_time_opt",
-        deserialize_with = "opt_time",
+        with = "timestamp_opt",
         default
     )]
     pub start_time: Option<DateTime<Utc>>,
     /// Upper bound on the session start (inclusive or not is undocumented).
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_time_opt",
-        deserialize_with = "opt_time",
+        with = "timestamp_opt",
         default
     )]
     pub start_time_search_end: Option<DateTime<Utc>>,
     /// Lower bound on the session end.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_time_opt",
-        deserialize_with = "opt_time",
+        with = "timestamp_opt",
         default
     )]
     pub stop_time_search_begin: Option<DateTime<Utc>>,
     /// Upper bound on the session end.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_time_opt",
-        deserialize_with = "opt_time",
+        with = "timestamp_opt",
         default
     )]
     pub stop_time: Option<DateTime<Utc>>,
@@ -222,10 +135,10 @@ pub struct Transaction {
     #[serde(deserialize_with = "evsessions_core::serde_util::id")]
     pub id: String,
     /// Session start.
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub timestamp_start: Option<DateTime<Utc>>,
     /// Session end; `None` when absent or the `0001-01-01` sentinel (not finished).
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub timestamp_end: Option<DateTime<Utc>>,
     /// Charger OCPP identity.
     #[serde(default, deserialize_with = "opt_id")]
@@ -282,7 +195,7 @@ pub struct Transaction {
     #[serde(default, deserialize_with = "opt_id")]
     pub tariff_id: Option<String>,
     /// Tariff version.
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub tariff_version: Option<i64>,
     /// Energy component including VAT.
     #[serde(default, with = "decimal_opt")]
@@ -327,7 +240,7 @@ pub struct Transaction {
     #[serde(default, deserialize_with = "opt_id")]
     pub evse_transaction_id: Option<String>,
     /// Meaning undocumented.
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub operation_timestamp: Option<DateTime<Utc>>,
     /// Origin (values undocumented; `"OCPP"` seen in examples).
     #[serde(default, deserialize_with = "opt_id")]
@@ -459,7 +372,7 @@ pub struct OngoingTransaction {
     #[serde(default, deserialize_with = "opt_id")]
     pub socket_name: Option<String>,
     /// Session start.
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub start_time: Option<DateTime<Utc>>,
     /// The meter reading at the start, in Wh (not the energy delivered).
     #[serde(default, with = "decimal_opt")]
@@ -474,10 +387,10 @@ pub struct OngoingTransaction {
     #[serde(default, deserialize_with = "opt_string")]
     pub timezone: Option<String>,
     /// When the record was created.
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub created_at: Option<DateTime<Utc>>,
     /// When the record was last updated.
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub updated_at: Option<DateTime<Utc>>,
     /// The id tag that authorized the session.
     #[serde(default, deserialize_with = "opt_id")]
@@ -489,7 +402,7 @@ pub struct OngoingTransaction {
     #[serde(default, deserialize_with = "opt_id")]
     pub external_id: Option<String>,
     /// External user ids.
-    #[serde(default = "Vec::new", deserialize_with = "null_vec")]
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub external_user_ids: Vec<String>,
     /// Site of the charger (int64), as text.
     #[serde(default, deserialize_with = "opt_id")]
@@ -601,28 +514,28 @@ pub struct SiteDto {
     #[serde(default, deserialize_with = "opt_string")]
     pub parent_name: Option<String>,
     /// Path from the root site.
-    #[serde(default = "Vec::new", deserialize_with = "null_vec")]
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub site_path: Vec<serde_json::Value>,
     /// Chargers directly on the site.
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub number_of_chargers: Option<i64>,
     /// Chargers on the site and its subsites.
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub total_number_of_chargers: Option<i64>,
     /// Direct subsites.
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub number_of_subsites: Option<i64>,
     /// All subsites.
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub total_number_of_subsites: Option<i64>,
     /// Parking type.
     #[serde(default, deserialize_with = "opt_id")]
     pub parking_type: Option<String>,
     /// Tariff references.
-    #[serde(default = "Vec::new", deserialize_with = "null_vec")]
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub tariff_references: Vec<serde_json::Value>,
     /// Metadata entries.
-    #[serde(default = "Vec::new", deserialize_with = "null_vec")]
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub metadata: Vec<serde_json::Value>,
     /// Service company.
     #[serde(default, deserialize_with = "opt_string")]
@@ -716,7 +629,7 @@ pub struct ChargerDto {
     #[serde(default, deserialize_with = "opt_id")]
     pub state: Option<String>,
     /// Last contact; the `0001-01-01` sentinel is `None`.
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub last_seen: Option<DateTime<Utc>>,
     /// Active connection (shape not documented).
     #[serde(default)]
@@ -725,28 +638,28 @@ pub struct ChargerDto {
     #[serde(default, deserialize_with = "opt_id")]
     pub charger_type: Option<String>,
     /// Sockets (`chargerSocketDto`, shape not in the notes).
-    #[serde(default = "Vec::new", deserialize_with = "null_vec")]
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub sockets: Vec<serde_json::Value>,
     /// Location (shape not documented).
     #[serde(default)]
     pub location: Option<serde_json::Value>,
     /// Capabilities.
-    #[serde(default = "Vec::new", deserialize_with = "null_vec")]
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub capabilities: Vec<serde_json::Value>,
     /// Sessions running on the charger.
-    #[serde(default = "Vec::new", deserialize_with = "null_vec")]
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub ongoing_transactions: Vec<ChargerOngoingTransaction>,
     /// Custom properties.
     #[serde(default)]
     pub custom_properties: Option<serde_json::Map<String, serde_json::Value>>,
     /// Created.
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub created_at: Option<DateTime<Utc>>,
     /// Updated.
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub updated_at: Option<DateTime<Utc>>,
     /// Installed.
-    #[serde(default, deserialize_with = "opt_time")]
+    #[serde(default, deserialize_with = "timestamp_opt::deserialize")]
     pub installation_date: Option<DateTime<Utc>>,
 }
 

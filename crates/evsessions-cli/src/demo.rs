@@ -9,7 +9,8 @@ use evsessions_testkit::VendorMock;
 use crate::run::{pump, worse, EXIT_API, EXIT_CONFIG, EXIT_OK};
 use crate::DemoArgs;
 
-async fn sources() -> evsessions_core::Result<(Vec<Box<dyn VendorMock>>, Vec<Box<dyn SessionSource>>)> {
+async fn sources(
+) -> evsessions_core::Result<(Vec<Box<dyn VendorMock>>, Vec<Box<dyn SessionSource>>)> {
     let http = HttpConfig::for_tests;
     let mut mocks: Vec<Box<dyn VendorMock>> = Vec::new();
     let mut sources: Vec<Box<dyn SessionSource>> = Vec::new();
@@ -38,7 +39,9 @@ async fn sources() -> evsessions_core::Result<(Vec<Box<dyn VendorMock>>, Vec<Box
     let m = evsessions_testkit::cleverpower::CleverPowerMock::start().await;
     let cfg = cleverpower_client::Config::builder()
         .base_url(m.base_url())
-        .auth(cleverpower_client::Auth::bearer(evsessions_testkit::cleverpower::TOKEN))
+        .auth(cleverpower_client::Auth::bearer(
+            evsessions_testkit::cleverpower::TOKEN,
+        ))
         .charge_ids(m.charge_ids())
         .http(http())
         .build()?;
@@ -84,7 +87,13 @@ pub async fn run(args: DemoArgs) -> u8 {
     let mut summary = Summary::default();
     let mut code = EXIT_OK;
     for source in &sources {
-        let c = pump(source.as_ref(), &SessionQuery::new(), &mut writer, Some(&mut summary)).await;
+        let c = pump(
+            source.as_ref(),
+            &SessionQuery::new(),
+            &mut writer,
+            Some(&mut summary),
+        )
+        .await;
         code = worse(code, c);
     }
     match writer.finish() {

@@ -91,7 +91,9 @@ pub struct DemoArgs {
 }
 
 fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    evsessions_core::time::parse_cli_time(s).map_err(|_| format!("{s:?} is not a time: use RFC 3339 (2025-06-01T00:00:00Z) or YYYY-MM-DD"))
+    evsessions_core::time::parse_cli_time(s).map_err(|_| {
+        format!("{s:?} is not a time: use RFC 3339 (2025-06-01T00:00:00Z) or YYYY-MM-DD")
+    })
 }
 fn parse_status(s: &str) -> Result<StatusFilter, String> {
     s.parse()
@@ -106,13 +108,20 @@ fn init_logging(verbose: u8) {
         1 => tracing::Level::INFO,
         _ => tracing::Level::DEBUG,
     };
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .init();
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

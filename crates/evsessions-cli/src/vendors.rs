@@ -19,7 +19,11 @@ pub enum Vendor {
 
 /// A source configured from the environment; `base_url` (from `--base-url`) wins over the
 /// `<VENDOR>_BASE_URL` variable.
-pub fn from_env(vendor: Vendor, base_url: Option<String>, http: HttpConfig) -> Result<Box<dyn SessionSource>> {
+pub fn from_env(
+    vendor: Vendor,
+    base_url: Option<String>,
+    http: HttpConfig,
+) -> Result<Box<dyn SessionSource>> {
     Ok(match vendor {
         Vendor::Emabler => {
             let mut b = emabler_client::ConfigBuilder::from_env().http(http);

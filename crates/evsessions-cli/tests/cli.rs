@@ -8,7 +8,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_evsessions");
 
 async fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     tokio::task::spawn_blocking(move || {
         let mut c = Command::new(BIN);
         c.env_clear().args(&args);
@@ -28,10 +31,16 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 fn ndjson(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 fn ids(v: &[serde_json::Value]) -> Vec<String> {
-    let mut ids: Vec<String> = v.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    let mut ids: Vec<String> = v
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
     ids.sort();
     ids
 }
@@ -49,7 +58,10 @@ async fn demo_prints_every_vendor_and_a_summary() {
         assert!(out.contains(vendor), "demo output lacks {vendor}:\n{out}");
     }
     assert!(out.contains("Summary"), "{out}");
-    assert!(out.contains("Нижний Новгород"), "Cyrillic must pass unchanged:\n{out}");
+    assert!(
+        out.contains("Нижний Новгород"),
+        "Cyrillic must pass unchanged:\n{out}"
+    );
 }
 
 #[tokio::test]
@@ -69,7 +81,15 @@ mod emabler {
     async fn reads_every_session_once_as_ndjson() {
         let mock = EmablerMock::start().await;
         let o = run(
-            &["sessions", "--source", "emabler", "--base-url", &mock.base_url(), "--format", "ndjson"],
+            &[
+                "sessions",
+                "--source",
+                "emabler",
+                "--base-url",
+                &mock.base_url(),
+                "--format",
+                "ndjson",
+            ],
             &[("EMABLER_API_KEY", API_KEY)],
         )
         .await;
@@ -89,7 +109,15 @@ mod emabler {
         let mock = EmablerMock::start().await;
         mock.inject(Fault::status(503).retry_after("1"), 1).await;
         let o = run(
-            &["sessions", "--source", "emabler", "--base-url", &mock.base_url(), "--format", "ndjson"],
+            &[
+                "sessions",
+                "--source",
+                "emabler",
+                "--base-url",
+                &mock.base_url(),
+                "--format",
+                "ndjson",
+            ],
             &[("EMABLER_API_KEY", API_KEY)],
         )
         .await;
@@ -101,22 +129,42 @@ mod emabler {
     async fn a_wrong_key_exits_3_with_one_line_and_no_key() {
         let mock = EmablerMock::start().await;
         let o = run(
-            &["sessions", "--source", "emabler", "--base-url", &mock.base_url()],
+            &[
+                "sessions",
+                "--source",
+                "emabler",
+                "--base-url",
+                &mock.base_url(),
+            ],
             &[("EMABLER_API_KEY", "wrong-key-s3cr3t")],
         )
         .await;
         assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
         let err = stderr(&o);
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.starts_with("error: emabler: authentication failed"), "{err}");
+        assert!(
+            err.starts_with("error: emabler: authentication failed"),
+            "{err}"
+        );
         assert!(!err.contains("s3cr3t"), "{err}");
     }
 
     #[tokio::test]
     async fn a_bad_record_is_one_error_exit_5_and_the_rest_is_written() {
-        let mock = EmablerMock::start_with(evsessions_testkit::emabler::EmablerMockOptions::default().with_bad_record(true)).await;
+        let mock = EmablerMock::start_with(
+            evsessions_testkit::emabler::EmablerMockOptions::default().with_bad_record(true),
+        )
+        .await;
         let o = run(
-            &["sessions", "--source", "emabler", "--base-url", &mock.base_url(), "--format", "ndjson"],
+            &[
+                "sessions",
+                "--source",
+                "emabler",
+                "--base-url",
+                &mock.base_url(),
+                "--format",
+                "ndjson",
+            ],
             &[("EMABLER_API_KEY", API_KEY)],
         )
         .await;
@@ -132,29 +180,60 @@ mod emabler {
         let mock = EmablerMock::start().await;
         let all = ndjson(
             &run(
-                &["sessions", "--source", "emabler", "--base-url", &mock.base_url(), "--format", "ndjson"],
+                &[
+                    "sessions",
+                    "--source",
+                    "emabler",
+                    "--base-url",
+                    &mock.base_url(),
+                    "--format",
+                    "ndjson",
+                ],
                 &[("EMABLER_API_KEY", API_KEY)],
             )
             .await,
         );
-        let mut starts: Vec<String> = all.iter().filter_map(|r| r["started_at"].as_str().map(String::from)).collect();
+        let mut starts: Vec<String> = all
+            .iter()
+            .filter_map(|r| r["started_at"].as_str().map(String::from))
+            .collect();
         starts.sort();
         starts.dedup();
         let (from, to) = (starts[1].clone(), starts[starts.len() - 2].clone());
         let o = run(
             &[
-                "sessions", "--source", "emabler", "--base-url", &mock.base_url(), "--format", "ndjson", "--from", &from, "--to", &to,
+                "sessions",
+                "--source",
+                "emabler",
+                "--base-url",
+                &mock.base_url(),
+                "--format",
+                "ndjson",
+                "--from",
+                &from,
+                "--to",
+                &to,
             ],
             &[("EMABLER_API_KEY", API_KEY)],
         )
         .await;
         assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
         let got = ndjson(&o);
-        assert!(got.iter().any(|r| r["started_at"] == from.as_str()), "a session starting at --from is in");
-        assert!(got.iter().all(|r| r["started_at"] != to.as_str()), "a session starting at --to is out");
+        assert!(
+            got.iter().any(|r| r["started_at"] == from.as_str()),
+            "a session starting at --from is in"
+        );
+        assert!(
+            got.iter().all(|r| r["started_at"] != to.as_str()),
+            "a session starting at --to is out"
+        );
         let want: Vec<serde_json::Value> = all
             .iter()
-            .filter(|r| r["started_at"].as_str().is_some_and(|s| s >= from.as_str() && s < to.as_str()))
+            .filter(|r| {
+                r["started_at"]
+                    .as_str()
+                    .is_some_and(|s| s >= from.as_str() && s < to.as_str())
+            })
             .cloned()
             .collect();
         assert_eq!(ids(&got), ids(&want));
@@ -166,13 +245,23 @@ mod emabler {
         assert_eq!(o.status.code(), Some(2));
         assert!(stderr(&o).contains("EMABLER_API_KEY"), "{}", stderr(&o));
         let o = run(
-            &["sessions", "--source", "emabler", "--base-url", "http://api.example.com/api/v2/cpo"],
+            &[
+                "sessions",
+                "--source",
+                "emabler",
+                "--base-url",
+                "http://api.example.com/api/v2/cpo",
+            ],
             &[("EMABLER_API_KEY", "k")],
         )
         .await;
         assert_eq!(o.status.code(), Some(2));
         assert!(stderr(&o).contains("http://"), "{}", stderr(&o));
-        let o = run(&["sessions", "--source", "emabler", "--from", "June"], &[("EMABLER_API_KEY", "k")]).await;
+        let o = run(
+            &["sessions", "--source", "emabler", "--from", "June"],
+            &[("EMABLER_API_KEY", "k")],
+        )
+        .await;
         assert_eq!(o.status.code(), Some(2));
     }
 
@@ -184,7 +273,14 @@ mod emabler {
         let file = dir.join("out.csv");
         let o = run(
             &[
-                "sessions", "--source", "emabler", "--base-url", &mock.base_url(), "--format", "csv", "--output",
+                "sessions",
+                "--source",
+                "emabler",
+                "--base-url",
+                &mock.base_url(),
+                "--format",
+                "csv",
+                "--output",
                 file.to_str().unwrap(),
             ],
             &[("EMABLER_API_KEY", API_KEY)],
@@ -193,10 +289,21 @@ mod emabler {
         assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
         let text = std::fs::read_to_string(&file).unwrap();
         let mut r = csv::Reader::from_reader(text.as_bytes());
-        assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), evsessions_core::output::CSV_COLUMNS);
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            evsessions_core::output::CSV_COLUMNS
+        );
         assert_eq!(r.records().count(), mock.session_ids().len());
         let o = run(
-            &["sessions", "--source", "emabler", "--base-url", &mock.base_url(), "--format", "json"],
+            &[
+                "sessions",
+                "--source",
+                "emabler",
+                "--base-url",
+                &mock.base_url(),
+                "--format",
+                "json",
+            ],
             &[("EMABLER_API_KEY", API_KEY)],
         )
         .await;

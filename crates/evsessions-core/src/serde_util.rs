@@ -11,7 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::de::{self, Visitor};
-use serde::{Deserializer, Serializer};
+use serde::{Deserialize, Deserializer, Serializer};
 
 /// `Option<Decimal>` written as a JSON number (or `null`) and read from a number, a numeric
 /// string or `null`.
@@ -211,6 +211,65 @@ impl<'de> Visitor<'de> for IdVisitor {
     }
 }
 
+/// `Option<DateTime<Utc>>` for vendor models: read from any form
+/// [`crate::time::parse_timestamp`] accepts (RFC 3339 with any offset, 0–9 fractional digits,
+/// `/Date(ms)/`; a zoneless time is read as UTC), with `null`, `""` and the .NET
+/// `0001-01-01T00:00:00` sentinel as `None`; written as RFC 3339 UTC with `Z`.
+///
+/// For vendors whose zoneless times are local, keep the text and convert with
+/// [`crate::time::parse_timestamp`] and the configured zone instead.
+pub mod timestamp_opt {
+    use super::*;
+
+    /// Serialize as RFC 3339 UTC with `Z`, or `null`.
+    pub fn serialize<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        super::utc_opt::serialize(v, s)
+    }
+
+    /// Deserialize from any vendor timestamp form, or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let text: Option<String> = serde::Deserialize::deserialize(d)?;
+        match text {
+            None => Ok(None),
+            Some(t) => crate::time::parse_timestamp(&t, chrono_tz::UTC).map_err(de::Error::custom),
+        }
+    }
+}
+
+/// An optional integer sent as a JSON number or as numeric text (`12`, `"12"`, `12.0`);
+/// `null` and `""` are `None`; a real fraction or an out-of-range value is an error.
+pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let Some(text) = opt_id(d)? else {
+        return Ok(None);
+    };
+    parse_decimal(text.trim())
+        .filter(|v| v.fract().is_zero())
+        .and_then(|v| v.to_i64())
+        .map(Some)
+        .ok_or_else(|| de::Error::custom(format!("expected a whole number, found {text:?}")))
+}
+
+/// [`opt_i64`] for counts (pages, sizes, totals), which cannot be negative.
+pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match opt_i64(d)? {
+        None => Ok(None),
+        Some(n) => u64::try_from(n)
+            .map(Some)
+            .map_err(|_| de::Error::custom(format!("expected a count, found {n}"))),
+    }
+}
+
+/// `null` read as the type's default: for lists (and maps) a server sends as `null`.
+/// Use with `#[serde(default, deserialize_with = "null_as_default")]` so that an absent key
+/// reads the same.
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 /// An optional string where `""` (or only white space) means absent.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let v: Option<String> = serde::Deserialize::deserialize(d)?;
@@ -300,6 +359,45 @@ mod tests {
             assert_eq!(i.v.as_deref(), want, "{json}");
         }
         assert!(serde_json::from_str::<I>(r#"{"v":[1]}"#).is_err());
+    }
+
+    #[derive(Deserialize, Serialize)]
+    struct N {
+        #[serde(default, deserialize_with = "opt_i64")]
+        i: Option<i64>,
+        #[serde(default, deserialize_with = "opt_u64")]
+        u: Option<u64>,
+        #[serde(default, deserialize_with = "null_as_default")]
+        v: Vec<u8>,
+        #[serde(default, with = "timestamp_opt")]
+        t: Option<DateTime<Utc>>,
+    }
+
+    #[test]
+    fn tolerant_numbers_lists_and_times() {
+        let n: N = serde_json::from_str(
+            r#"{"i":"-12","u":"7","v":null,"t":"2025-03-03T09:41:40.1203345Z"}"#,
+        )
+        .unwrap();
+        assert_eq!((n.i, n.u, n.v.len()), (Some(-12), Some(7), 0));
+        assert_eq!(format_utc(&n.t.unwrap()), "2025-03-03T09:41:40.120334500Z");
+        let n: N = serde_json::from_str(r#"{"i":12.0,"u":"","t":"0001-01-01T00:00:00Z"}"#).unwrap();
+        assert_eq!((n.i, n.u, n.t), (Some(12), None, None));
+        let n: N = serde_json::from_str(r#"{"t":"2025-03-03T11:00:00+02:00"}"#).unwrap();
+        assert_eq!(
+            serde_json::to_value(&n).unwrap()["t"],
+            "2025-03-03T09:00:00Z"
+        );
+        for bad in [
+            r#"{"i":1.5}"#,
+            r#"{"i":"x"}"#,
+            r#"{"u":-1}"#,
+            r#"{"i":1e30}"#,
+            r#"{"t":"soon"}"#,
+            r#"{"v":3}"#,
+        ] {
+            assert!(serde_json::from_str::<N>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

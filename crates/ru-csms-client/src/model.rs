@@ -7,7 +7,9 @@
 
 use std::fmt;
 
-use evsessions_core::serde_util::{decimal_opt, opt_id, opt_string};
+use evsessions_core::serde_util::{
+    decimal_opt, null_as_default, opt_i64, opt_id, opt_string, opt_u64,
+};
 use evsessions_core::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -28,10 +30,10 @@ pub struct Envelope {
 #[non_exhaustive]
 pub struct Meta {
     /// When the response was made (unix seconds).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub generated_at: Option<i64>,
     /// Application status code (HTTP-like: 200 = OK, 401 = unauthorized …).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub status_code: Option<i64>,
     /// Status name (`"OK"`).
     #[serde(default, deserialize_with = "opt_string")]
@@ -57,13 +59,13 @@ pub struct Payload {
     #[serde(default, deserialize_with = "null_as_default")]
     pub items: Vec<serde_json::Value>,
     /// Sessions in the whole listing.
-    #[serde(default, deserialize_with = "opt_count")]
+    #[serde(default, deserialize_with = "opt_u64")]
     pub total: Option<u64>,
     /// The page size the server used (echoed; may differ from the one asked).
-    #[serde(default, deserialize_with = "opt_count")]
+    #[serde(default, deserialize_with = "opt_u64")]
     pub per_page: Option<u64>,
     /// The page number (1-based, echoed).
-    #[serde(default, deserialize_with = "opt_count")]
+    #[serde(default, deserialize_with = "opt_u64")]
     pub page: Option<u64>,
 }
 
@@ -153,25 +155,25 @@ pub struct Session {
     #[serde(default)]
     pub paid: Option<bool>,
     /// When it was paid (unix seconds).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub paid_at: Option<i64>,
     /// **Energy delivered in kWh** (despite the name).
     #[serde(default, with = "decimal_opt")]
     pub power: Option<Decimal>,
     /// When the connector was reserved (unix seconds).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub reserved_at: Option<i64>,
     /// Start (unix seconds).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub started_at: Option<i64>,
     /// End (unix seconds).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub finished_at: Option<i64>,
     /// Estimated end (unix seconds).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub estimated_finish_at: Option<i64>,
     /// When the reservation expires (unix seconds).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub reservation_expires_at: Option<i64>,
     /// Who started the session (always `null` in the capture).
     #[serde(default)]
@@ -198,7 +200,7 @@ pub struct Session {
     #[serde(default, with = "decimal_opt")]
     pub finish_battery_percent: Option<Decimal>,
     /// When the metrics were last updated (unix seconds).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub metrics_updated_at: Option<i64>,
     /// Result of the platform's checks of the OCPP transaction.
     #[serde(default)]
@@ -237,7 +239,7 @@ pub struct Session {
     #[serde(default, with = "decimal_opt")]
     pub limit_energy: Option<Decimal>,
     /// Time limit the driver set (unix seconds).
-    #[serde(default, deserialize_with = "opt_int")]
+    #[serde(default, deserialize_with = "opt_i64")]
     pub limit_finish_at: Option<i64>,
     /// State-of-charge limit the driver set, percent.
     #[serde(default, with = "decimal_opt")]
@@ -248,39 +250,6 @@ pub struct Session {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct Coordinate(#[serde(with = "evsessions_core::serde_util::decimal")] pub Decimal);
-
-/// An optional whole number sent as a JSON number or numeric text (`1705504778`, `"100"`,
-/// `1703699763.0`); a fraction is cut towards the past (`1703699763.9` → `1703699763`).
-fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    use serde::de::Error as _;
-    let Some(text) = opt_id(d)? else {
-        return Ok(None);
-    };
-    evsessions_core::serde_util::parse_decimal(text.trim())
-        .and_then(|v| rust_decimal::prelude::ToPrimitive::to_i64(&v.floor()))
-        .map(Some)
-        .ok_or_else(|| D::Error::custom(format!("expected a whole number, found {text:?}")))
-}
-
-/// [`opt_int`] for counts (page, page size, total), which cannot be negative.
-fn opt_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    use serde::de::Error as _;
-    match opt_int(d)? {
-        None => Ok(None),
-        Some(n) => u64::try_from(n)
-            .map(Some)
-            .map_err(|_| D::Error::custom(format!("expected a count, found {n}"))),
-    }
-}
-
-/// `null` → the type's default (for lists a server may send as `null`).
-fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
 
 /// The text of an open value: a string as is; a number or boolean as its JSON text; an object
 /// or array as compact JSON (so that nothing is lost and no record fails on it).
@@ -478,13 +447,16 @@ mod tests {
         let m: Meta = serde_json::from_str(r#"{"status_code":"401"}"#).unwrap();
         assert_eq!(m.status_code, Some(401));
         let s: Session = serde_json::from_str(
-            r#"{"id":1,"started_at":1703699763.9,"finished_at":"1703699775"}"#,
+            r#"{"id":1,"started_at":1703699763.0,"finished_at":"1703699775"}"#,
         )
         .unwrap();
         assert_eq!(
             (s.started_at, s.finished_at),
             (Some(1703699763), Some(1703699775))
         );
+        // A fractional second count was never seen; rounding it would invent a time, so it is
+        // an error for that one record (core's `opt_i64`).
+        assert!(serde_json::from_str::<Session>(r#"{"id":1,"started_at":1703699763.9}"#).is_err());
     }
 
     #[test]

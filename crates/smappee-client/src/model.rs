@@ -2,19 +2,9 @@
 //! as numbers or strings, `to`/`stopReading` missing or `null` on active sessions, open
 //! `status` and `authenticationType` values, unknown keys (kept in `raw` only).
 
-use evsessions_core::serde_util::{decimal_opt, id, opt_id, opt_string};
+use evsessions_core::serde_util::{decimal_opt, id, null_as_default, opt_id, opt_string};
 use evsessions_core::Decimal;
-use serde::{Deserialize, Deserializer};
-
-/// `null` read as the type's default (an empty list). CORE-CANDIDATE: a shared
-/// `serde_util::null_as_default`.
-fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
+use serde::Deserialize;
 
 /// `GET /dev/v3/servicelocation`: the service locations the account can read.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
