@@ -311,3 +311,268 @@ mod emabler {
         assert_eq!(v.as_array().unwrap().len(), mock.session_ids().len());
     }
 }
+
+mod smappee {
+    use super::*;
+    use evsessions_testkit::smappee::{SmappeeMock, CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME};
+
+    fn creds(password: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("SMAPPEE_CLIENT_ID", CLIENT_ID.to_string()),
+            ("SMAPPEE_CLIENT_SECRET", CLIENT_SECRET.to_string()),
+            ("SMAPPEE_USERNAME", USERNAME.to_string()),
+            ("SMAPPEE_PASSWORD", password.to_string()),
+        ]
+    }
+
+    #[tokio::test]
+    async fn discovers_parks_and_prints_each_session_once_in_the_window() {
+        let mock = SmappeeMock::start().await;
+        let env = creds(PASSWORD);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let o = run(
+            &[
+                "sessions",
+                "--source",
+                "smappee",
+                "--base-url",
+                &mock.base_url(),
+                "--from",
+                "2025-06-01",
+                "--to",
+                "2025-06-05",
+                "--format",
+                "ndjson",
+            ],
+            &env,
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        let recs = ndjson(&o);
+        let got = ids(&recs);
+        let mut dedup = got.clone();
+        dedup.dedup();
+        assert_eq!(got, dedup, "each session once");
+        assert!(!recs.is_empty());
+        for r in &recs {
+            let start = r["started_at"].as_str().unwrap();
+            assert!(
+                ("2025-06-01T00:00:00Z".."2025-06-05T00:00:00Z").contains(&start),
+                "{start}"
+            );
+        }
+        let s = recs
+            .iter()
+            .find(|r| r["id"] == "48213")
+            .expect("session 48213");
+        assert_eq!(s["energy_kwh"].to_string(), "24.445");
+        assert_eq!(s["status"], "completed");
+        assert_eq!(s["started_at"], "2025-06-02T17:42:10Z");
+        assert!(
+            recs.iter().any(|r| r["status"] == "active"),
+            "active sessions are read too"
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_credentials_exit_3_with_the_servers_reason_and_no_secret() {
+        let mock = SmappeeMock::start().await;
+        let env = creds("not-the-password-9z");
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let o = run(
+            &[
+                "sessions",
+                "--source",
+                "smappee",
+                "--base-url",
+                &mock.base_url(),
+            ],
+            &env,
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("Invalid Credentials"), "{err}");
+        assert!(
+            !err.contains("not-the-password-9z") && !err.contains(CLIENT_SECRET),
+            "{err}"
+        );
+    }
+}
+
+mod cleverpower {
+    use super::*;
+    use evsessions_testkit::cleverpower::{CleverPowerMock, TOKEN, UNKNOWN_CHARGE_ID};
+
+    #[tokio::test]
+    async fn every_session_of_two_points_in_utc_with_exact_amounts() {
+        let mock = CleverPowerMock::start().await;
+        let points = mock.charge_ids();
+        let mut args = vec!["sessions", "--source", "cleverpower", "--format", "ndjson"];
+        let base = mock.base_url();
+        args.extend(["--base-url", base.as_str()]);
+        for p in &points {
+            args.extend(["--charger", p.as_str()]);
+        }
+        let o = run(&args, &[("CLEVERPOWER_TOKEN", TOKEN)]).await;
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        let recs = ndjson(&o);
+        assert_eq!(ids(&recs), sorted(mock.session_ids()));
+        let s = recs
+            .iter()
+            .find(|r| r["id"] == "880101")
+            .expect("session 880101");
+        assert_eq!(
+            s["started_at"], "2024-05-13T15:05:44.207Z",
+            "a May time in Prague is UTC+2"
+        );
+        assert_eq!(s["energy_kwh"].to_string(), "28.675");
+        assert_eq!(s["cost"]["currency"], "CZK");
+        assert_eq!(s["cost"]["total_excl_vat"].to_string(), "236.98");
+        assert_eq!(s["cost"]["total_incl_vat"].to_string(), "286.75");
+        assert!(
+            recs.iter().any(|r| r["status"] == "invalid"),
+            "the deleted session is kept as invalid"
+        );
+        assert!(
+            recs.iter().any(|r| r["status"] == "active"),
+            "the running session is active"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_charge_id_exits_4_naming_it_and_the_others_still_print() {
+        let mock = CleverPowerMock::start().await;
+        let points = mock.charge_ids();
+        let base = mock.base_url();
+        let mut args = vec![
+            "sessions",
+            "--source",
+            "cleverpower",
+            "--base-url",
+            base.as_str(),
+            "--format",
+            "ndjson",
+        ];
+        for (i, p) in points.iter().enumerate() {
+            args.extend(["--charger", p.as_str()]);
+            if i == 0 {
+                args.extend(["--charger", UNKNOWN_CHARGE_ID]); // unknown in the middle of the walk
+            }
+        }
+        let o = run(&args, &[("CLEVERPOWER_TOKEN", TOKEN)]).await;
+        assert_eq!(o.status.code(), Some(4), "stderr: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(UNKNOWN_CHARGE_ID), "{err}");
+        assert_eq!(ids(&ndjson(&o)), sorted(mock.session_ids()));
+    }
+
+    #[tokio::test]
+    async fn no_charger_is_a_usage_error() {
+        let o = run(
+            &[
+                "sessions",
+                "--source",
+                "cleverpower",
+                "--base-url",
+                "http://127.0.0.1:9",
+            ],
+            &[],
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+        assert!(stderr(&o).contains("--charger"), "{}", stderr(&o));
+    }
+}
+
+mod ru_csms {
+    use super::*;
+    use evsessions_testkit::ru_csms::{RuCsmsMock, RuCsmsMockOptions, TOKEN};
+
+    #[tokio::test]
+    async fn every_session_once_with_the_servers_own_page_size() {
+        let mock = RuCsmsMock::start_with(RuCsmsMockOptions {
+            server_per_page: Some(7),
+            ..Default::default()
+        })
+        .await;
+        let o = run(
+            &["sessions", "--source", "ru-csms", "--format", "ndjson"],
+            &[
+                ("RU_CSMS_SESSIONS_URL", &mock.sessions_url()),
+                ("RU_CSMS_TOKEN", TOKEN),
+            ],
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        let recs = ndjson(&o);
+        assert_eq!(ids(&recs), sorted(mock.session_ids()));
+        let s = recs.iter().find(|r| r["id"] == "1523").unwrap();
+        assert_eq!(s["energy_kwh"].to_string(), "1.845");
+        assert_eq!(s["charger"]["connector_type"], "GBT_DC");
+        assert_eq!(s["site"]["name"], "Коминтерна, 105");
+        let s = recs.iter().find(|r| r["id"] == "1742").unwrap();
+        assert_eq!(s["status"], "completed");
+        assert_eq!(s["energy_kwh"].to_string(), "0");
+        assert!(s["state_of_charge"].is_null());
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_under_http_200_exits_3_with_the_servers_words() {
+        let mock = RuCsmsMock::start().await;
+        let o = run(
+            &["sessions", "--source", "ru-csms", "--format", "ndjson"],
+            &[
+                ("RU_CSMS_SESSIONS_URL", &mock.sessions_url()),
+                ("RU_CSMS_TOKEN", "expired-token-x1"),
+            ],
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(3), "stderr: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("Токен"), "{err}");
+        assert!(!err.contains("expired-token-x1"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn csv_keeps_cyrillic_intact() {
+        let mock = RuCsmsMock::start().await;
+        let o = run(
+            &["sessions", "--source", "ru-csms", "--format", "csv"],
+            &[
+                ("RU_CSMS_SESSIONS_URL", &mock.sessions_url()),
+                ("RU_CSMS_TOKEN", TOKEN),
+            ],
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        let out = stdout(&o);
+        let mut r = csv::Reader::from_reader(out.as_bytes());
+        let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+        assert_eq!(rows.len(), mock.session_ids().len());
+        assert!(rows.iter().any(|row| &row[14] == "Коминтерна, 105"
+            && &row[15] == "Нижний Новгород, ул. Коминтерна, 105"));
+        assert!(
+            out.contains("кВт⋅ч"),
+            "cost components keep their Cyrillic units"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_sessions_url_names_the_variable() {
+        let o = run(
+            &["sessions", "--source", "ru-csms"],
+            &[("RU_CSMS_TOKEN", TOKEN)],
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("RU_CSMS_SESSIONS_URL"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
