@@ -37,6 +37,12 @@
 
 pub use evsessions_core::*;
 
+mod env_sources;
+pub use env_sources::{source_from_env, VENDOR_NAMES};
+
+#[cfg(feature = "testkit")]
+pub mod testing;
+
 /// The core crate, for paths like `evsessions::core::http::redact_url`.
 pub use evsessions_core as core;
 

@@ -1,5 +1,4 @@
-//! Building a vendor's source from the environment (and `--base-url`): the one place where the
-//! CLI knows the vendor crates.
+//! The vendors the CLI offers; building one goes through `evsessions::source_from_env`.
 
 use evsessions_core::{HttpConfig, Result, SessionSource};
 
@@ -17,6 +16,17 @@ pub enum Vendor {
     RuCsms,
 }
 
+impl Vendor {
+    fn name(self) -> &'static str {
+        match self {
+            Vendor::Emabler => "emabler",
+            Vendor::Smappee => "smappee",
+            Vendor::Cleverpower => "cleverpower",
+            Vendor::RuCsms => "ru-csms",
+        }
+    }
+}
+
 /// A source configured from the environment; `base_url` (from `--base-url`) wins over the
 /// `<VENDOR>_BASE_URL` variable.
 pub fn from_env(
@@ -24,34 +34,5 @@ pub fn from_env(
     base_url: Option<String>,
     http: HttpConfig,
 ) -> Result<Box<dyn SessionSource>> {
-    Ok(match vendor {
-        Vendor::Emabler => {
-            let mut b = emabler_client::ConfigBuilder::from_env().http(http);
-            if let Some(u) = base_url {
-                b = b.base_url(u);
-            }
-            Box::new(emabler_client::Client::new(b.build()?)?)
-        }
-        Vendor::Smappee => {
-            let mut b = smappee_client::ConfigBuilder::from_env().http(http);
-            if let Some(u) = base_url {
-                b = b.base_url(u);
-            }
-            Box::new(smappee_client::Client::new(b.build()?)?)
-        }
-        Vendor::Cleverpower => {
-            let mut b = cleverpower_client::ConfigBuilder::from_env().http(http);
-            if let Some(u) = base_url {
-                b = b.base_url(u);
-            }
-            Box::new(cleverpower_client::Client::new(b.build()?)?)
-        }
-        Vendor::RuCsms => {
-            let mut b = ru_csms_client::ConfigBuilder::from_env().http(http);
-            if let Some(u) = base_url {
-                b = b.base_url(u);
-            }
-            Box::new(ru_csms_client::Client::new(b.build()?)?)
-        }
-    })
+    evsessions::source_from_env(vendor.name(), base_url, http)
 }

@@ -288,6 +288,7 @@ mod emabler {
         .await;
         assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
         let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
         let mut r = csv::Reader::from_reader(text.as_bytes());
         assert_eq!(
             r.headers().unwrap().iter().collect::<Vec<_>>(),

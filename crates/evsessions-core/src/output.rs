@@ -312,7 +312,7 @@ pub struct SourceSummary {
     pub sessions: u64,
     /// Sum of known `energy_kwh`.
     pub energy_kwh: Decimal,
-    /// Sum of cost (incl. VAT where known, else excl.) per currency; `?` for no currency.
+    /// Sum of cost (incl. VAT where known, else excl.) per currency; `(no currency)` when the vendor gave none.
     pub cost_by_currency: BTreeMap<String, Decimal>,
 }
 
@@ -327,7 +327,7 @@ impl Summary {
         if let Some(c) = &s.cost {
             if let Some(total) = c.total_incl_vat.or(c.total_excl_vat) {
                 *e.cost_by_currency
-                    .entry(c.currency.clone().unwrap_or_else(|| "?".into()))
+                    .entry(c.currency.clone().unwrap_or_else(|| "(no currency)".into()))
                     .or_default() += total;
             }
         }
