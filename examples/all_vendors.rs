@@ -22,7 +22,8 @@ async fn main() -> evsessions::Result<()> {
         while let Some(item) = sessions.next().await {
             match item {
                 Ok(s) => {
-                    *kwh.entry(s.source.to_string()).or_default() += s.energy_kwh.unwrap_or_default();
+                    *kwh.entry(s.source.to_string()).or_default() +=
+                        s.energy_kwh.unwrap_or_default();
                     if let Some(cost) = &s.cost {
                         if let (Some(cur), Some(total)) = (&cost.currency, cost.total_incl_vat) {
                             *money.entry(cur.clone()).or_default() += total;

@@ -108,10 +108,28 @@ fn init_logging(verbose: u8) {
         1 => tracing::Level::INFO,
         _ => tracing::Level::DEBUG,
     };
+    // Only evsessions' own events at the chosen level (their fields never hold secrets); the
+    // HTTP stack below (hyper, reqwest, rustls) only warns, so that no URL or header it might
+    // print reaches the log.
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let ours = [
+        "evsessions",
+        "evsessions_core",
+        "emabler_client",
+        "smappee_client",
+        "cleverpower_client",
+        "ru_csms_client",
+    ];
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing::Level::WARN)
+        .with_targets(ours.iter().map(|t| (*t, level)));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(level)
         .with_target(false)
+        .finish()
+        .with(filter)
         .init();
 }
 

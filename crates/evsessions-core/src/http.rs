@@ -330,6 +330,7 @@ impl HttpClient {
             match outcome {
                 Ok(resp) => {
                     span.record("status", resp.status);
+                    tracing::debug!(parent: &span, status = resp.status, elapsed_ms = t0.elapsed().as_millis() as u64, bytes = resp.body.len(), "response");
                     let retryable = matches!(resp.status, 408 | 429 | 500..=599);
                     if retryable && may_retry {
                         let wait = retry.wait_for(attempt, resp.retry_after());
