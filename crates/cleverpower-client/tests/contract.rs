@@ -31,16 +31,7 @@ fn client(mock: &CleverPowerMock) -> Client {
 }
 
 async fn collect(client: &Client, q: &SessionQuery) -> (Vec<ChargingSession>, Vec<Error>) {
-    let mut ok = Vec::new();
-    let mut errs = Vec::new();
-    let mut s = client.sessions(q);
-    while let Some(item) = s.next().await {
-        match item {
-            Ok(x) => ok.push(x),
-            Err(e) => errs.push(e),
-        }
-    }
-    (ok, errs)
+    evsessions_testkit::collect(client, q).await
 }
 
 fn get<'a>(v: &'a [ChargingSession], id: &str) -> &'a ChargingSession {

@@ -35,7 +35,8 @@ pub trait Harness: Send + Sync {
     fn source(&self, mock: &Self::Mock, valid_credentials: bool) -> Box<dyn SessionSource>;
 }
 
-async fn collect(
+/// Read a whole session stream: the records and, apart, the errors (in order).
+pub async fn collect(
     source: &dyn SessionSource,
     q: &SessionQuery,
 ) -> (Vec<ChargingSession>, Vec<Error>) {

@@ -24,7 +24,7 @@ pub mod fault;
 pub mod ru_csms;
 pub mod smappee;
 
-pub use conformance::{assert_conforms, Harness};
+pub use conformance::{assert_conforms, collect, Harness};
 pub use fault::Fault;
 
 use async_trait::async_trait;

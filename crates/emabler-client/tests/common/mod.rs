@@ -2,10 +2,9 @@
 #![allow(dead_code)]
 
 use emabler_client::{Client, Config};
-use evsessions_core::{ChargingSession, Error, HttpConfig, SessionQuery, SessionSourceExt};
+use evsessions_core::{ChargingSession, Error, HttpConfig, SessionQuery};
 use evsessions_testkit::emabler::{EmablerMock, API_KEY};
 use evsessions_testkit::VendorMock;
-use futures::StreamExt;
 
 pub fn client(mock: &EmablerMock) -> Client {
     client_with(mock, API_KEY, None)
@@ -23,16 +22,7 @@ pub fn client_with(mock: &EmablerMock, key: &str, page_size: Option<u32>) -> Cli
 }
 
 pub async fn collect(client: &Client, q: &SessionQuery) -> (Vec<ChargingSession>, Vec<Error>) {
-    let mut ok = Vec::new();
-    let mut errs = Vec::new();
-    let mut s = client.sessions(q);
-    while let Some(item) = s.next().await {
-        match item {
-            Ok(x) => ok.push(x),
-            Err(e) => errs.push(e),
-        }
-    }
-    (ok, errs)
+    evsessions_testkit::collect(client, q).await
 }
 
 pub async fn all_ok(client: &Client, q: &SessionQuery) -> Vec<ChargingSession> {

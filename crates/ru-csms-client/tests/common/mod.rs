@@ -4,11 +4,8 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use evsessions_core::{
-    ChargingSession, Decimal, Error, HttpConfig, SessionQuery, SessionSourceExt,
-};
+use evsessions_core::{ChargingSession, Decimal, Error, HttpConfig, SessionQuery};
 use evsessions_testkit::ru_csms::{RuCsmsMock, RuCsmsMockOptions, TOKEN};
-use futures::StreamExt;
 use ru_csms_client::{Client, Config, ConfigBuilder};
 
 pub fn dec(s: &str) -> Decimal {
@@ -35,16 +32,7 @@ pub async fn mock(options: RuCsmsMockOptions) -> RuCsmsMock {
 }
 
 pub async fn collect(client: &Client, q: &SessionQuery) -> (Vec<ChargingSession>, Vec<Error>) {
-    let mut ok = Vec::new();
-    let mut errs = Vec::new();
-    let mut s = client.sessions(q);
-    while let Some(item) = s.next().await {
-        match item {
-            Ok(x) => ok.push(x),
-            Err(e) => errs.push(e),
-        }
-    }
-    (ok, errs)
+    evsessions_testkit::collect(client, q).await
 }
 
 pub async fn all(client: &Client) -> Vec<ChargingSession> {

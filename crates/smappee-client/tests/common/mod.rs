@@ -1,10 +1,9 @@
 //! Shared helpers of the contract tests.
 #![allow(dead_code)]
 
-use evsessions_core::{ChargingSession, Error, HttpConfig, SessionQuery, SessionSourceExt};
+use evsessions_core::{ChargingSession, Error, HttpConfig, SessionQuery};
 use evsessions_testkit::smappee::{SmappeeMock, CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME};
 use evsessions_testkit::VendorMock;
-use futures::StreamExt;
 use smappee_client::{Client, Config, ConfigBuilder};
 
 /// A builder with the mock's valid credentials and fast test retries.
@@ -23,16 +22,7 @@ pub fn client(mock: &SmappeeMock) -> Client {
 }
 
 pub async fn collect(client: &Client, q: &SessionQuery) -> (Vec<ChargingSession>, Vec<Error>) {
-    let mut ok = Vec::new();
-    let mut errs = Vec::new();
-    let mut s = client.sessions(q);
-    while let Some(item) = s.next().await {
-        match item {
-            Ok(x) => ok.push(x),
-            Err(e) => errs.push(e),
-        }
-    }
-    (ok, errs)
+    evsessions_testkit::collect(client, q).await
 }
 
 pub fn sorted_ids(v: &[ChargingSession]) -> Vec<String> {
