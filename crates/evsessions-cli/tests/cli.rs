@@ -173,7 +173,10 @@ mod emabler {
         let err = stderr(&o);
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains("could not decode record"), "{err}");
-        assert!(err.contains("fullConsumptionWh"), "the error names the field: {err}");
+        assert!(
+            err.contains("fullConsumptionWh"),
+            "the error names the field: {err}"
+        );
     }
 
     #[tokio::test]

@@ -132,8 +132,10 @@ pub trait SessionSourceExt: SessionSource {
     /// Follows cursors one page at a time (at most one page is held in memory); applies the
     /// filters the vendor did not (see [`Capabilities`]), and always the window on a known start;
     /// drops a repeated `(source, id)`; stops at the last page, on an empty page of the same
-    /// listing, or on a cursor seen before. A record that could not be decoded is one `Err`
-    /// item and the stream goes on; a failed page is one `Err` item and the stream ends.
+    /// listing, on a page of the same listing that repeats only records already received (a
+    /// server that ignores paging), or on a cursor seen before. A record that could not be
+    /// decoded is one `Err` item and the stream goes on; a failed page is one `Err` item and the
+    /// stream ends.
     ///
     /// ```no_run
     /// # async fn demo(source: &dyn evsessions_core::SessionSource) {
@@ -174,6 +176,7 @@ struct Walk<'a, S: ?Sized> {
     done: bool,
     seen_cursors: HashSet<PageCursor>,
     seen_ids: HashSet<(SourceKind, String)>,
+    received_ids: HashSet<(SourceKind, String)>,
     buffer: VecDeque<Result<ChargingSession>>,
 }
 
@@ -194,6 +197,7 @@ where
         done: false,
         seen_cursors: HashSet::new(),
         seen_ids: HashSet::new(),
+        received_ids: HashSet::new(),
         buffer: VecDeque::new(),
     };
     stream::unfold(walk, |mut w| async move {
@@ -235,12 +239,30 @@ where
                 }
                 Ok(page) => {
                     let empty = page.records.is_empty();
+                    // A page that brings nothing new (every record was received before) means
+                    // the server ignores the page parameter: following it would never end.
+                    let mut fresh = 0usize;
+                    let mut known = 0usize;
+                    for s in page.records.iter().flatten() {
+                        if w.received_ids.insert((s.source.clone(), s.id.clone())) {
+                            fresh += 1;
+                        } else {
+                            known += 1;
+                        }
+                    }
+                    let nothing_new = fresh == 0 && known > 0;
                     w.buffer.extend(page.records);
                     match page.next {
                         None => w.done = true,
                         Some(c) => {
                             if empty && !c.is_new_listing() {
                                 tracing::debug!(cursor = c.token(), "empty page: the listing ends here");
+                                w.done = true;
+                            } else if nothing_new && !c.is_new_listing() {
+                                tracing::warn!(
+                                    cursor = c.token(),
+                                    "a page repeated only records already received: stopping (the server seems to ignore paging)"
+                                );
                                 w.done = true;
                             } else if !w.seen_cursors.insert(c.clone()) {
                                 tracing::warn!(cursor = c.token(), "cursor seen before: stopping to avoid endless paging");

@@ -325,3 +325,64 @@ async fn works_through_a_trait_object() {
     let n = sources[0].sessions(&SessionQuery::new()).count().await;
     assert_eq!(n, 5);
 }
+
+#[tokio::test]
+async fn a_server_that_ignores_paging_cannot_loop_forever() {
+    // Every page is page 1 again, and it always claims there is more.
+    let same = || {
+        vec![
+            session("1", "2025-01-01T00:00:00Z", SessionStatus::Completed),
+            session("2", "2025-01-02T00:00:00Z", SessionStatus::Completed),
+        ]
+    };
+    let src = Scripted::new(
+        vec![
+            page(same(), Some(PageCursor::page("2"))),
+            page(same(), Some(PageCursor::page("3"))),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, errs) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["1", "2"]);
+    assert!(errs.is_empty());
+    assert_eq!(
+        src.calls.load(Ordering::SeqCst),
+        2,
+        "stops after the page that brought nothing new"
+    );
+}
+
+#[tokio::test]
+async fn a_partly_repeated_page_is_followed() {
+    // Offset paging shifted by a new session: one record repeats, one is new.
+    let src = Scripted::new(
+        vec![
+            page(
+                vec![session(
+                    "1",
+                    "2025-01-01T00:00:00Z",
+                    SessionStatus::Completed,
+                )],
+                Some(PageCursor::page("2")),
+            ),
+            page(
+                vec![
+                    session("1", "2025-01-01T00:00:00Z", SessionStatus::Completed),
+                    session("2", "2025-01-02T00:00:00Z", SessionStatus::Completed),
+                ],
+                Some(PageCursor::page("3")),
+            ),
+            page(
+                vec![session(
+                    "3",
+                    "2025-01-03T00:00:00Z",
+                    SessionStatus::Completed,
+                )],
+                None,
+            ),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, _) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["1", "2", "3"]);
+}
