@@ -41,7 +41,7 @@ pub struct SessionsArgs {
     /// The vendor.
     #[arg(long, value_enum)]
     pub source: vendors::Vendor,
-    /// Override the vendor's base URL (or set <VENDOR>_BASE_URL; for ru-csms the sessions URL).
+    /// Override the vendor's base URL (or set `<VENDOR>_BASE_URL`; for ru-csms the sessions URL).
     #[arg(long)]
     pub base_url: Option<String>,
     /// Sessions that start at or after T (RFC 3339, or YYYY-MM-DD = UTC midnight).
