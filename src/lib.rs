@@ -61,3 +61,9 @@ pub use cleverpower_client as cleverpower;
 /// The RU CSMS session list (`ru-csms-client`).
 #[cfg(feature = "ru-csms")]
 pub use ru_csms_client as ru_csms;
+
+/// The README's and the quick start's Rust examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+#[doc = include_str!("../docs/quickstart.md")]
+pub struct ReadmeDoctests;
