@@ -62,8 +62,13 @@ pub use cleverpower_client as cleverpower;
 #[cfg(feature = "ru-csms")]
 pub use ru_csms_client as ru_csms;
 
-/// The README's and the quick start's Rust examples, compiled as doc tests so they stay true.
+/// The Rust examples of the README and of `docs/`, compiled (and run, unless `no_run`) as doc
+/// tests so that they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 #[doc = include_str!("../docs/quickstart.md")]
-pub struct ReadmeDoctests;
+#[doc = include_str!("../docs/emabler.md")]
+#[doc = include_str!("../docs/smappee.md")]
+#[doc = include_str!("../docs/cleverpower.md")]
+#[doc = include_str!("../docs/ru-csms.md")]
+pub struct DocsDoctests;
