@@ -35,14 +35,17 @@ pub async fn run(args: DemoArgs) -> u8 {
     let mut summary = Summary::default();
     let mut code = EXIT_OK;
     for source in &fleet.sources {
-        let c = pump(
+        let done = pump(
             source.as_ref(),
             &SessionQuery::new(),
             &mut writer,
             Some(&mut summary),
         )
         .await;
-        code = worse(code, c);
+        code = worse(code, done.code);
+        if done.closed {
+            return code; // the reader went away (`| head`)
+        }
     }
     match writer.finish() {
         Ok(mut out) => {
@@ -53,6 +56,7 @@ pub async fn run(args: DemoArgs) -> u8 {
                 let _ = summary.write_text(std::io::stderr());
             }
         }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => eprintln!("error: cannot write the output: {e}"),
     }
     code

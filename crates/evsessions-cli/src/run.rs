@@ -51,14 +51,22 @@ pub fn report(e: &Error) {
     eprintln!("error: {e}");
 }
 
-/// Stream every session of `source` matching `query` into `writer`. Returns the exit code
-/// (errors are reported as they come; what was read is still written).
+/// What [`pump`] did.
+pub struct Pumped {
+    /// The exit code it calls for.
+    pub code: u8,
+    /// The reader went away (`| head`): stop quietly, it is not an error.
+    pub closed: bool,
+}
+
+/// Stream every session of `source` matching `query` into `writer` (errors are reported as
+/// they come; what was read is still written).
 pub async fn pump<W: Write>(
     source: &dyn SessionSource,
     query: &SessionQuery,
     writer: &mut SessionWriter<W>,
     summary: Option<&mut evsessions_core::Summary>,
-) -> u8 {
+) -> Pumped {
     let mut code = EXIT_OK;
     let mut summary = summary;
     let mut stream = source.sessions(query);
@@ -67,10 +75,13 @@ pub async fn pump<W: Write>(
             Ok(s) => {
                 if let Err(e) = writer.write(&s) {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
-                        return code; // the reader went away (`| head`): not an error
+                        return Pumped { code, closed: true };
                     }
                     eprintln!("error: cannot write the output: {e}");
-                    return worse(code, EXIT_CONFIG);
+                    return Pumped {
+                        code: worse(code, EXIT_CONFIG),
+                        closed: true,
+                    };
                 }
                 if let Some(sum) = summary.as_deref_mut() {
                     sum.add(&s);
@@ -85,7 +96,10 @@ pub async fn pump<W: Write>(
             }
         }
     }
-    code
+    Pumped {
+        code,
+        closed: false,
+    }
 }
 
 pub async fn sessions(args: SessionsArgs) -> u8 {
@@ -130,7 +144,10 @@ pub async fn sessions(args: SessionsArgs) -> u8 {
             return EXIT_CONFIG;
         }
     };
-    let code = pump(source.as_ref(), &query, &mut writer, None).await;
+    let Pumped { code, closed } = pump(source.as_ref(), &query, &mut writer, None).await;
+    if closed {
+        return code;
+    }
     if let Err(e) = writer.finish() {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return code;
