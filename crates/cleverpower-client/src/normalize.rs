@@ -141,7 +141,8 @@ impl Normalizer {
         c.total_excl_vat = tx.price_excl_vat;
         c.total_incl_vat = tx.price_incl_vat;
         c.vat_amount = match (tx.price_excl_vat, tx.price_incl_vat) {
-            (Some(excl), Some(incl)) => Some(incl - excl),
+            // checked: two extreme prices must not overflow (then the VAT is unknown)
+            (Some(excl), Some(incl)) => incl.checked_sub(excl),
             _ => None,
         };
         Some(c)

@@ -322,13 +322,15 @@ impl Summary {
         let e = self.by_source.entry(s.source.to_string()).or_default();
         e.sessions += 1;
         if let Some(k) = s.energy_kwh {
-            e.energy_kwh += k;
+            e.energy_kwh = e.energy_kwh.saturating_add(k);
         }
         if let Some(c) = &s.cost {
             if let Some(total) = c.total_incl_vat.or(c.total_excl_vat) {
-                *e.cost_by_currency
+                let sum = e
+                    .cost_by_currency
                     .entry(c.currency.clone().unwrap_or_else(|| "(no currency)".into()))
-                    .or_default() += total;
+                    .or_default();
+                *sum = sum.saturating_add(total); // sums of absurd values must not panic
             }
         }
     }
@@ -359,7 +361,7 @@ impl Summary {
                     costs.join(", ")
                 }
             )?;
-            total_kwh += s.energy_kwh;
+            total_kwh = total_kwh.saturating_add(s.energy_kwh);
         }
         writeln!(
             out,
@@ -442,6 +444,24 @@ mod tests {
         assert!(out.contains("Коминтерна"));
         let back: ChargingSession = serde_json::from_str(out.lines().next().unwrap()).unwrap();
         assert_eq!(back, sample());
+    }
+
+    #[test]
+    fn summary_of_absurd_values_saturates_instead_of_panicking() {
+        let mut big = sample();
+        big.energy_kwh = Some(Decimal::MAX);
+        if let Some(c) = big.cost.as_mut() {
+            c.total_incl_vat = Some(Decimal::MAX);
+        }
+        let mut sum = Summary::default();
+        sum.add(&big);
+        sum.add(&big);
+        assert_eq!(sum.by_source["ru-csms"].energy_kwh, Decimal::MAX);
+        assert_eq!(
+            sum.by_source["ru-csms"].cost_by_currency["RUB"],
+            Decimal::MAX
+        );
+        sum.write_text(Vec::new()).unwrap();
     }
 
     #[test]
