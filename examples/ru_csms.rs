@@ -20,11 +20,7 @@ use ru_csms_client::{Client, Config};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A server that pages by 20 whatever the client asks.
-    let mock = RuCsmsMock::start_with(RuCsmsMockOptions {
-        server_per_page: Some(20),
-        ..Default::default()
-    })
-    .await;
+    let mock = RuCsmsMock::start_with(RuCsmsMockOptions::default().with_server_per_page(20)).await;
 
     let client = Client::new(
         Config::builder()

@@ -16,11 +16,8 @@ impl Harness for CleverPower {
     type Mock = CleverPowerMock;
 
     async fn start(&self, bad_record: bool) -> CleverPowerMock {
-        CleverPowerMock::start_with(CleverPowerMockOptions {
-            bad_record,
-            ..Default::default()
-        })
-        .await
+        CleverPowerMock::start_with(CleverPowerMockOptions::default().with_bad_record(bad_record))
+            .await
     }
 
     fn source(&self, mock: &CleverPowerMock, valid_credentials: bool) -> Box<dyn SessionSource> {

@@ -465,11 +465,9 @@ async fn authentication_failures() {
         }
     }
     // A mock without auth accepts a client without auth.
-    let open = CleverPowerMock::start_with(CleverPowerMockOptions {
-        require_auth: false,
-        ..Default::default()
-    })
-    .await;
+    let open =
+        CleverPowerMock::start_with(CleverPowerMockOptions::default().with_require_auth(false))
+            .await;
     let c = Client::new(
         Config::builder()
             .base_url(open.base_url())
@@ -677,11 +675,8 @@ async fn retries_then_success() {
 
 #[tokio::test]
 async fn bad_record_is_one_error_naming_record_and_field() {
-    let mock = CleverPowerMock::start_with(CleverPowerMockOptions {
-        bad_record: true,
-        ..Default::default()
-    })
-    .await;
+    let mock =
+        CleverPowerMock::start_with(CleverPowerMockOptions::default().with_bad_record(true)).await;
     let (ok, errs) = collect(&client(&mock), &SessionQuery::new().charger(A).charger(B)).await;
     assert_eq!(ok.len(), 7);
     assert_eq!(errs.len(), 1);

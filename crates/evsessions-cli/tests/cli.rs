@@ -498,11 +498,8 @@ mod ru_csms {
 
     #[tokio::test]
     async fn every_session_once_with_the_servers_own_page_size() {
-        let mock = RuCsmsMock::start_with(RuCsmsMockOptions {
-            server_per_page: Some(7),
-            ..Default::default()
-        })
-        .await;
+        let mock =
+            RuCsmsMock::start_with(RuCsmsMockOptions::default().with_server_per_page(7)).await;
         let o = run(
             &["sessions", "--source", "ru-csms", "--format", "ndjson"],
             &[

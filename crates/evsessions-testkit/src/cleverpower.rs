@@ -51,11 +51,25 @@ const JSON: &str = "application/json; charset=utf-8";
 
 /// How the mock behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CleverPowerMockOptions {
     /// Serve session [`BAD_RECORD_ID`] with a `SpotrebaKwh` that is not a number.
     pub bad_record: bool,
     /// Demand `Authorization: Bearer` [`TOKEN`] (default true).
     pub require_auth: bool,
+}
+
+impl CleverPowerMockOptions {
+    /// Serve session [`BAD_RECORD_ID`] with a `SpotrebaKwh` that is not a number.
+    pub fn with_bad_record(mut self, on: bool) -> Self {
+        self.bad_record = on;
+        self
+    }
+    /// Demand `Authorization: Bearer` [`TOKEN`] (default true).
+    pub fn with_require_auth(mut self, on: bool) -> Self {
+        self.require_auth = on;
+        self
+    }
 }
 
 impl Default for CleverPowerMockOptions {

@@ -63,6 +63,7 @@ pub const UNAUTHORIZED_BODY: &str = fixture!("ru-csms/synthetic-error-401.json")
 
 /// How to start a [`RuCsmsMock`].
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct RuCsmsMockOptions {
     /// Give the session [`BAD_RECORD_ID`] a field of the wrong type (`power: "lots"`).
     pub bad_record: bool,
@@ -71,6 +72,24 @@ pub struct RuCsmsMockOptions {
     pub server_per_page: Option<u32>,
     /// Serve only the 44 captured sessions (no synthetic ones).
     pub captured_only: bool,
+}
+
+impl RuCsmsMockOptions {
+    /// Give the session [`BAD_RECORD_ID`] a field of the wrong type.
+    pub fn with_bad_record(mut self, on: bool) -> Self {
+        self.bad_record = on;
+        self
+    }
+    /// Page by this size whatever the request asks.
+    pub fn with_server_per_page(mut self, n: u32) -> Self {
+        self.server_per_page = Some(n);
+        self
+    }
+    /// Serve only the 44 captured sessions.
+    pub fn with_captured_only(mut self, on: bool) -> Self {
+        self.captured_only = on;
+        self
+    }
 }
 
 /// The mock server. Drop it to stop it.

@@ -53,11 +53,25 @@ const SESSIONS_PATH: &str = r"^/dev/v3/(chargingparks|chargingstations)/[^/]+/se
 
 /// How to start a [`SmappeeMock`].
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct SmappeeMockOptions {
     /// Break one record ([`BAD_RECORD_ID`]) with a field of the wrong type.
     pub bad_record: bool,
     /// `expires_in` of issued tokens in seconds (default [`DEFAULT_EXPIRES_IN`]).
     pub expires_in: Option<u64>,
+}
+
+impl SmappeeMockOptions {
+    /// Break one record ([`BAD_RECORD_ID`]) with a field of the wrong type.
+    pub fn with_bad_record(mut self, on: bool) -> Self {
+        self.bad_record = on;
+        self
+    }
+    /// `expires_in` of the tokens the mock issues, in seconds.
+    pub fn with_expires_in(mut self, seconds: u64) -> Self {
+        self.expires_in = Some(seconds);
+        self
+    }
 }
 
 #[derive(Debug, Default)]

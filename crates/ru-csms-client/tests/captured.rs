@@ -9,11 +9,7 @@ use evsessions_testkit::ru_csms::RuCsmsMockOptions;
 use evsessions_testkit::VendorMock;
 
 async fn captured() -> Vec<evsessions_core::ChargingSession> {
-    let mock = mock(RuCsmsMockOptions {
-        captured_only: true,
-        ..Default::default()
-    })
-    .await;
+    let mock = mock(RuCsmsMockOptions::default().with_captured_only(true)).await;
     assert_eq!(mock.session_ids().len(), 44);
     all(&client(&mock)).await
 }

@@ -12,11 +12,11 @@ impl Harness for RuCsms {
     type Mock = RuCsmsMock;
 
     async fn start(&self, bad_record: bool) -> RuCsmsMock {
-        RuCsmsMock::start_with(RuCsmsMockOptions {
-            bad_record,
-            server_per_page: Some(9),
-            ..Default::default()
-        })
+        RuCsmsMock::start_with(
+            RuCsmsMockOptions::default()
+                .with_bad_record(bad_record)
+                .with_server_per_page(9),
+        )
         .await
     }
 

@@ -29,11 +29,7 @@ fn pair(k: &str, v: &str) -> (String, String) {
 
 #[tokio::test]
 async fn pages_by_the_per_page_the_server_echoes() {
-    let mock = mock(RuCsmsMockOptions {
-        server_per_page: Some(7),
-        ..Default::default()
-    })
-    .await;
+    let mock = mock(RuCsmsMockOptions::default().with_server_per_page(7)).await;
     let sessions = all(&client(&mock)).await;
     let mut got: Vec<String> = sessions.iter().map(|s| s.id.clone()).collect();
     assert_eq!(got.len(), 49);
@@ -60,11 +56,7 @@ async fn pages_by_the_per_page_the_server_echoes() {
 
 #[tokio::test]
 async fn a_short_last_page_and_the_query_page_size() {
-    let mock = mock(RuCsmsMockOptions {
-        server_per_page: Some(10),
-        ..Default::default()
-    })
-    .await;
+    let mock = mock(RuCsmsMockOptions::default().with_server_per_page(10)).await;
     assert_eq!(all(&client(&mock)).await.len(), 49);
     assert_eq!(mock.server().received_requests().await.unwrap().len(), 5);
 
@@ -284,11 +276,11 @@ async fn faults_from_the_mock() {
 
 #[tokio::test]
 async fn one_bad_record_is_one_error_naming_it_and_the_rest_arrive() {
-    let mock = mock(RuCsmsMockOptions {
-        bad_record: true,
-        server_per_page: Some(20),
-        ..Default::default()
-    })
+    let mock = mock(
+        RuCsmsMockOptions::default()
+            .with_bad_record(true)
+            .with_server_per_page(20),
+    )
     .await;
     let (got, errs) = collect(&client(&mock), &SessionQuery::new()).await;
     assert_eq!(got.len(), 48);

@@ -134,11 +134,7 @@ async fn amount_scale_100_reads_kopecks_exactly() {
 
 #[tokio::test]
 async fn coordinates_follow_the_setting() {
-    let mock = mock(RuCsmsMockOptions {
-        captured_only: true,
-        ..Default::default()
-    })
-    .await;
+    let mock = mock(RuCsmsMockOptions::default().with_captured_only(true)).await;
     let read = |order: Option<CoordinateOrder>| {
         let mut b = builder(&mock);
         if let Some(o) = order {

@@ -17,11 +17,7 @@ use wiremock::{Mock, ResponseTemplate};
 
 /// A mock whose tokens are due as soon as they are issued (expires_in 60 s < margin 120 s).
 async fn short_lived_mock() -> SmappeeMock {
-    SmappeeMock::start_with(SmappeeMockOptions {
-        expires_in: Some(60),
-        ..SmappeeMockOptions::default()
-    })
-    .await
+    SmappeeMock::start_with(SmappeeMockOptions::default().with_expires_in(60)).await
 }
 
 async fn run_concurrently(client: &Client, n: usize) {

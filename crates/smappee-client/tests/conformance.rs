@@ -14,11 +14,7 @@ impl Harness for Smappee {
     type Mock = SmappeeMock;
 
     async fn start(&self, bad_record: bool) -> SmappeeMock {
-        SmappeeMock::start_with(SmappeeMockOptions {
-            bad_record,
-            ..SmappeeMockOptions::default()
-        })
-        .await
+        SmappeeMock::start_with(SmappeeMockOptions::default().with_bad_record(bad_record)).await
     }
 
     fn source(&self, mock: &SmappeeMock, valid_credentials: bool) -> Box<dyn SessionSource> {
