@@ -71,4 +71,5 @@ pub use ru_csms_client as ru_csms;
 #[doc = include_str!("../docs/smappee.md")]
 #[doc = include_str!("../docs/cleverpower.md")]
 #[doc = include_str!("../docs/ru-csms.md")]
+#[doc = include_str!("../docs/testkit.md")]
 pub struct DocsDoctests;
