@@ -78,15 +78,16 @@ impl Normalizer {
             .id
             .clone()
             .or_else(|| tx.session_id.clone())
-            .ok_or_else(|| Error::Decode {
-                vendor: KIND,
-                endpoint: OCPP_ENDPOINT.to_string(),
-                record: None,
-                path: "Id".to_string(),
-                message: format!(
-                    "a session of charge id {charge_id:?} has neither `Id` nor `SessionId`"
-                ),
-                snippet: None,
+            .ok_or_else(|| {
+                Error::decode(
+                    KIND,
+                    OCPP_ENDPOINT,
+                    None,
+                    "Id",
+                    format!(
+                        "a session of charge id {charge_id:?} has neither `Id` nor `SessionId`"
+                    ),
+                )
             })?;
         let started_at = self.time(&id, "DatumZahajeni", tx.started_at.as_ref())?;
         let ended_at = self.time(&id, "DatumUkonceni", tx.ended_at.as_ref())?;
@@ -123,13 +124,14 @@ impl Normalizer {
         date: Option<&DotNetDate>,
     ) -> Result<Option<DateTime<Utc>>> {
         let Some(d) = date else { return Ok(None) };
-        d.to_utc(self.time_zone).map_err(|e| Error::Decode {
-            vendor: KIND,
-            endpoint: OCPP_ENDPOINT.to_string(),
-            record: Some(record.to_string()),
-            path: field.to_string(),
-            message: e.to_string(),
-            snippet: None,
+        d.to_utc(self.time_zone).map_err(|e| {
+            Error::decode(
+                KIND,
+                OCPP_ENDPOINT,
+                Some(record.to_string()),
+                field,
+                e.to_string(),
+            )
         })
     }
 

@@ -204,6 +204,25 @@ impl Error {
         }
     }
 
+    /// A decode error with no body excerpt: what failed to read (`record`, when a single
+    /// record rather than the page), the JSON `path` of the value, and what was wrong with it.
+    pub fn decode(
+        vendor: SourceKind,
+        endpoint: impl Into<String>,
+        record: Option<String>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Decode {
+            vendor,
+            endpoint: endpoint.into(),
+            record,
+            path: path.into(),
+            message: message.into(),
+            snippet: None,
+        }
+    }
+
     /// Map a non-success status (HTTP, or an application status inside an envelope) and the
     /// parsed error body to the semantic variant: 401 → `Unauthenticated`, 403 →
     /// `PermissionDenied`, 429 → `RateLimited`, anything else → `Api`. (404 stays `Api` here:

@@ -122,13 +122,14 @@ impl Client {
         if let Some(meta) = envelope.meta.as_ref().filter(|m| !m.is_success()) {
             return Err(meta_error(endpoint, meta));
         }
-        let payload = envelope.payload.ok_or_else(|| Error::Decode {
-            vendor: KIND,
-            endpoint: endpoint.to_string(),
-            record: None,
-            path: "payload".to_string(),
-            message: "the response says success but its payload is null".to_string(),
-            snippet: None,
+        let payload = envelope.payload.ok_or_else(|| {
+            Error::decode(
+                KIND,
+                endpoint,
+                None,
+                "payload",
+                "the response says success but its payload is null",
+            )
         })?;
         Ok(ListPage {
             meta: envelope.meta,

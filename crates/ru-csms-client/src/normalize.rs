@@ -123,13 +123,14 @@ fn epoch(record: &str, field: &str, v: Option<i64>) -> Result<Option<DateTime<Ut
     match v {
         None => Ok(None),
         Some(s) if s <= 0 => Ok(None),
-        Some(s) => from_epoch_seconds(s).map(Some).map_err(|e| Error::Decode {
-            vendor: KIND,
-            endpoint: "normalize".to_string(),
-            record: Some(record.to_string()),
-            path: field.to_string(),
-            message: e.to_string(),
-            snippet: None,
+        Some(s) => from_epoch_seconds(s).map(Some).map_err(|e| {
+            Error::decode(
+                KIND,
+                "normalize",
+                Some(record.to_string()),
+                field,
+                e.to_string(),
+            )
         }),
     }
 }

@@ -345,14 +345,13 @@ impl TokenManager {
                     body: ApiErrorBody::parse(&resp.body),
                 });
             }
-            return Err(Error::Decode {
-                vendor: KIND,
-                endpoint: self.endpoint.clone(),
-                record: None,
-                path: "access_token".to_string(),
-                message: "the token response has no access_token".to_string(),
-                snippet: None,
-            });
+            return Err(Error::decode(
+                KIND,
+                self.endpoint.clone(),
+                None,
+                "access_token",
+                "the token response has no access_token",
+            ));
         };
         let refresh = parsed
             .refresh_token

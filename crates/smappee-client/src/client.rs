@@ -358,12 +358,5 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 }
 
 fn shape_error(endpoint: &str, path: &str, message: &str) -> Error {
-    Error::Decode {
-        vendor: KIND,
-        endpoint: endpoint.to_string(),
-        record: None,
-        path: path.to_string(),
-        message: message.to_string(),
-        snippet: None,
-    }
+    Error::decode(KIND, endpoint, None, path, message)
 }

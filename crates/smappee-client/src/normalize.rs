@@ -58,13 +58,14 @@ fn epoch_ms(
 ) -> Result<Option<DateTime<Utc>>> {
     match ms {
         None | Some(0) => Ok(None),
-        Some(ms) => from_epoch_millis(ms).map(Some).map_err(|e| Error::Decode {
-            vendor: KIND,
-            endpoint: endpoint.to_string(),
-            record: Some(session.id.clone()),
-            path: field.to_string(),
-            message: e.to_string(),
-            snippet: None,
+        Some(ms) => from_epoch_millis(ms).map(Some).map_err(|e| {
+            Error::decode(
+                KIND,
+                endpoint,
+                Some(session.id.clone()),
+                field,
+                e.to_string(),
+            )
         }),
     }
 }
