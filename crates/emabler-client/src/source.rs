@@ -263,6 +263,20 @@ impl SessionSource for Client {
             Listing::Transactions => self.transactions_page(query, cur).await,
         }
     }
+
+    /// A finished-list record replaces the ongoing record of the same session: its
+    /// `evseTransactionId` is the ongoing `transactionId` (the session's id while it ran).
+    fn replaced_ids(&self, session: &ChargingSession) -> Vec<String> {
+        let evse = match session.raw.get("evseTransactionId") {
+            Some(serde_json::Value::String(t)) => evsessions_core::serde_util::non_empty(t),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        match evse {
+            Some(e) if e != session.id && session.raw.get("transactionId").is_none() => vec![e],
+            _ => Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -89,12 +89,26 @@ pub trait SessionSource: Send + Sync + std::fmt::Debug {
         query: &SessionQuery,
         cursor: Option<PageCursor>,
     ) -> Result<SessionPage>;
+
+    /// The ids of earlier records of the same session that `session` replaces (default: none).
+    ///
+    /// A vendor that lists a running session under one id and the finished session under
+    /// another (eMabler: the ongoing `transactionId`, then the finished record's `id` with
+    /// that value in `evseTransactionId`) says so here, so that a store can link the two and
+    /// count the session once.
+    fn replaced_ids(&self, session: &ChargingSession) -> Vec<String> {
+        let _ = session;
+        Vec::new()
+    }
 }
 
 #[async_trait]
 impl<T: SessionSource + ?Sized> SessionSource for Box<T> {
     fn kind(&self) -> SourceKind {
         (**self).kind()
+    }
+    fn replaced_ids(&self, session: &ChargingSession) -> Vec<String> {
+        (**self).replaced_ids(session)
     }
     fn capabilities(&self) -> Capabilities {
         (**self).capabilities()
@@ -112,6 +126,9 @@ impl<T: SessionSource + ?Sized> SessionSource for Box<T> {
 impl<T: SessionSource + ?Sized> SessionSource for std::sync::Arc<T> {
     fn kind(&self) -> SourceKind {
         (**self).kind()
+    }
+    fn replaced_ids(&self, session: &ChargingSession) -> Vec<String> {
+        (**self).replaced_ids(session)
     }
     fn capabilities(&self) -> Capabilities {
         (**self).capabilities()

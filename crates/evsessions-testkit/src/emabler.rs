@@ -20,7 +20,7 @@
 //! [`VendorMock::inject`] mounts the fault on both data paths (`POST …/v2/transactions` and
 //! `GET …/v2/ongoing-transactions`), for the next `times` requests of each.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -65,8 +65,8 @@ impl EmablerMockOptions {
 pub const BAD_RECORD_ID: &str = "1048576002";
 
 struct Data {
-    transactions: Vec<Value>,
-    ongoing: Vec<Value>,
+    transactions: RwLock<Vec<Value>>,
+    ongoing: RwLock<Vec<Value>>,
     sites: Vec<Value>,
     chargers: Vec<Value>,
     options: EmablerMockOptions,
@@ -128,8 +128,8 @@ impl EmablerMock {
             }
         }
         let data = Arc::new(Data {
-            transactions,
-            ongoing: fixture_ongoing(),
+            transactions: RwLock::new(transactions),
+            ongoing: RwLock::new(fixture_ongoing()),
             sites: items_of(crate::fixture!("emabler/sites.json")),
             chargers: items_of(crate::fixture!("emabler/chargers.json")),
             options,
@@ -141,6 +141,56 @@ impl EmablerMock {
             .mount(&server)
             .await;
         EmablerMock { server, data }
+    }
+
+    /// Change the finished-list sessions (`POST /v2/transactions` items) between runs: add,
+    /// edit (a recomputed cost) or remove records. The change is seen by the next request.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// use evsessions_testkit::emabler::EmablerMock;
+    /// let mock = EmablerMock::start().await;
+    /// mock.edit_transactions(|items| items.retain(|t| t["id"] != 1048576001_i64));
+    /// # }
+    /// ```
+    pub fn edit_transactions<R>(&self, f: impl FnOnce(&mut Vec<Value>) -> R) -> R {
+        f(&mut write(&self.data.transactions))
+    }
+
+    /// Change the ongoing sessions (`GET /v2/ongoing-transactions` items) between runs.
+    pub fn edit_ongoing<R>(&self, f: impl FnOnce(&mut Vec<Value>) -> R) -> R {
+        f(&mut write(&self.data.ongoing))
+    }
+
+    /// An ongoing session ends: it leaves the ongoing list and `finished` (a finished-list
+    /// record, whose `evseTransactionId` should be the ongoing `transactionId`) joins the
+    /// finished list, under its own `id` — as eMabler does. Returns whether the ongoing session
+    /// was there.
+    pub fn finish_ongoing(&self, transaction_id: &str, finished: Value) -> bool {
+        let found = self.edit_ongoing(|items| {
+            let before = items.len();
+            items.retain(|o| text(o.get("transactionId")).as_deref() != Some(transaction_id));
+            items.len() != before
+        });
+        self.edit_transactions(|items| items.push(finished));
+        found
+    }
+}
+
+fn read(lock: &RwLock<Vec<Value>>) -> RwLockReadGuard<'_, Vec<Value>> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write(lock: &RwLock<Vec<Value>>) -> RwLockWriteGuard<'_, Vec<Value>> {
+    lock.write().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Data {
+    fn transactions(&self) -> RwLockReadGuard<'_, Vec<Value>> {
+        read(&self.transactions)
+    }
+    fn ongoing(&self) -> RwLockReadGuard<'_, Vec<Value>> {
+        read(&self.ongoing)
     }
 }
 
@@ -157,7 +207,7 @@ impl VendorMock for EmablerMock {
     fn session_ids(&self) -> Vec<String> {
         let ongoing: Vec<(String, String)> = self
             .data
-            .ongoing
+            .ongoing()
             .iter()
             .filter_map(|o| {
                 Some((
@@ -167,7 +217,7 @@ impl VendorMock for EmablerMock {
             })
             .collect();
         let mut ids: Vec<String> = ongoing.iter().map(|(_, id)| id.clone()).collect();
-        for t in &self.data.transactions {
+        for t in self.data.transactions().iter() {
             let Some(id) = text(t.get("id")) else {
                 continue;
             };
@@ -415,7 +465,7 @@ impl Api {
             .unwrap_or(false);
         let mut items: Vec<Value> = self
             .data
-            .transactions
+            .transactions()
             .iter()
             .filter(|t| {
                 let start = real_time(t.get("timestampStart"));
@@ -467,7 +517,7 @@ impl Api {
         let descending = query_param(req, "sortDescending").as_deref() == Some("true");
         let mut items: Vec<Value> = self
             .data
-            .ongoing
+            .ongoing()
             .iter()
             .filter(|o| {
                 let created = real_time(o.get("createdAt"));

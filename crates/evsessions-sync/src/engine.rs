@@ -1,0 +1,636 @@
+//! The sync engine: [`sync_account`] brings one account up to date in a [`SessionStore`].
+//!
+//! Per run: the window is `[min(watermark − lookback, start of the oldest open session), now)`
+//! (`since` on the first run), read through the ordinary [`SessionSource`] stream; records are
+//! committed in batches, each batch in one transaction that also renews the account's lease; the
+//! last batch, the vanished-record check and the new watermark are committed together, and only
+//! when the whole window was read. The watermark never passes `run start − safety lag`.
+//! Re-running after a crash at any point converges on the same store: a write happens only
+//! when a record's content hash differs from the stored one.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use evsessions_core::source::session_stream;
+use evsessions_core::{
+    Capabilities, ChargingSession, Error, PageCursor, SessionPage, SessionQuery, SessionSource,
+    SessionStatus, SourceKind,
+};
+use futures::StreamExt;
+
+use crate::error::{SyncError, SyncResult};
+use crate::store::*;
+
+/// A callback told of progress: the account, records read so far, pages fetched so far.
+pub type ProgressFn = Arc<dyn Fn(&str, u64, u64) + Send + Sync>;
+
+/// How a sync reads and commits. `Default` gives the documented defaults.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct SyncOptions {
+    /// Where the first run of an account starts (default: 30 days before the run).
+    pub since: Option<DateTime<Utc>>,
+    /// How far before the watermark each run reads again (default 7 days): late records and
+    /// sessions a vendor lists only once they ended are covered.
+    pub lookback: Duration,
+    /// The watermark never passes `run start − safety_lag` (default 10 minutes): a vendor's
+    /// lists are eventually consistent.
+    pub safety_lag: Duration,
+    /// Open sessions older than this are flagged stale and no longer followed (default 14 days).
+    pub max_open_age: Duration,
+    /// Records per transaction (default 500).
+    pub batch_size: usize,
+    /// The account lease's time to live; renewed at every batch (default 5 minutes).
+    pub lease_ttl: Duration,
+    /// This worker's name in leases and the run log (default `host:pid`).
+    pub worker: String,
+    /// Records per request, when the vendor pages (default: the vendor crate's).
+    pub page_size: Option<u32>,
+    /// Called as records arrive.
+    pub progress: Option<ProgressFn>,
+    /// The run's clock: pretend it starts at this instant (tests, replays); default the
+    /// system clock.
+    pub now: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("since", &self.since)
+            .field("lookback", &self.lookback)
+            .field("safety_lag", &self.safety_lag)
+            .field("max_open_age", &self.max_open_age)
+            .field("batch_size", &self.batch_size)
+            .field("lease_ttl", &self.lease_ttl)
+            .field("worker", &self.worker)
+            .field("page_size", &self.page_size)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The default worker name: `host:pid`.
+pub fn default_worker() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+        })
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}", std::process::id())
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            since: None,
+            lookback: Duration::from_secs(7 * 86_400),
+            safety_lag: Duration::from_secs(600),
+            max_open_age: Duration::from_secs(14 * 86_400),
+            batch_size: 500,
+            lease_ttl: Duration::from_secs(300),
+            worker: default_worker(),
+            page_size: None,
+            progress: None,
+            now: None,
+        }
+    }
+}
+
+impl SyncOptions {
+    /// Set [`SyncOptions::since`].
+    pub fn with_since(mut self, t: DateTime<Utc>) -> Self {
+        self.since = Some(t);
+        self
+    }
+    /// Set [`SyncOptions::lookback`].
+    pub fn with_lookback(mut self, d: Duration) -> Self {
+        self.lookback = d;
+        self
+    }
+    /// Set [`SyncOptions::safety_lag`].
+    pub fn with_safety_lag(mut self, d: Duration) -> Self {
+        self.safety_lag = d;
+        self
+    }
+    /// Set [`SyncOptions::max_open_age`].
+    pub fn with_max_open_age(mut self, d: Duration) -> Self {
+        self.max_open_age = d;
+        self
+    }
+    /// Set [`SyncOptions::batch_size`] (at least 1).
+    pub fn with_batch_size(mut self, n: usize) -> Self {
+        self.batch_size = n.max(1);
+        self
+    }
+    /// Set [`SyncOptions::lease_ttl`].
+    pub fn with_lease_ttl(mut self, d: Duration) -> Self {
+        self.lease_ttl = d;
+        self
+    }
+    /// Set [`SyncOptions::worker`].
+    pub fn with_worker(mut self, w: impl Into<String>) -> Self {
+        self.worker = w.into();
+        self
+    }
+    /// Set [`SyncOptions::page_size`].
+    pub fn with_page_size(mut self, n: Option<u32>) -> Self {
+        self.page_size = n;
+        self
+    }
+    /// Set [`SyncOptions::now`].
+    pub fn with_now(mut self, t: DateTime<Utc>) -> Self {
+        self.now = Some(t);
+        self
+    }
+    /// Set [`SyncOptions::progress`].
+    pub fn with_progress(mut self, f: ProgressFn) -> Self {
+        self.progress = Some(f);
+        self
+    }
+}
+
+/// What one account's run did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SyncReport {
+    /// The account.
+    pub account: String,
+    /// The run's id in the run log (`None` when skipped before it started).
+    pub run_id: Option<i64>,
+    /// How it ended.
+    pub result: RunResult,
+    /// Its counts.
+    pub counts: RunCounts,
+    /// The start of the window it read.
+    pub window_from: Option<DateTime<Utc>>,
+    /// The new watermark (unchanged when the window was not read completely).
+    pub watermark: Option<DateTime<Utc>>,
+    /// The error that stopped the window (a page that failed after retries, an unknown scope).
+    pub failure: Option<Error>,
+    /// Records that could not be decoded (each cost only itself), the first 100.
+    pub record_errors: Vec<Error>,
+    /// Who held the lease, when the run was skipped.
+    pub held_by: Option<String>,
+}
+
+/// Stored status text → [`SessionStatus`].
+pub(crate) fn parse_status(s: &str) -> SessionStatus {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or_default()
+}
+
+/// Stored run result text → [`RunResult`].
+pub(crate) fn parse_result(s: &str) -> RunResult {
+    match s {
+        "ok" => RunResult::Ok,
+        "partial" => RunResult::Partial,
+        "failed" => RunResult::Failed,
+        "skipped" => RunResult::Skipped,
+        _ => RunResult::Running,
+    }
+}
+
+fn chrono_dur(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// A source that counts its pages and logs one line per page.
+#[derive(Debug)]
+struct Counting<'a> {
+    inner: &'a dyn SessionSource,
+    account: &'a str,
+    pages: AtomicU64,
+}
+
+#[async_trait]
+impl SessionSource for Counting<'_> {
+    fn kind(&self) -> SourceKind {
+        self.inner.kind()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn fetch_page(
+        &self,
+        query: &SessionQuery,
+        cursor: Option<PageCursor>,
+    ) -> evsessions_core::Result<SessionPage> {
+        let page = self.inner.fetch_page(query, cursor).await;
+        let n = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Ok(p) = &page {
+            tracing::info!(
+                account = self.account,
+                page = n,
+                records = p.records.len(),
+                "page read"
+            );
+        }
+        page
+    }
+    fn replaced_ids(&self, session: &ChargingSession) -> Vec<String> {
+        self.inner.replaced_ids(session)
+    }
+}
+
+/// Is this error one record's (the stream goes on), not the page's?
+fn is_record_error(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Decode {
+            record: Some(_),
+            ..
+        }
+    )
+}
+
+struct Batch<'a> {
+    account: &'a str,
+    source: &'a dyn SessionSource,
+    run_id: i64,
+    records: Vec<ChargingSession>,
+    errors: Vec<(Option<String>, String)>,
+    error_seq: i64,
+}
+
+impl Batch<'_> {
+    /// Write the batch's records and errors inside `tx`.
+    async fn apply(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        counts: &mut RunCounts,
+        seen: &mut HashSet<(String, String)>,
+    ) -> SyncResult<()> {
+        let now = Utc::now();
+        for s in std::mem::take(&mut self.records) {
+            apply_record(tx, self.account, self.source, self.run_id, &s, now, counts).await?;
+            seen.insert((s.source.as_str().to_string(), s.id.clone()));
+        }
+        for (record, message) in std::mem::take(&mut self.errors) {
+            self.error_seq += 1;
+            tx.add_run_error(self.run_id, self.error_seq, record.as_deref(), &message)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+async fn apply_record(
+    tx: &mut dyn StoreTx,
+    account: &str,
+    source: &dyn SessionSource,
+    run_id: i64,
+    s: &ChargingSession,
+    now: DateTime<Utc>,
+    counts: &mut RunCounts,
+) -> SyncResult<()> {
+    let src = s.source.as_str();
+    let hash = content_hash(s)?;
+    let parts = RecordParts::of(s)?;
+    match tx.get(account, src, &s.id).await? {
+        None => {
+            let row = RowWrite {
+                account,
+                session: s,
+                parts: &parts,
+                content_hash: &hash,
+                revision: 1,
+                first_seen_at: now,
+                now,
+            };
+            tx.insert_session(&row).await?;
+            tx.add_revision(&Revision {
+                account,
+                source: src,
+                id: &s.id,
+                revision: 1,
+                changed_at: now,
+                run_id: Some(run_id),
+                kind: RevisionKind::New,
+                changed_fields: Vec::new(),
+                before: None,
+                content_hash: &hash,
+            })
+            .await?;
+            counts.new += 1;
+        }
+        Some(old) if old.content_hash == hash => {
+            counts.unchanged += 1;
+            if old.missed_runs > 0 || old.missing_since.is_some() {
+                tx.mark_seen(account, src, &s.id, now).await?;
+            }
+        }
+        Some(old) => {
+            let revision = old.revision + 1;
+            let kind = if old.status == SessionStatus::Completed {
+                RevisionKind::Correction
+            } else {
+                RevisionKind::Changed
+            };
+            let row = RowWrite {
+                account,
+                session: s,
+                parts: &parts,
+                content_hash: &hash,
+                revision,
+                first_seen_at: old.first_seen_at,
+                now,
+            };
+            tx.update_session(&row).await?;
+            tx.add_revision(&Revision {
+                account,
+                source: src,
+                id: &s.id,
+                revision,
+                changed_at: now,
+                run_id: Some(run_id),
+                kind,
+                changed_fields: RecordParts::changed_fields(&old.parts, &parts),
+                before: Some(&old.parts),
+                content_hash: &hash,
+            })
+            .await?;
+            counts.changed += 1;
+        }
+    }
+    for old_id in source.replaced_ids(s) {
+        if old_id == s.id {
+            continue;
+        }
+        if let Some(old) = tx.get(account, src, &old_id).await? {
+            if old.superseded_by.is_none() {
+                let revision = old.revision + 1;
+                tx.mark_superseded(account, src, &old_id, &s.id, revision, now)
+                    .await?;
+                tx.add_revision(&Revision {
+                    account,
+                    source: src,
+                    id: &old_id,
+                    revision,
+                    changed_at: now,
+                    run_id: Some(run_id),
+                    kind: RevisionKind::Superseded,
+                    changed_fields: vec!["superseded_by".into()],
+                    before: Some(&old.parts),
+                    content_hash: &old.content_hash,
+                })
+                .await?;
+                counts.superseded += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Commit one batch (renewing the lease in the same transaction).
+async fn commit_batch(
+    store: &dyn SessionStore,
+    batch: &mut Batch<'_>,
+    options: &SyncOptions,
+    counts: &mut RunCounts,
+    seen: &mut HashSet<(String, String)>,
+) -> SyncResult<()> {
+    if batch.records.is_empty() && batch.errors.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.begin().await?;
+    if !tx
+        .renew_lease(batch.account, &options.worker, options.lease_ttl)
+        .await?
+    {
+        return Err(SyncError::LeaseLost {
+            account: batch.account.to_string(),
+        });
+    }
+    batch.apply(tx.as_mut(), counts, seen).await?;
+    tx.commit().await
+}
+
+/// Bring one account up to date: read its window and open sessions from `source` and store
+/// them (see the module docs for the rules). Store failures are `Err`; a vendor failure is in
+/// the report ([`SyncReport::failure`], the watermark unchanged).
+///
+/// ```no_run
+/// # async fn demo(source: &dyn evsessions_core::SessionSource) -> evsessions_sync::SyncResult<()> {
+/// use evsessions_sync::{open_store, sync_account, SyncOptions};
+/// let store = open_store("evsessions.db").await?;
+/// let report = sync_account(store.as_ref(), "home", source, &SyncOptions::default()).await?;
+/// println!("{}: {} new, {} changed", report.account, report.counts.new, report.counts.changed);
+/// # Ok(()) }
+/// ```
+pub async fn sync_account(
+    store: &dyn SessionStore,
+    account: &str,
+    source: &dyn SessionSource,
+    options: &SyncOptions,
+) -> SyncResult<SyncReport> {
+    let kind = source.kind();
+    let src = kind.as_str();
+    let started = Instant::now();
+    let now = options.now.unwrap_or_else(Utc::now);
+    let mut report = SyncReport {
+        account: account.to_string(),
+        run_id: None,
+        result: RunResult::Running,
+        counts: RunCounts::default(),
+        window_from: None,
+        watermark: None,
+        failure: None,
+        record_errors: Vec::new(),
+        held_by: None,
+    };
+    match store
+        .acquire_lease(account, src, &options.worker, options.lease_ttl)
+        .await?
+    {
+        Lease::Acquired => {}
+        Lease::HeldBy { owner, .. } => {
+            report.result = RunResult::Skipped;
+            report.held_by = Some(owner);
+            return Ok(report);
+        }
+    }
+    let outcome = run_locked(store, account, source, options, now, started, &mut report).await;
+    // Give the lease back whatever happened (a killed process loses it at expiry instead).
+    let released = store.release_lease(account, &options.worker).await;
+    outcome?;
+    released?;
+    Ok(report)
+}
+
+async fn run_locked(
+    store: &dyn SessionStore,
+    account: &str,
+    source: &dyn SessionSource,
+    options: &SyncOptions,
+    now: DateTime<Utc>,
+    started: Instant,
+    report: &mut SyncReport,
+) -> SyncResult<()> {
+    let kind = source.kind();
+    let src = kind.as_str();
+    let state = store.load_state(account).await?;
+    let watermark = state.as_ref().and_then(|s| s.watermark);
+    let mut from = match watermark {
+        Some(w) => w - chrono_dur(options.lookback),
+        None => options
+            .since
+            .unwrap_or_else(|| now - chrono::Duration::days(30)),
+    };
+    let stale_before = now - chrono_dur(options.max_open_age);
+    let mut stale = Vec::new();
+    for open in store.open_sessions(account).await? {
+        match open.started_at {
+            Some(t) if t < stale_before => stale.push(open),
+            Some(t) if t < from => from = t,
+            _ => {}
+        }
+    }
+    report.window_from = Some(from);
+    let run_id = store
+        .start_run(account, src, &options.worker, now, Some(from))
+        .await?;
+    report.run_id = Some(run_id);
+
+    let counting = Counting {
+        inner: source,
+        account,
+        pages: AtomicU64::new(0),
+    };
+    let mut query = SessionQuery::new().from(from);
+    query.page_size = options.page_size;
+    let mut batch = Batch {
+        account,
+        source,
+        run_id,
+        records: Vec::new(),
+        errors: Vec::new(),
+        error_seq: 0,
+    };
+    let mut counts = RunCounts::default();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut read = 0u64;
+    {
+        let mut stream = session_stream(&counting, &query);
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(s) => {
+                    read += 1;
+                    batch.records.push(s);
+                }
+                Err(e) => {
+                    let record = match &e {
+                        Error::Decode { record, .. } => record.clone(),
+                        _ => None,
+                    };
+                    batch.errors.push((record, e.to_string()));
+                    if is_record_error(&e) {
+                        counts.errors += 1;
+                        if report.record_errors.len() < 100 {
+                            report.record_errors.push(e);
+                        }
+                    } else if report.failure.is_none() {
+                        report.failure = Some(e);
+                    }
+                }
+            }
+            if let Some(p) = &options.progress {
+                p(account, read, counting.pages.load(Ordering::Relaxed));
+            }
+            if batch.records.len() >= options.batch_size {
+                commit_batch(store, &mut batch, options, &mut counts, &mut seen).await?;
+            }
+        }
+    }
+    counts.pages = counting.pages.load(Ordering::Relaxed);
+
+    // The last batch, stale flags, the vanished check, the state and the run log: together.
+    let complete = report.failure.is_none();
+    let mut tx = store.begin().await?;
+    if !tx
+        .renew_lease(account, &options.worker, options.lease_ttl)
+        .await?
+    {
+        return Err(SyncError::LeaseLost {
+            account: account.to_string(),
+        });
+    }
+    batch.apply(tx.as_mut(), &mut counts, &mut seen).await?;
+    for open in &stale {
+        tx.set_stale(account, &open.source, &open.id, now).await?;
+    }
+    let new_watermark = if complete {
+        let end = now - chrono_dur(options.safety_lag);
+        for row in tx.window_rows(account, from).await? {
+            if seen.contains(&(row.source.clone(), row.id.clone())) {
+                continue;
+            }
+            let missed = row.missed_runs + 1;
+            let since = if missed >= 2 {
+                row.missing_since.or(Some(now))
+            } else {
+                None
+            };
+            if since.is_some() && row.missing_since.is_none() {
+                counts.missing += 1;
+            }
+            tx.set_missing(account, &row.source, &row.id, missed, since)
+                .await?;
+        }
+        Some(watermark.map_or(end, |w| w.max(end)))
+    } else {
+        watermark
+    };
+    let result = match (complete, counts.errors) {
+        (false, _) => RunResult::Failed,
+        (true, 0) => RunResult::Ok,
+        (true, _) => RunResult::Partial,
+    };
+    let error_text = report.failure.as_ref().map(|e| e.to_string());
+    let new_state = SyncState {
+        account: account.to_string(),
+        source: src.to_string(),
+        watermark: new_watermark,
+        last_run_at: Some(now),
+        last_success_at: if complete {
+            Some(now)
+        } else {
+            state.as_ref().and_then(|s| s.last_success_at)
+        },
+        last_error: error_text.clone().or_else(|| {
+            (counts.errors > 0).then(|| format!("{} record(s) could not be decoded", counts.errors))
+        }),
+        last_error_at: if error_text.is_some() || counts.errors > 0 {
+            Some(now)
+        } else {
+            state.as_ref().and_then(|s| s.last_error_at)
+        },
+    };
+    tx.save_state(&new_state).await?;
+    let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    tx.finish_run(&RunLog {
+        run_id,
+        account: account.to_string(),
+        source: src.to_string(),
+        worker: options.worker.clone(),
+        started_at: now,
+        finished_at: Some(Utc::now()),
+        result,
+        window_from: Some(from),
+        counts,
+        duration_ms: Some(duration_ms),
+        error: error_text,
+    })
+    .await?;
+    tx.commit().await?;
+    report.result = result;
+    report.counts = counts;
+    report.watermark = new_watermark;
+    Ok(())
+}

@@ -1,0 +1,638 @@
+//! The [`SessionStore`] trait, the types it stores, and [`open_store`] (a path or a URL → the
+//! right backend).
+//!
+//! A store keeps, per account: one row per session (the latest normalized record in queryable
+//! columns plus the vendor's raw JSON), every change as a revision, the sync state (watermark,
+//! last run, lease) and a log of runs. Nothing is ever deleted. The sync engine
+//! ([`crate::sync_account`]) is written once against these traits; each backend implements the
+//! small primitives below, always inside one transaction ([`StoreTx`]).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use evsessions_core::{ChargingSession, SessionStatus, StatusFilter};
+use futures::stream::BoxStream;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{SyncError, SyncResult};
+
+/// One session as the store holds it: the record and what the store knows about it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StoredSession {
+    /// The account the session belongs to.
+    pub account: String,
+    /// The latest normalized record (with `raw`).
+    pub session: ChargingSession,
+    /// Store metadata.
+    pub meta: SessionMeta,
+}
+
+/// What the store records beside a session's values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SessionMeta {
+    /// 1 for the first version; +1 for every change.
+    pub revision: i64,
+    /// Hex SHA-256 (first 128 bits) of the record's canonical JSON.
+    pub content_hash: String,
+    /// When a sync first stored the session.
+    pub first_seen_at: DateTime<Utc>,
+    /// When a sync last wrote the row (a change, a reappearance); unchanged rows are not
+    /// rewritten, see `docs/sync.md`.
+    pub last_seen_at: DateTime<Utc>,
+    /// When the values last changed.
+    pub last_changed_at: DateTime<Utc>,
+    /// The id of the session that replaced this one (eMabler: the finished record of an
+    /// ongoing session); superseded rows are hidden from exports by default.
+    pub superseded_by: Option<String>,
+    /// Set when the vendor stopped returning the session in two complete runs in a row.
+    pub missing_since: Option<DateTime<Utc>>,
+    /// Set when an open session grew older than the maximum open age: no longer followed.
+    pub stale_since: Option<DateTime<Utc>>,
+}
+
+/// The content hash of a record: hex SHA-256 (first 16 bytes) of its JSON form.
+pub fn content_hash(session: &ChargingSession) -> SyncResult<String> {
+    let bytes = serde_json::to_vec(session).map_err(|e| SyncError::Data {
+        message: format!("cannot serialize session {}: {e}", session.id),
+    })?;
+    let digest = Sha256::digest(&bytes);
+    Ok(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
+}
+
+/// A session's record split for storage: the normalized part (JSON without `raw`) and `raw`.
+#[derive(Debug, Clone)]
+pub struct RecordParts {
+    /// The normalized record as JSON text, without `raw`.
+    pub record: String,
+    /// The vendor's raw JSON text.
+    pub raw: String,
+}
+
+impl RecordParts {
+    /// Split a session for storage.
+    pub fn of(session: &ChargingSession) -> SyncResult<RecordParts> {
+        let mut value = serde_json::to_value(session).map_err(|e| SyncError::Data {
+            message: format!("cannot serialize session {}: {e}", session.id),
+        })?;
+        let raw = match value.as_object_mut().and_then(|o| o.remove("raw")) {
+            Some(r) => r,
+            None => serde_json::Value::Null,
+        };
+        Ok(RecordParts {
+            record: value.to_string(),
+            raw: raw.to_string(),
+        })
+    }
+
+    /// Join stored parts back into a session.
+    pub fn join(record: &str, raw: &str) -> SyncResult<ChargingSession> {
+        let bad = |e: serde_json::Error| SyncError::Data {
+            message: format!("a stored record is not valid JSON: {e}"),
+        };
+        let mut value: serde_json::Value = serde_json::from_str(record).map_err(bad)?;
+        let raw: serde_json::Value = serde_json::from_str(raw).map_err(bad)?;
+        if let Some(o) = value.as_object_mut() {
+            o.insert("raw".into(), raw);
+        }
+        serde_json::from_value(value).map_err(bad)
+    }
+
+    /// The top-level fields that differ between two stored versions (`raw` included).
+    pub fn changed_fields(before: &RecordParts, after: &RecordParts) -> Vec<String> {
+        let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap_or_default();
+        let (b, a) = (parse(&before.record), parse(&after.record));
+        let mut fields = Vec::new();
+        if let (Some(b), Some(a)) = (b.as_object(), a.as_object()) {
+            for (k, v) in a {
+                if b.get(k) != Some(v) {
+                    fields.push(k.clone());
+                }
+            }
+            for k in b.keys() {
+                if !a.contains_key(k) {
+                    fields.push(k.clone());
+                }
+            }
+        }
+        if before.raw != after.raw {
+            fields.push("raw".into());
+        }
+        fields
+    }
+}
+
+/// A stored row as the engine needs it to decide what changed.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExistingRow {
+    /// Current revision.
+    pub revision: i64,
+    /// Current content hash.
+    pub content_hash: String,
+    /// Current status.
+    pub status: SessionStatus,
+    /// Current record and raw.
+    pub parts: RecordParts,
+    /// When first stored.
+    pub first_seen_at: DateTime<Utc>,
+    /// Replaced by this id, if superseded.
+    pub superseded_by: Option<String>,
+    /// Complete runs in a row that did not return it.
+    pub missed_runs: i64,
+    /// Missing since.
+    pub missing_since: Option<DateTime<Utc>>,
+}
+
+/// A row to insert or update.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RowWrite<'a> {
+    /// The account.
+    pub account: &'a str,
+    /// The record.
+    pub session: &'a ChargingSession,
+    /// Its stored form.
+    pub parts: &'a RecordParts,
+    /// Its content hash.
+    pub content_hash: &'a str,
+    /// The revision this write makes.
+    pub revision: i64,
+    /// First seen (kept on update).
+    pub first_seen_at: DateTime<Utc>,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// What kind of change a revision records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevisionKind {
+    /// The first version.
+    New,
+    /// Values changed while the session was open (or before it was completed).
+    Changed,
+    /// Values changed after the session was `completed`: a correction (a recomputed cost).
+    Correction,
+    /// Replaced by another record (its id in `superseded_by`).
+    Superseded,
+}
+
+impl RevisionKind {
+    /// The stored name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RevisionKind::New => "new",
+            RevisionKind::Changed => "changed",
+            RevisionKind::Correction => "correction",
+            RevisionKind::Superseded => "superseded",
+        }
+    }
+}
+
+/// One revision: a change to a session, with the record as it was before.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Revision<'a> {
+    /// The account.
+    pub account: &'a str,
+    /// The vendor.
+    pub source: &'a str,
+    /// The session id.
+    pub id: &'a str,
+    /// The revision number this change made.
+    pub revision: i64,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+    /// The run that made it.
+    pub run_id: Option<i64>,
+    /// What kind of change.
+    pub kind: RevisionKind,
+    /// The top-level fields that changed (JSON array text).
+    pub changed_fields: Vec<String>,
+    /// The record before the change (`None` for [`RevisionKind::New`]).
+    pub before: Option<&'a RecordParts>,
+    /// The content hash after the change.
+    pub content_hash: &'a str,
+}
+
+/// A stored revision, as read back ([`SessionStore::revisions`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RevisionInfo {
+    /// The revision number.
+    pub revision: i64,
+    /// `new`, `changed`, `correction` or `superseded`.
+    pub kind: String,
+    /// The top-level fields that changed.
+    pub changed_fields: Vec<String>,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// An open session the store holds (pending, active or reservation, not superseded, not stale).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct OpenSession {
+    /// The vendor.
+    pub source: String,
+    /// The session id.
+    pub id: String,
+    /// Its start, if known.
+    pub started_at: Option<DateTime<Utc>>,
+}
+
+/// A row in a completed window, for the vanished-record check.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WindowRow {
+    /// The vendor.
+    pub source: String,
+    /// The session id.
+    pub id: String,
+    /// Complete runs in a row that did not return it.
+    pub missed_runs: i64,
+    /// Missing since.
+    pub missing_since: Option<DateTime<Utc>>,
+}
+
+/// An account's sync state.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
+pub struct SyncState {
+    /// The account.
+    pub account: String,
+    /// Its vendor.
+    pub source: String,
+    /// Everything that started before this instant was read completely (less the lookback).
+    pub watermark: Option<DateTime<Utc>>,
+    /// When the last run started.
+    pub last_run_at: Option<DateTime<Utc>>,
+    /// When the last run that read its whole window started.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// The last run's error, if it failed.
+    pub last_error: Option<String>,
+    /// When that error happened.
+    pub last_error_at: Option<DateTime<Utc>>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RunResult {
+    /// Still running (or killed: a run that never finished stays `running`).
+    Running,
+    /// The whole window was read; the watermark advanced.
+    Ok,
+    /// The whole window was read, some records could not be decoded (kept in `run_errors`).
+    Partial,
+    /// A page failed after retries: the watermark did not move.
+    Failed,
+    /// Another worker held the account's lease.
+    Skipped,
+}
+
+impl RunResult {
+    /// The stored name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RunResult::Running => "running",
+            RunResult::Ok => "ok",
+            RunResult::Partial => "partial",
+            RunResult::Failed => "failed",
+            RunResult::Skipped => "skipped",
+        }
+    }
+}
+
+/// The counts of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
+pub struct RunCounts {
+    /// Sessions stored for the first time.
+    pub new: u64,
+    /// Sessions whose values changed (corrections included).
+    pub changed: u64,
+    /// Sessions read again with the same values.
+    pub unchanged: u64,
+    /// Rows superseded by a record that replaces them.
+    pub superseded: u64,
+    /// Rows newly marked missing.
+    pub missing: u64,
+    /// Records that could not be decoded.
+    pub errors: u64,
+    /// Pages fetched.
+    pub pages: u64,
+}
+
+/// One entry of the run log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RunLog {
+    /// The run's id.
+    pub run_id: i64,
+    /// The account.
+    pub account: String,
+    /// The vendor.
+    pub source: String,
+    /// Who ran it (host and process).
+    pub worker: String,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it ended (`None` while running, or if it was killed).
+    pub finished_at: Option<DateTime<Utc>>,
+    /// How it ended.
+    pub result: RunResult,
+    /// The start of the window it read.
+    pub window_from: Option<DateTime<Utc>>,
+    /// Its counts.
+    pub counts: RunCounts,
+    /// How long it took.
+    pub duration_ms: Option<i64>,
+    /// The error that stopped it.
+    pub error: Option<String>,
+}
+
+/// Per-account figures for `evsessions status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct AccountStatus {
+    /// The sync state.
+    pub state: SyncState,
+    /// Sessions stored (superseded ones included).
+    pub sessions: u64,
+    /// Open sessions being followed.
+    pub open: u64,
+    /// The last run, if any.
+    pub last_run: Option<RunLog>,
+}
+
+/// Which stored sessions to read.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SessionFilter {
+    /// Only these accounts (empty = all).
+    pub accounts: Vec<String>,
+    /// Only these vendors (empty = all).
+    pub sources: Vec<String>,
+    /// Sessions that start at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Sessions that start before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Lifecycle filter.
+    pub status: StatusFilter,
+    /// Include superseded rows (hidden by default).
+    pub include_superseded: bool,
+}
+
+impl SessionFilter {
+    /// Everything but superseded rows.
+    pub fn new() -> Self {
+        SessionFilter::default()
+    }
+    /// Add an account.
+    pub fn account(mut self, name: impl Into<String>) -> Self {
+        self.accounts.push(name.into());
+        self
+    }
+    /// Add a vendor.
+    pub fn source(mut self, name: impl Into<String>) -> Self {
+        self.sources.push(name.into());
+        self
+    }
+    /// Set the window start.
+    pub fn from(mut self, t: DateTime<Utc>) -> Self {
+        self.from = Some(t);
+        self
+    }
+    /// Set the window end (exclusive).
+    pub fn to(mut self, t: DateTime<Utc>) -> Self {
+        self.to = Some(t);
+        self
+    }
+    /// Set the status filter.
+    pub fn status(mut self, s: StatusFilter) -> Self {
+        self.status = s;
+        self
+    }
+    /// Include superseded rows.
+    pub fn include_superseded(mut self, on: bool) -> Self {
+        self.include_superseded = on;
+        self
+    }
+    /// Does a stored session pass (the part of the filter not done in SQL)?
+    pub fn accepts(&self, s: &StoredSession) -> bool {
+        let start_ok = match s.session.started_at {
+            Some(t) => self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t < e),
+            None => self.from.is_none() && self.to.is_none(),
+        };
+        start_ok
+            && self.status.accepts(s.session.status)
+            && (self.include_superseded || s.meta.superseded_by.is_none())
+            && (self.accounts.is_empty() || self.accounts.contains(&s.account))
+            && (self.sources.is_empty()
+                || self.sources.iter().any(|x| x == s.session.source.as_str()))
+    }
+}
+
+/// The outcome of [`SessionStore::acquire_lease`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Lease {
+    /// This worker holds the account until it releases it or the lease expires.
+    Acquired,
+    /// Another worker holds it.
+    HeldBy {
+        /// The other worker.
+        owner: String,
+        /// Until when (unless renewed).
+        until: Option<DateTime<Utc>>,
+    },
+}
+
+/// The primitives of one store transaction. Every method runs inside the transaction; nothing
+/// is visible to others before [`StoreTx::commit`], and dropping the transaction rolls it back.
+#[async_trait]
+pub trait StoreTx: Send {
+    /// Renew the account's lease for `ttl` if `worker` still holds it; `false` if it was lost
+    /// (the engine then stops without committing: fencing against a worker that stalled).
+    async fn renew_lease(&mut self, account: &str, worker: &str, ttl: Duration)
+        -> SyncResult<bool>;
+    /// The stored row of a session.
+    async fn get(
+        &mut self,
+        account: &str,
+        source: &str,
+        id: &str,
+    ) -> SyncResult<Option<ExistingRow>>;
+    /// Insert a new session row.
+    async fn insert_session(&mut self, row: &RowWrite<'_>) -> SyncResult<()>;
+    /// Replace a row's values (and clear its missing and stale marks).
+    async fn update_session(&mut self, row: &RowWrite<'_>) -> SyncResult<()>;
+    /// Clear a row's missing marks (it was seen again) without changing its values.
+    async fn mark_seen(
+        &mut self,
+        account: &str,
+        source: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> SyncResult<()>;
+    /// Mark a row superseded by `by` and bump its revision to `revision`.
+    async fn mark_superseded(
+        &mut self,
+        account: &str,
+        source: &str,
+        id: &str,
+        by: &str,
+        revision: i64,
+        now: DateTime<Utc>,
+    ) -> SyncResult<()>;
+    /// Append a revision.
+    async fn add_revision(&mut self, rev: &Revision<'_>) -> SyncResult<()>;
+    /// Rows of the account that start at or after `from` and are not superseded.
+    async fn window_rows(
+        &mut self,
+        account: &str,
+        from: DateTime<Utc>,
+    ) -> SyncResult<Vec<WindowRow>>;
+    /// Set a row's missed-run count and missing mark.
+    async fn set_missing(
+        &mut self,
+        account: &str,
+        source: &str,
+        id: &str,
+        missed_runs: i64,
+        missing_since: Option<DateTime<Utc>>,
+    ) -> SyncResult<()>;
+    /// Flag an open session stale.
+    async fn set_stale(
+        &mut self,
+        account: &str,
+        source: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> SyncResult<()>;
+    /// Write the account's sync state (all fields but the lease).
+    async fn save_state(&mut self, state: &SyncState) -> SyncResult<()>;
+    /// Write a run's result and counts.
+    async fn finish_run(&mut self, run: &RunLog) -> SyncResult<()>;
+    /// Record one bad record of a run.
+    async fn add_run_error(
+        &mut self,
+        run_id: i64,
+        seq: i64,
+        record_id: Option<&str>,
+        message: &str,
+    ) -> SyncResult<()>;
+    /// Make everything visible, atomically.
+    async fn commit(self: Box<Self>) -> SyncResult<()>;
+}
+
+/// A store of sessions. Two implementations: [`crate::SqliteStore`] (feature `sqlite`, the
+/// default) and [`crate::PostgresStore`] (feature `postgres`). Open either with
+/// [`open_store`].
+#[async_trait]
+pub trait SessionStore: Send + Sync + std::fmt::Debug {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Start a transaction.
+    async fn begin(&self) -> SyncResult<Box<dyn StoreTx>>;
+    /// The sync state of an account, if it was ever synced.
+    async fn load_state(&self, account: &str) -> SyncResult<Option<SyncState>>;
+    /// Take the account's lease for `ttl` unless another worker holds an unexpired one.
+    /// One statement: safe behind PgBouncer in transaction mode.
+    async fn acquire_lease(
+        &self,
+        account: &str,
+        source: &str,
+        worker: &str,
+        ttl: Duration,
+    ) -> SyncResult<Lease>;
+    /// Give the lease back (if `worker` holds it).
+    async fn release_lease(&self, account: &str, worker: &str) -> SyncResult<()>;
+    /// Log the start of a run; returns its id.
+    async fn start_run(
+        &self,
+        account: &str,
+        source: &str,
+        worker: &str,
+        started_at: DateTime<Utc>,
+        window_from: Option<DateTime<Utc>>,
+    ) -> SyncResult<i64>;
+    /// The open sessions of an account (pending, active, reservation; not superseded, not
+    /// stale).
+    async fn open_sessions(&self, account: &str) -> SyncResult<Vec<OpenSession>>;
+    /// Stored sessions, ordered by account, start and id.
+    fn sessions<'a>(&'a self, filter: &SessionFilter) -> BoxStream<'a, SyncResult<StoredSession>>;
+    /// The revisions of one session, oldest first.
+    async fn revisions(
+        &self,
+        account: &str,
+        source: &str,
+        id: &str,
+    ) -> SyncResult<Vec<RevisionInfo>>;
+    /// Per account: state, counts and last run.
+    async fn status(&self) -> SyncResult<Vec<AccountStatus>>;
+    /// The run log of an account, newest first, at most `limit` entries.
+    async fn runs(&self, account: &str, limit: i64) -> SyncResult<Vec<RunLog>>;
+}
+
+/// Open (and migrate) a store: a file path or `sqlite://…` URL for SQLite, a `postgres://` or
+/// `postgresql://` URL for PostgreSQL. A SQLite file is created if it does not exist.
+///
+/// ```no_run
+/// # async fn demo() -> evsessions_sync::SyncResult<()> {
+/// let store = evsessions_sync::open_store("./evsessions.db").await?;
+/// assert_eq!(store.backend(), "sqlite");
+/// # Ok(()) }
+/// ```
+pub async fn open_store(location: &str) -> SyncResult<Box<dyn SessionStore>> {
+    let loc = location.trim();
+    if loc.starts_with("postgres://") || loc.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        {
+            return Ok(Box::new(
+                crate::postgres::PostgresStore::connect(loc).await?,
+            ));
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            return Err(SyncError::Config {
+                message: "this build has no PostgreSQL support: enable the `postgres` feature of evsessions-sync".into(),
+            });
+        }
+    }
+    if loc.is_empty() {
+        return Err(SyncError::Config {
+            message:
+                "the store location is empty: give a file path, sqlite://PATH or postgres://URL"
+                    .into(),
+        });
+    }
+    if let Some((scheme, _)) = loc.split_once("://") {
+        if scheme != "sqlite" {
+            return Err(SyncError::Config {
+                message: format!(
+                    "unknown store scheme {scheme:?}: use a file path, sqlite://PATH or postgres://URL"
+                ),
+            });
+        }
+    }
+    #[cfg(feature = "sqlite")]
+    {
+        let path = loc.strip_prefix("sqlite://").unwrap_or(loc);
+        Ok(Box::new(crate::sqlite::SqliteStore::open(path).await?))
+    }
+    #[cfg(not(feature = "sqlite"))]
+    {
+        Err(SyncError::Config {
+            message:
+                "this build has no SQLite support: enable the `sqlite` feature of evsessions-sync"
+                    .into(),
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! The sync guarantees, on SQLite (a temp dir) and on a real PostgreSQL server, against the
+//! eMabler mock whose sessions change between runs the way eMabler's do.
+
+mod common;
+
+use common::*;
+use evsessions_core::{SessionStatus, StatusFilter};
+use evsessions_sync::{sync_account, RunResult, SessionFilter, SyncOptions};
+use evsessions_testkit::emabler::EmablerMock;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+fn opts(now: &str) -> SyncOptions {
+    SyncOptions::default()
+        .with_since(t("2025-03-01T00:00:00Z"))
+        .with_now(t(now))
+        .with_batch_size(3)
+        .with_worker("test-worker")
+}
+
+/// The fixture starts with 2 ongoing sessions and 11 finished-list records, one of which
+/// (1048576010) is the running twin of ongoing 1032440001: 12 sessions.
+const FIRST: [&str; 12] = [
+    "1032440001",
+    "1032440107",
+    "1048576001",
+    "1048576002",
+    "1048576003",
+    "1048576004",
+    "1048576005",
+    "1048576006",
+    "1048576007",
+    "1048576008",
+    "1048576009",
+    "1048576011",
+];
+
+async fn guarantees(backend: &str) {
+    let Some(ts) = store(backend).await else {
+        return;
+    };
+    let (store, account) = (ts.store.as_ref(), ts.account.as_str());
+    let mock = EmablerMock::start().await;
+    let source = client(&mock);
+
+    // Run 1: everything is new.
+    let r = sync_account(store, account, &source, &opts("2025-03-07T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(r.result, RunResult::Ok, "{:?}", r.failure);
+    assert_eq!(
+        (r.counts.new, r.counts.changed, r.counts.unchanged),
+        (12, 0, 0)
+    );
+    assert_eq!(ids(store, account).await, FIRST);
+    assert_eq!(r.window_from, Some(t("2025-03-01T00:00:00Z")));
+    assert_eq!(r.watermark, Some(t("2025-03-06T23:50:00Z")));
+
+    // Run 2, nothing changed: nothing written but the run log.
+    let r = sync_account(store, account, &source, &opts("2025-03-07T01:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.counts.new, r.counts.changed, r.counts.unchanged),
+        (0, 0, 12)
+    );
+    // The window reached back to the oldest open session (2025-03-06T07:45:10Z), which is
+    // earlier than watermark − lookback would be only if the lookback were shorter.
+    assert_eq!(r.window_from, Some(t("2025-02-27T23:50:00Z")));
+    for id in FIRST {
+        let revs = store.revisions(account, "emabler", id).await.unwrap();
+        assert_eq!(revs.len(), 1, "{id}: {revs:?}");
+    }
+
+    // Between runs, as eMabler does:
+    // - ongoing 1032440001 ends: it leaves the ongoing list, and its finished-list record
+    //   1048576010 (evseTransactionId 1032440001) gets an end, energy and a cost;
+    mock.edit_ongoing(|items| items.retain(|o| o["transactionId"] != "1032440001"));
+    mock.edit_transactions(|items| {
+        for t in items.iter_mut() {
+            if t["id"] == 1048576010_i64 {
+                t["timestampEnd"] = json!("2025-03-07T09:15:00.000Z");
+                t["fullConsumptionWh"] = json!(33250);
+                t["totalCostInclVat"] = json!(9.80);
+                t["totalCostExclVat"] = json!(7.81);
+                t["totalVatAmount"] = json!(1.99);
+                t["currency"] = json!("EUR");
+            }
+        }
+    });
+    // - a completed session's cost is recomputed;
+    mock.edit_transactions(|items| {
+        for t in items.iter_mut() {
+            if t["id"] == 1048576001_i64 {
+                t["totalCostInclVat"] = json!(6.50);
+            }
+        }
+    });
+    // - a 3-day session that started 2025-03-02 appears only now (listed once it ended);
+    // - a new session.
+    let template = mock.edit_transactions(|items| items[2].clone());
+    let mut late = template.clone();
+    late["id"] = json!(1048576050);
+    late["evseTransactionId"] = json!("1032500050");
+    late["timestampStart"] = json!("2025-03-02T10:00:00.000Z");
+    late["timestampEnd"] = json!("2025-03-05T10:00:00.000Z");
+    let mut fresh = template;
+    fresh["id"] = json!(1048576060);
+    fresh["evseTransactionId"] = json!("1032500060");
+    fresh["timestampStart"] = json!("2025-03-07T10:00:00.000Z");
+    fresh["timestampEnd"] = json!("2025-03-07T11:00:00.000Z");
+    mock.edit_transactions(|items| {
+        items.push(late);
+        items.push(fresh);
+    });
+
+    // Run 3.
+    let r = sync_account(store, account, &source, &opts("2025-03-08T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(r.result, RunResult::Ok, "{:?}", r.failure);
+    assert_eq!(r.counts.new, 3, "{:?}", r.counts); // 1048576010, the late one, the new one
+    assert_eq!(r.counts.changed, 1, "{:?}", r.counts); // the recomputed cost
+    assert_eq!(r.counts.superseded, 1, "{:?}", r.counts); // 1032440001 → 1048576010
+
+    // One session, one row: the active row is superseded, hidden from exports by default.
+    let visible = ids(store, account).await;
+    assert_eq!(visible.len(), 14, "{visible:?}");
+    assert!(!visible.contains(&"1032440001".to_string()));
+    assert!(visible.contains(&"1048576010".to_string()));
+    assert!(visible.contains(&"1048576050".to_string()));
+    let with_superseded = all(
+        store,
+        SessionFilter::new()
+            .account(account)
+            .include_superseded(true),
+    )
+    .await;
+    assert_eq!(with_superseded.len(), 15);
+    let old = with_superseded
+        .iter()
+        .find(|s| s.session.id == "1032440001")
+        .unwrap();
+    assert_eq!(old.meta.superseded_by.as_deref(), Some("1048576010"));
+    let finished = with_superseded
+        .iter()
+        .find(|s| s.session.id == "1048576010")
+        .unwrap();
+    assert_eq!(finished.session.status, SessionStatus::Completed);
+    assert_eq!(finished.session.energy_kwh, Some(Decimal::new(33250, 3)));
+
+    // The recomputed one shows a correction, with the record before it.
+    let revs = store
+        .revisions(account, "emabler", "1048576001")
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = revs.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, ["new", "correction"]);
+    assert_eq!(revs[1].changed_fields, ["cost", "raw"]);
+    let cur = with_superseded
+        .iter()
+        .find(|s| s.session.id == "1048576001")
+        .unwrap();
+    assert_eq!(cur.meta.revision, 2);
+    assert_eq!(
+        cur.session.cost.as_ref().unwrap().total_incl_vat,
+        Some(Decimal::new(650, 2))
+    );
+    // No open sessions are left but 1032440107.
+    let active = all(
+        store,
+        SessionFilter::new()
+            .account(account)
+            .status(StatusFilter::Active),
+    )
+    .await;
+    let active: Vec<&str> = active.iter().map(|s| s.session.id.as_str()).collect();
+    assert_eq!(active, ["1032440107"]);
+
+    // Vanished: 1048576009 is no longer returned. One run: counted; two runs: missing.
+    mock.edit_transactions(|items| items.retain(|t| t["id"] != 1048576009_i64));
+    let r = sync_account(store, account, &source, &opts("2025-03-08T01:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(r.counts.missing, 0);
+    let r = sync_account(store, account, &source, &opts("2025-03-08T02:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(r.counts.missing, 1);
+    let gone = all(store, SessionFilter::new().account(account))
+        .await
+        .into_iter()
+        .find(|s| s.session.id == "1048576009")
+        .expect("a vanished session is never deleted");
+    assert_eq!(gone.meta.missing_since, Some(t("2025-03-08T02:00:00Z")));
+
+    // Status: one account, its last run, 15 rows, 1 open session.
+    let st = store.status().await.unwrap();
+    let mine = st.iter().find(|a| a.state.account == account).unwrap();
+    assert_eq!(mine.sessions, 15);
+    assert_eq!(mine.open, 1);
+    assert_eq!(mine.last_run.as_ref().unwrap().result, RunResult::Ok);
+    assert_eq!(store.runs(account, 10).await.unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn guarantees_on_sqlite() {
+    guarantees("sqlite").await;
+}
+
+#[tokio::test]
+async fn guarantees_on_postgres() {
+    guarantees("postgres").await;
+}
