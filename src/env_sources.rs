@@ -29,9 +29,28 @@ pub fn source_from_env(
     base_url: Option<String>,
     http: HttpConfig,
 ) -> Result<Box<dyn SessionSource>> {
+    source_from_lookup(name, &|var| std::env::var(var).ok(), base_url, http)
+}
+
+/// Like [`source_from_env`], with the vendor's variables read through `lookup` (an account of
+/// an accounts file: `evsessions_sync::config::AccountConfig::lookup`). One builder per
+/// vendor serves both.
+///
+/// ```
+/// use evsessions::{source_from_lookup, HttpConfig};
+/// let lookup = |var: &str| (var == "EMABLER_API_KEY").then(|| "key".to_string());
+/// let source = source_from_lookup("emabler", &lookup, None, HttpConfig::default()).unwrap();
+/// assert_eq!(source.kind().as_str(), "emabler");
+/// ```
+pub fn source_from_lookup(
+    name: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    base_url: Option<String>,
+    http: HttpConfig,
+) -> Result<Box<dyn SessionSource>> {
     macro_rules! build {
         ($krate:ident) => {{
-            let mut b = $krate::ConfigBuilder::from_env().http(http);
+            let mut b = $krate::ConfigBuilder::from_lookup(lookup).http(http);
             if let Some(u) = base_url {
                 b = b.base_url(u);
             }

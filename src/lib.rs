@@ -38,7 +38,11 @@
 pub use evsessions_core::*;
 
 mod env_sources;
-pub use env_sources::{source_from_env, VENDOR_NAMES};
+pub use env_sources::{source_from_env, source_from_lookup, VENDOR_NAMES};
+
+/// The store and the sync engine (`evsessions-sync`, feature `sync`).
+#[cfg(feature = "sync")]
+pub use evsessions_sync as sync;
 
 #[cfg(feature = "testkit")]
 pub mod testing;

@@ -105,19 +105,26 @@ impl fmt::Debug for ConfigBuilder {
     }
 }
 
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| evsessions_core::serde_util::non_empty(&v))
-}
-
 impl ConfigBuilder {
     /// A builder pre-filled from the environment: `EMABLER_API_KEY` and `EMABLER_BASE_URL`
     /// (an unset or empty variable is not set).
     pub fn from_env() -> ConfigBuilder {
+        ConfigBuilder::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`ConfigBuilder::from_env`], reading the variables through `lookup` (an accounts
+    /// file, tests).
+    ///
+    /// ```
+    /// let b = emabler_client::ConfigBuilder::from_lookup(|k| (k == "EMABLER_API_KEY").then(|| "k".to_string()));
+    /// assert!(b.build().is_ok());
+    /// ```
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ConfigBuilder {
+        let get =
+            |name: &str| lookup(name).and_then(|v| evsessions_core::serde_util::non_empty(&v));
         ConfigBuilder {
-            api_key: env_var(ENV_API_KEY).map(SecretString::from),
-            base_url: env_var(ENV_BASE_URL),
+            api_key: get(ENV_API_KEY).map(SecretString::from),
+            base_url: get(ENV_BASE_URL),
             http: None,
             page_size: None,
         }

@@ -7,6 +7,7 @@
 
 mod demo;
 mod run;
+mod store_cmds;
 mod vendors;
 
 use std::path::PathBuf;
@@ -30,6 +31,13 @@ struct Cli {
 enum Command {
     /// Read sessions from one vendor (credentials from the environment, see docs/cli.md).
     Sessions(SessionsArgs),
+    /// Bring the store up to date: every account of the accounts file, or one vendor
+    /// configured from the environment (--source). See docs/sync.md.
+    Sync(store_cmds::SyncArgs),
+    /// Write the stored sessions (each once, latest values) as table, CSV, JSON or NDJSON.
+    Export(store_cmds::ExportArgs),
+    /// Per account: last run and result, watermark, sessions, open sessions, last error.
+    Status(store_cmds::StatusArgs),
     /// Read every fixture session of every vendor from in-process mock servers: no network,
     /// no credentials.
     Demo(DemoArgs),
@@ -120,6 +128,7 @@ fn init_logging(verbose: u8) {
         "smappee_client",
         "cleverpower_client",
         "ru_csms_client",
+        "evsessions_sync",
     ];
     let filter = tracing_subscriber::filter::Targets::new()
         .with_default(tracing::Level::WARN)
@@ -149,6 +158,9 @@ fn main() -> ExitCode {
     let code = runtime.block_on(async {
         match cli.command {
             Command::Sessions(args) => run::sessions(args).await,
+            Command::Sync(args) => store_cmds::sync(args).await,
+            Command::Export(args) => store_cmds::export(args).await,
+            Command::Status(args) => store_cmds::status(args).await,
             Command::Demo(args) => demo::run(args).await,
         }
     });

@@ -1,0 +1,490 @@
+//! `evsessions sync`, `export` and `status`: the store commands (`evsessions-sync`).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use evsessions::sync::config::{parse_duration, AccountConfig, ConfigFile};
+use evsessions::sync::{
+    open_store, sync_account, RunResult, SessionFilter, SessionStore, SyncError, SyncOptions,
+    SyncReport,
+};
+use evsessions_core::{
+    HttpConfig, OutputFormat, RetryConfig, SessionSource, SessionWriter, StatusFilter,
+};
+use futures::StreamExt;
+
+use crate::run::{exit_code, worse, EXIT_API, EXIT_CONFIG, EXIT_DECODE, EXIT_OK};
+
+/// The store when none is given: `EVSESSIONS_STORE`, else `./evsessions.db`.
+pub const ENV_STORE: &str = "EVSESSIONS_STORE";
+/// The default store file.
+pub const DEFAULT_STORE: &str = "evsessions.db";
+
+/// Arguments of `evsessions sync`.
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// The accounts file (default: EVSESSIONS_CONFIG, else ./evsessions.toml if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Sync only this account of the accounts file (repeatable).
+    #[arg(long = "account", value_name = "NAME")]
+    pub accounts: Vec<String>,
+    /// Without an accounts file: sync one account named after the vendor, configured from the
+    /// environment exactly as `evsessions sessions` is.
+    #[arg(long, value_enum)]
+    pub source: Option<crate::vendors::Vendor>,
+    /// With --source: override the vendor's base URL.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// The store: a file path, sqlite://PATH or postgres://URL (default EVSESSIONS_STORE, else
+    /// ./evsessions.db).
+    #[arg(long, value_name = "STORE")]
+    pub store: Option<String>,
+    /// Where an account's first run starts (RFC 3339 or YYYY-MM-DD; default 30 days ago).
+    #[arg(long, value_name = "T", value_parser = crate::parse_time)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// How far before the watermark each run reads again (e.g. 7d, 36h, 90m; default 7d).
+    #[arg(long, value_name = "DURATION")]
+    pub lookback: Option<String>,
+    /// Accounts synced at once (default 4).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Records per request where the vendor pages.
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<u32>,
+    /// Records per store transaction.
+    #[arg(long, value_name = "N", default_value_t = 500, hide = true)]
+    pub batch_size: usize,
+    /// Total timeout of one request, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Retries of a failed request (408, 429, 5xx, network).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+    /// Allow plain http:// to a host that is not loopback.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+}
+
+/// Arguments of `evsessions export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The store (default EVSESSIONS_STORE, else ./evsessions.db).
+    #[arg(long, value_name = "STORE")]
+    pub store: Option<String>,
+    /// Only this account (repeatable).
+    #[arg(long = "account", value_name = "NAME")]
+    pub accounts: Vec<String>,
+    /// Only this vendor (repeatable).
+    #[arg(long = "source", value_name = "VENDOR")]
+    pub sources: Vec<String>,
+    /// Sessions that start at or after T.
+    #[arg(long, value_name = "T", value_parser = crate::parse_time)]
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Sessions that start before T (exclusive).
+    #[arg(long, value_name = "T", value_parser = crate::parse_time)]
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// all, active or completed.
+    #[arg(long, default_value = "all", value_parser = crate::parse_status)]
+    pub status: StatusFilter,
+    /// table, csv, json or ndjson.
+    #[arg(long, default_value = "table", value_parser = crate::parse_format)]
+    pub format: OutputFormat,
+    /// Include rows superseded by a later record of the same session.
+    #[arg(long)]
+    pub include_superseded: bool,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `evsessions status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The store (default EVSESSIONS_STORE, else ./evsessions.db).
+    #[arg(long, value_name = "STORE")]
+    pub store: Option<String>,
+}
+
+fn store_location(flag: Option<&str>, file: Option<&ConfigFile>) -> String {
+    flag.map(str::to_string)
+        .or_else(|| {
+            std::env::var(ENV_STORE)
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+        })
+        .or_else(|| file.and_then(|f| f.store.clone()))
+        .unwrap_or_else(|| DEFAULT_STORE.to_string())
+}
+
+fn report_sync_error(e: &SyncError) -> u8 {
+    eprintln!("error: {e}");
+    match e {
+        SyncError::Config { .. } => EXIT_CONFIG,
+        SyncError::Source(inner) => exit_code(inner),
+        _ => EXIT_API,
+    }
+}
+
+async fn open(location: &str) -> Result<Box<dyn SessionStore>, u8> {
+    open_store(location)
+        .await
+        .map_err(|e| report_sync_error(&e))
+}
+
+/// One account to sync: its name and its source.
+struct Job {
+    name: String,
+    source: Box<dyn SessionSource>,
+}
+
+/// `evsessions sync`.
+pub async fn sync(args: SyncArgs) -> u8 {
+    let http = HttpConfig::default()
+        .with_timeout(Duration::from_secs(args.timeout.max(1)))
+        .with_retry(RetryConfig::default().with_max_retries(args.retries))
+        .with_allow_insecure_http(args.allow_insecure_http);
+    let config_path = ConfigFile::locate(args.config.as_deref());
+    let file = match (&config_path, args.source) {
+        (_, Some(_)) => None,
+        (Some(p), None) => match ConfigFile::load(p) {
+            Ok(f) => Some(f),
+            Err(e) => return report_sync_error(&e),
+        },
+        (None, None) => {
+            eprintln!("error: nothing to sync: give --source VENDOR (configured from the environment), or an accounts file (--config FILE, EVSESSIONS_CONFIG or ./evsessions.toml; see docs/sync.md)");
+            return EXIT_CONFIG;
+        }
+    };
+    let mut jobs = Vec::new();
+    match (&file, args.source) {
+        (_, Some(vendor)) => {
+            match crate::vendors::from_env(vendor, args.base_url.clone(), http.clone()) {
+                Ok(source) => jobs.push(Job {
+                    name: source.kind().as_str().to_string(),
+                    source,
+                }),
+                Err(e) => {
+                    crate::run::report(&e);
+                    return exit_code(&e);
+                }
+            }
+        }
+        (Some(f), None) => {
+            for name in &args.accounts {
+                if !f.accounts.contains_key(name) {
+                    let known: Vec<&str> = f.accounts.keys().map(String::as_str).collect();
+                    eprintln!(
+                        "error: no account {name:?} in the accounts file; known: {}",
+                        known.join(", ")
+                    );
+                    return EXIT_CONFIG;
+                }
+            }
+            for (name, account) in &f.accounts {
+                if !args.accounts.is_empty() && !args.accounts.contains(name) {
+                    continue;
+                }
+                match build_source(name, account, http.clone()) {
+                    Ok(source) => jobs.push(Job {
+                        name: name.clone(),
+                        source,
+                    }),
+                    Err(code) => return code,
+                }
+            }
+            if jobs.is_empty() {
+                eprintln!("error: the accounts file has no account to sync");
+                return EXIT_CONFIG;
+            }
+        }
+        (None, None) => return EXIT_CONFIG,
+    }
+
+    let section = file.as_ref().map(|f| f.sync.clone()).unwrap_or_default();
+    let mut options = SyncOptions::default()
+        .with_page_size(args.page_size)
+        .with_batch_size(args.batch_size);
+    let lookback = args.lookback.clone().or(section.lookback.clone());
+    if let Some(l) = lookback {
+        match parse_duration(&l) {
+            Ok(d) => options = options.with_lookback(d),
+            Err(e) => return report_sync_error(&e),
+        }
+    }
+    if let Some(m) = &section.max_open_age {
+        match parse_duration(m) {
+            Ok(d) => options = options.with_max_open_age(d),
+            Err(e) => return report_sync_error(&e),
+        }
+    }
+    let since = match (args.since, &section.since) {
+        (Some(t), _) => Some(t),
+        (None, Some(text)) => match crate::parse_time(text) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("error: [sync] since: {e}");
+                return EXIT_CONFIG;
+            }
+        },
+        (None, None) => None,
+    };
+    if let Some(t) = since {
+        options = options.with_since(t);
+    }
+    let concurrency = args.concurrency.or(section.concurrency).unwrap_or(4).max(1);
+
+    let location = store_location(args.store.as_deref(), file.as_ref());
+    let store = match open(&location).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let progress = Progress::new(std::io::stderr().is_terminal());
+    let store_ref = store.as_ref();
+    let reports: Vec<(String, Result<SyncReport, SyncError>)> = futures::stream::iter(jobs)
+        .map(|job| {
+            let mut opts = options.clone();
+            if let Some(p) = progress.callback(&job.name) {
+                opts = opts.with_progress(p);
+            }
+            async move {
+                let r = sync_account(store_ref, &job.name, job.source.as_ref(), &opts).await;
+                (job.name, r)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    progress.clear();
+
+    let mut reports = reports;
+    reports.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut code = EXIT_OK;
+    let mut out = std::io::stdout().lock();
+    for (name, r) in &reports {
+        match r {
+            Ok(rep) => {
+                let _ = writeln!(out, "{}", summary_line(rep));
+                for e in &rep.record_errors {
+                    eprintln!("error: {name}: {e}");
+                }
+                if rep.counts.errors > rep.record_errors.len() as u64 {
+                    eprintln!(
+                        "error: {name}: {} more record(s) could not be decoded (see the run log)",
+                        rep.counts.errors - rep.record_errors.len() as u64
+                    );
+                }
+                if let Some(f) = &rep.failure {
+                    eprintln!("error: {name}: {f} (the watermark did not move; the next run reads this window again)");
+                    code = worse(code, exit_code(f));
+                }
+                if rep.counts.errors > 0 {
+                    code = worse(code, EXIT_DECODE);
+                }
+            }
+            Err(e) => {
+                eprint!("{name}: ");
+                code = worse(code, report_sync_error(e));
+            }
+        }
+    }
+    code
+}
+
+fn build_source(
+    name: &str,
+    account: &AccountConfig,
+    http: HttpConfig,
+) -> Result<Box<dyn SessionSource>, u8> {
+    let lookup = match account.lookup() {
+        Ok(l) => l,
+        Err(e) => {
+            eprint!("account {name:?}: ");
+            return Err(report_sync_error(&e));
+        }
+    };
+    evsessions::source_from_lookup(&account.vendor, &lookup, None, http).map_err(|e| {
+        eprintln!("error: account {name:?}: {e}");
+        exit_code(&e)
+    })
+}
+
+/// The one line per account that `sync` prints.
+pub fn summary_line(r: &SyncReport) -> String {
+    let c = &r.counts;
+    let how = match r.result {
+        RunResult::Ok => "ok".to_string(),
+        RunResult::Partial => "ok, with undecodable records".to_string(),
+        RunResult::Failed => "FAILED".to_string(),
+        RunResult::Skipped => format!(
+            "skipped: another worker ({}) is syncing it",
+            r.held_by.as_deref().unwrap_or("?")
+        ),
+        RunResult::Running => "running".to_string(),
+        _ => "?".to_string(),
+    };
+    format!(
+        "{}: {} new, {} changed, {} unchanged, {} superseded, {} missing, {} errors, {} pages — {how}",
+        r.account, c.new, c.changed, c.unchanged, c.superseded, c.missing, c.errors, c.pages
+    )
+}
+
+/// Progress bars on a terminal (one spinner per account); nothing otherwise.
+struct Progress {
+    multi: Option<indicatif::MultiProgress>,
+}
+
+impl Progress {
+    fn new(on: bool) -> Self {
+        Progress {
+            multi: on.then(indicatif::MultiProgress::new),
+        }
+    }
+    fn callback(&self, account: &str) -> Option<evsessions::sync::ProgressFn> {
+        let multi = self.multi.as_ref()?;
+        let bar = multi.add(indicatif::ProgressBar::new_spinner());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {prefix}: {msg} [{elapsed}]")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(account.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Some(Arc::new(move |_account: &str, records: u64, pages: u64| {
+            bar.set_message(format!("{records} sessions, {pages} pages"));
+        }))
+    }
+    fn clear(&self) {
+        if let Some(m) = &self.multi {
+            let _ = m.clear();
+        }
+    }
+}
+
+/// `evsessions export`.
+pub async fn export(args: ExportArgs) -> u8 {
+    if let (Some(f), Some(t)) = (args.from, args.to) {
+        if t <= f {
+            eprintln!("error: --to ({t}) must be after --from ({f})");
+            return EXIT_CONFIG;
+        }
+    }
+    let location = store_location(args.store.as_deref(), None);
+    let store = match open(&location).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut filter = SessionFilter::new()
+        .status(args.status)
+        .include_superseded(args.include_superseded);
+    filter.accounts = args.accounts.clone();
+    filter.sources = args.sources.clone();
+    filter.from = args.from;
+    filter.to = args.to;
+    let out: Box<dyn Write> = match &args.output {
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("error: cannot create {}: {e}", path.display());
+                return EXIT_CONFIG;
+            }
+        },
+    };
+    let mut writer = match SessionWriter::new(args.format, out) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            return EXIT_API;
+        }
+    };
+    let mut code = EXIT_OK;
+    let mut rows = store.sessions(&filter);
+    while let Some(item) = rows.next().await {
+        match item {
+            Ok(s) => {
+                if let Err(e) = writer.write(&s.session) {
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        return code;
+                    }
+                    eprintln!("error: cannot write the output: {e}");
+                    return EXIT_API;
+                }
+            }
+            Err(e) => code = worse(code, report_sync_error(&e)),
+        }
+    }
+    if let Err(e) = writer.finish() {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the output: {e}");
+            return EXIT_API;
+        }
+    }
+    code
+}
+
+/// `evsessions status`.
+pub async fn status(args: StatusArgs) -> u8 {
+    let location = store_location(args.store.as_deref(), None);
+    let store = match open(&location).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    print_status(store.as_ref(), &mut std::io::stdout().lock()).await
+}
+
+/// Write the status table of `store` to `out`.
+pub async fn print_status(store: &dyn SessionStore, out: &mut dyn Write) -> u8 {
+    let accounts = match store.status().await {
+        Ok(a) => a,
+        Err(e) => return report_sync_error(&e),
+    };
+    if accounts.is_empty() {
+        let _ = writeln!(
+            out,
+            "the store holds no account yet: run `evsessions sync` first"
+        );
+        return EXIT_OK;
+    }
+    let t = |v: Option<chrono::DateTime<chrono::Utc>>| {
+        v.map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    let _ = writeln!(
+        out,
+        "{:<16} {:<12} {:<21} {:<32} {:<21} {:>9} {:>5}  last error",
+        "account", "vendor", "last run", "result", "watermark", "sessions", "open"
+    );
+    for a in &accounts {
+        let (run_at, result) = match &a.last_run {
+            Some(r) => (
+                t(Some(r.started_at)),
+                format!(
+                    "{} ({} new, {} changed)",
+                    r.result.as_str(),
+                    r.counts.new,
+                    r.counts.changed
+                ),
+            ),
+            None => ("-".into(), "-".into()),
+        };
+        let _ = writeln!(
+            out,
+            "{:<16} {:<12} {:<21} {:<32} {:<21} {:>9} {:>5}  {}",
+            a.state.account,
+            a.state.source,
+            run_at,
+            result,
+            t(a.state.watermark),
+            a.sessions,
+            a.open,
+            a.state
+                .last_error
+                .as_deref()
+                .map(evsessions_core::error::one_line)
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+    EXIT_OK
+}
