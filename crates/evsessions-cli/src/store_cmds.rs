@@ -66,6 +66,10 @@ pub struct SyncArgs {
     /// Allow plain http:// to a host that is not loopback.
     #[arg(long)]
     pub allow_insecure_http: bool,
+    /// Pretend the run starts at T (replays and tests): the window, the watermark and the open
+    /// session age are computed from it.
+    #[arg(long, value_name = "T", value_parser = crate::parse_time, hide = true)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Arguments of `evsessions export`.
@@ -233,6 +237,9 @@ pub async fn sync(args: SyncArgs) -> u8 {
     };
     if let Some(t) = since {
         options = options.with_since(t);
+    }
+    if let Some(t) = args.now {
+        options = options.with_now(t);
     }
     let concurrency = args.concurrency.or(section.concurrency).unwrap_or(4).max(1);
 

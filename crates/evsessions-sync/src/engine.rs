@@ -9,6 +9,7 @@
 //! when a record's content hash differs from the stored one.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -179,6 +180,23 @@ pub struct SyncReport {
     pub record_errors: Vec<Error>,
     /// Who held the lease, when the run was skipped.
     pub held_by: Option<String>,
+}
+
+/// Is `owner` (`host:pid`) a worker of this host (the host part of `me`) whose process no
+/// longer runs? Then its lease need not be waited out: a killed `evsessions sync` rerun at once
+/// takes over. (Checked with `/proc`; elsewhere, or for another host, the lease expires.)
+fn owner_is_gone(owner: &str, me: &str) -> bool {
+    let (Some((host, pid)), Some((my_host, _))) = (owner.rsplit_once(':'), me.rsplit_once(':'))
+    else {
+        return false;
+    };
+    if host != my_host || !Path::new("/proc/self").exists() {
+        return false;
+    }
+    match pid.parse::<u32>() {
+        Ok(pid) => pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists(),
+        Err(_) => false,
+    }
 }
 
 /// Stored status text → [`SessionStatus`].
@@ -451,9 +469,17 @@ pub async fn sync_account(
     {
         Lease::Acquired => {}
         Lease::HeldBy { owner, .. } => {
-            report.result = RunResult::Skipped;
-            report.held_by = Some(owner);
-            return Ok(report);
+            let taken = owner_is_gone(&owner, &options.worker)
+                && store
+                    .take_over_lease(account, &owner, &options.worker, options.lease_ttl)
+                    .await?;
+            if taken {
+                tracing::warn!(account, previous = %owner, "took over the lease of a worker of this host that is gone (killed?)");
+            } else {
+                report.result = RunResult::Skipped;
+                report.held_by = Some(owner);
+                return Ok(report);
+            }
         }
     }
     let outcome = run_locked(store, account, source, options, now, started, &mut report).await;

@@ -426,6 +426,28 @@ impl SessionStore for PostgresStore {
         Ok(Lease::HeldBy { owner, until })
     }
 
+    async fn take_over_lease(
+        &self,
+        account: &str,
+        dead_owner: &str,
+        worker: &str,
+        ttl: Duration,
+    ) -> SyncResult<bool> {
+        let done = sqlx::query(
+            "UPDATE sync_state SET lease_owner = $3, \
+             lease_expires_at = now() + $4 * interval '1 millisecond' \
+             WHERE account = $1 AND lease_owner = $2",
+        )
+        .bind(account)
+        .bind(dead_owner)
+        .bind(worker)
+        .bind(millis(ttl))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn release_lease(&self, account: &str, worker: &str) -> SyncResult<()> {
         sqlx::query(sql::RELEASE_LEASE)
             .bind(account)

@@ -552,6 +552,15 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
         worker: &str,
         ttl: Duration,
     ) -> SyncResult<Lease>;
+    /// Take the lease over from `dead_owner` (a worker of this host whose process is gone),
+    /// only if it still holds it; `true` when taken.
+    async fn take_over_lease(
+        &self,
+        account: &str,
+        dead_owner: &str,
+        worker: &str,
+        ttl: Duration,
+    ) -> SyncResult<bool>;
     /// Give the lease back (if `worker` holds it).
     async fn release_lease(&self, account: &str, worker: &str) -> SyncResult<()>;
     /// Log the start of a run; returns its id.
