@@ -75,6 +75,10 @@ pub struct SessionQuery {
     pub id_tags: Vec<String>,
     /// Records per request, when the vendor pages; `None` = the vendor crate's default.
     pub page_size: Option<u32>,
+    /// Let records whose start is unknown (a reservation, say) pass a window the vendor did
+    /// not apply itself (default `false`: an unknown start is outside any window). A sync sets
+    /// it, so that nothing is lost.
+    pub include_unstarted: bool,
 }
 
 impl SessionQuery {
@@ -118,6 +122,12 @@ impl SessionQuery {
         self
     }
 
+    /// Set [`SessionQuery::include_unstarted`].
+    pub fn include_unstarted(mut self, on: bool) -> Self {
+        self.include_unstarted = on;
+        self
+    }
+
     /// Is `start` inside `[from, to)`?
     pub fn window_contains(&self, start: DateTime<Utc>) -> bool {
         self.from.is_none_or(|f| start >= f) && self.to.is_none_or(|t| start < t)
@@ -132,7 +142,7 @@ impl SessionQuery {
         let window_set = self.from.is_some() || self.to.is_some();
         let window_ok = match s.started_at {
             Some(t) => self.window_contains(t),
-            None => !window_set || caps.window,
+            None => !window_set || caps.window || self.include_unstarted,
         };
         let status_ok = caps.status || self.status.accepts(s.status);
         let charger_ok = caps.charger_ids

@@ -529,7 +529,7 @@ async fn run_locked(
         account,
         pages: AtomicU64::new(0),
     };
-    let mut query = SessionQuery::new().from(from);
+    let mut query = SessionQuery::new().from(from).include_unstarted(true);
     query.page_size = options.page_size;
     let mut batch = Batch {
         account,

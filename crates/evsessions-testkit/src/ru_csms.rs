@@ -12,7 +12,7 @@
 //!   `meta.status_code: 401`, `status_name`, `status_description` and `payload: null`;
 //! - applies no filter (none is known of the platform).
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
@@ -96,7 +96,7 @@ impl RuCsmsMockOptions {
 #[derive(Debug)]
 pub struct RuCsmsMock {
     server: MockServer,
-    items: Arc<Vec<Value>>,
+    items: Arc<RwLock<Vec<Value>>>,
 }
 
 fn items_of(name: &str, text: &str) -> Vec<Value> {
@@ -132,7 +132,7 @@ pub fn fixture_items(options: &RuCsmsMockOptions) -> Vec<Value> {
 }
 
 struct Sessions {
-    items: Arc<Vec<Value>>,
+    items: Arc<RwLock<Vec<Value>>>,
     server_per_page: Option<u32>,
 }
 
@@ -162,10 +162,10 @@ impl Respond for Sessions {
                 .unwrap_or(MAX_PER_PAGE)
                 .min(MAX_PER_PAGE),
         };
-        let total = self.items.len() as u64;
+        let items = self.items.read().unwrap_or_else(|p| p.into_inner());
+        let total = items.len() as u64;
         let start = (page - 1).saturating_mul(per_page);
-        let slice: Vec<Value> = self
-            .items
+        let slice: Vec<Value> = items
             .iter()
             .skip(usize::try_from(start).unwrap_or(usize::MAX))
             .take(usize::try_from(per_page).unwrap_or(usize::MAX))
@@ -201,7 +201,7 @@ impl RuCsmsMock {
     /// Start with `options`.
     pub async fn start_with(options: RuCsmsMockOptions) -> Self {
         let server = MockServer::start().await;
-        let items = Arc::new(fixture_items(&options));
+        let items = Arc::new(RwLock::new(fixture_items(&options)));
         Mock::given(method("GET"))
             .and(path(SESSIONS_PATH))
             .respond_with(Sessions {
@@ -219,9 +219,22 @@ impl RuCsmsMock {
         format!("{}{SESSIONS_PATH}", self.server.uri())
     }
 
-    /// The sessions served, newest first, as JSON.
-    pub fn items(&self) -> &[Value] {
-        &self.items
+    /// The sessions served, newest first, as JSON (a copy).
+    pub fn items(&self) -> Vec<Value> {
+        self.items.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Change the sessions served between runs (add, edit, finish, remove); keep them newest
+    /// first, as the platform lists them. Seen by the next request.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// let mock = evsessions_testkit::ru_csms::RuCsmsMock::start().await;
+    /// mock.edit_sessions(|items| items.truncate(10));
+    /// # }
+    /// ```
+    pub fn edit_sessions<R>(&self, f: impl FnOnce(&mut Vec<Value>) -> R) -> R {
+        f(&mut self.items.write().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -233,7 +246,7 @@ impl VendorMock for RuCsmsMock {
     }
 
     fn session_ids(&self) -> Vec<String> {
-        self.items
+        self.items()
             .iter()
             .filter_map(|i| i.get("id").map(|id| id.to_string()))
             .collect()

@@ -1,8 +1,8 @@
 //! [`SessionSource`] for [`Client`]: 1-based pages, sized by the page size the server echoes.
 
 use evsessions_core::{
-    async_trait, Capabilities, Error, PageCursor, Result, SessionPage, SessionQuery, SessionSource,
-    SourceKind,
+    async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
+    SessionQuery, SessionSource, SourceKind,
 };
 
 use crate::client::Client;
@@ -48,15 +48,35 @@ impl SessionSource for Client {
             .filter(|n| *n >= 1)
             .unwrap_or_else(|| self.config().per_page());
         let list = self.list_page(page, asked).await?;
-        let next = next_page(page, asked, &list.payload).map(|p| PageCursor::page(p.to_string()));
-        let records = list
+        let mut next =
+            next_page(page, asked, &list.payload).map(|p| PageCursor::page(p.to_string()));
+        let records: Vec<Result<ChargingSession>> = list
             .payload
             .items
             .into_iter()
             .map(|item| self.normalize_item(item))
             .collect();
+        if next.is_some() && whole_page_before(&records, query.from) {
+            tracing::debug!(vendor = %KIND, page, "the list is newest first and this whole page started before the window: stopping");
+            next = None;
+        }
         Ok(SessionPage::new(records, next))
     }
+}
+
+/// The platform lists sessions newest first and has no time filter: once every record of a
+/// page started before the window, the later pages hold only older sessions and need not be
+/// read (a sync's nightly run reads one or two pages, not the whole history). A page with an
+/// undecodable record or a record without a start is not taken as proof.
+pub(crate) fn whole_page_before(
+    records: &[Result<ChargingSession>],
+    from: Option<chrono::DateTime<chrono::Utc>>,
+) -> bool {
+    let Some(from) = from else { return false };
+    !records.is_empty()
+        && records
+            .iter()
+            .all(|r| matches!(r, Ok(s) if s.started_at.is_some_and(|t| t < from)))
 }
 
 /// The page after `page`, or `None` when `page` was the last: the page is empty, or
