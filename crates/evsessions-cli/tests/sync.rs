@@ -326,3 +326,97 @@ async fn concurrent_syncs_on_postgres_neither_fail_nor_double() {
     assert_eq!(got.len(), dedup.len());
     assert_eq!(got.len(), 612);
 }
+
+#[tokio::test]
+async fn accounts_file_many_vendors_one_failing() {
+    use evsessions_testkit::emabler::EmablerMockOptions;
+    use evsessions_testkit::ru_csms::{RuCsmsMock, TOKEN as RU_TOKEN};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("ev.db");
+    let bad = EmablerMock::start_with(EmablerMockOptions::default().with_bad_record(true)).await;
+    let ru = RuCsmsMock::start().await;
+    let key_file = dir.path().join("ru.token");
+    std::fs::write(&key_file, format!("{RU_TOKEN}\n")).unwrap();
+    let config = dir.path().join("evsessions.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[sync]
+since = "2020-01-01"
+
+[accounts.helsinki]
+vendor = "emabler"
+api_key_env = "HELSINKI_KEY"
+base_url = "{}"
+
+[accounts.moscow]
+vendor = "ru-csms"
+token_file = "{}"
+sessions_url = "{}"
+
+[accounts.down]
+vendor = "emabler"
+api_key_env = "HELSINKI_KEY"
+base_url = "http://127.0.0.1:1/api/v2/cpo"
+"#,
+            bad.base_url(),
+            key_file.display(),
+            ru.sessions_url()
+        ),
+    )
+    .unwrap();
+    let args = s(&[
+        "sync",
+        "--config",
+        config.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--retries",
+        "0",
+    ]);
+    let o = tokio::task::spawn_blocking(move || {
+        command(&args, "unused")
+            .env("HELSINKI_KEY", API_KEY)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    // The unreachable account is exit 4; it wins over the bad record's 5.
+    assert_eq!(o.status.code(), Some(4), "stdout: {out}\nstderr: {err}");
+    assert!(out.contains("helsinki: 11 new"), "{out}");
+    assert!(out.contains("1 errors"), "{out}");
+    assert!(out.contains("moscow: 49 new"), "{out}");
+    assert!(out.contains("down: 0 new") && out.contains("FAILED"), "{out}");
+    assert!(err.contains("fullConsumptionWh"), "{err}");
+    assert!(!err.contains(API_KEY) && !out.contains(API_KEY), "a secret was printed");
+    assert!(!err.contains(RU_TOKEN), "a secret was printed");
+    let st = run(s(&["status", "--store", store.to_str().unwrap()])).await;
+    let st = text(&st.stdout);
+    assert!(st.contains("down") && st.contains("failed"), "{st}");
+    assert!(st.contains("partial"), "{st}");
+
+    // An inline secret is refused, with the fix.
+    std::fs::write(&config, "[accounts.x]\nvendor = \"emabler\"\napi_key = \"k\"\n").unwrap();
+    let o = run(s(&["sync", "--config", config.to_str().unwrap(), "--store", store.to_str().unwrap()])).await;
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("api_key_env") && !err.contains("\"k\""), "{err}");
+}
+
+#[tokio::test]
+async fn sync_without_anything_to_sync_says_how() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = s(&["sync", "--store", dir.path().join("x.db").to_str().unwrap()]);
+    let o = tokio::task::spawn_blocking(move || {
+        let mut c = command(&args, API_KEY);
+        c.current_dir(std::env::temp_dir());
+        c.output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--source"), "{}", text(&o.stderr));
+}
