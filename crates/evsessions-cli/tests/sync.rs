@@ -389,9 +389,15 @@ base_url = "http://127.0.0.1:1/api/v2/cpo"
     assert!(out.contains("helsinki: 11 new"), "{out}");
     assert!(out.contains("1 errors"), "{out}");
     assert!(out.contains("moscow: 49 new"), "{out}");
-    assert!(out.contains("down: 0 new") && out.contains("FAILED"), "{out}");
+    assert!(
+        out.contains("down: 0 new") && out.contains("FAILED"),
+        "{out}"
+    );
     assert!(err.contains("fullConsumptionWh"), "{err}");
-    assert!(!err.contains(API_KEY) && !out.contains(API_KEY), "a secret was printed");
+    assert!(
+        !err.contains(API_KEY) && !out.contains(API_KEY),
+        "a secret was printed"
+    );
     assert!(!err.contains(RU_TOKEN), "a secret was printed");
     let st = run(s(&["status", "--store", store.to_str().unwrap()])).await;
     let st = text(&st.stdout);
@@ -399,11 +405,25 @@ base_url = "http://127.0.0.1:1/api/v2/cpo"
     assert!(st.contains("partial"), "{st}");
 
     // An inline secret is refused, with the fix.
-    std::fs::write(&config, "[accounts.x]\nvendor = \"emabler\"\napi_key = \"k\"\n").unwrap();
-    let o = run(s(&["sync", "--config", config.to_str().unwrap(), "--store", store.to_str().unwrap()])).await;
+    std::fs::write(
+        &config,
+        "[accounts.x]\nvendor = \"emabler\"\napi_key = \"k\"\n",
+    )
+    .unwrap();
+    let o = run(s(&[
+        "sync",
+        "--config",
+        config.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+    ]))
+    .await;
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    assert!(err.contains("api_key_env") && !err.contains("\"k\""), "{err}");
+    assert!(
+        err.contains("api_key_env") && !err.contains("\"k\""),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -311,6 +311,12 @@ async fn apply_record(
     let src = s.source.as_str();
     let hash = content_hash(s)?;
     let parts = RecordParts::of(s)?;
+    let replaced: Vec<String> = source
+        .replaced_ids(s)
+        .into_iter()
+        .filter(|old| *old != s.id)
+        .collect();
+    let replaces = replaced.first().map(String::as_str);
     match tx.get(account, src, &s.id).await? {
         None => {
             let row = RowWrite {
@@ -321,6 +327,7 @@ async fn apply_record(
                 revision: 1,
                 first_seen_at: now,
                 now,
+                replaces,
             };
             tx.insert_session(&row).await?;
             tx.add_revision(&Revision {
@@ -337,6 +344,26 @@ async fn apply_record(
             })
             .await?;
             counts.new += 1;
+            // Stored after the record that replaces it (a vendor whose ongoing list lags):
+            // hidden at once, never counted twice.
+            if let Some(newer) = tx.replaced_by(account, src, &s.id).await? {
+                tx.mark_superseded(account, src, &s.id, &newer, 2, now)
+                    .await?;
+                tx.add_revision(&Revision {
+                    account,
+                    source: src,
+                    id: &s.id,
+                    revision: 2,
+                    changed_at: now,
+                    run_id: Some(run_id),
+                    kind: RevisionKind::Superseded,
+                    changed_fields: vec!["superseded_by".into()],
+                    before: Some(&parts),
+                    content_hash: &hash,
+                })
+                .await?;
+                counts.superseded += 1;
+            }
         }
         Some(old) if old.content_hash == hash => {
             counts.unchanged += 1;
@@ -359,6 +386,7 @@ async fn apply_record(
                 revision,
                 first_seen_at: old.first_seen_at,
                 now,
+                replaces,
             };
             tx.update_session(&row).await?;
             tx.add_revision(&Revision {
@@ -377,10 +405,7 @@ async fn apply_record(
             counts.changed += 1;
         }
     }
-    for old_id in source.replaced_ids(s) {
-        if old_id == s.id {
-            continue;
-        }
+    for old_id in replaced {
         if let Some(old) = tx.get(account, src, &old_id).await? {
             if old.superseded_by.is_none() {
                 let revision = old.revision + 1;

@@ -195,6 +195,23 @@ impl StoreTx for Tx {
         }))
     }
 
+    async fn replaced_by(
+        &mut self,
+        account: &str,
+        source: &str,
+        id: &str,
+    ) -> SyncResult<Option<String>> {
+        let row = sqlx::query(sql::REPLACED_BY)
+            .bind(account)
+            .bind(source)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.map(|r| r.try_get::<String, _>("id").map_err(db))
+            .transpose()
+    }
+
     async fn insert_session(&mut self, row: &RowWrite<'_>) -> SyncResult<()> {
         let text = sql::insert_sql("::json");
         bind_row!(sqlx::query(&text), row, ts, dec)

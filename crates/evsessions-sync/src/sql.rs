@@ -87,6 +87,7 @@ macro_rules! bind_row {
             .bind(($t)(row.first_seen_at))
             .bind(($t)(row.now))
             .bind(($t)(row.now))
+            .bind(row.replaces)
     }};
 }
 pub(crate) use bind_row;
@@ -150,14 +151,14 @@ pub(crate) use bind_state;
 const SESSION_COLUMNS: &str = "account, source, id, status, vendor_status, started_at, ended_at, \
      energy_kwh, charger_id, charger_name, connector_id, evse_id, site_id, site_name, id_tag, \
      user_id, user_name, currency, total_excl_vat, total_incl_vat, vat_amount, record, raw, \
-     content_hash, revision, first_seen_at, last_seen_at, last_changed_at";
+     content_hash, revision, first_seen_at, last_seen_at, last_changed_at, replaces";
 
 /// Insert a session row (`$json` casts the two JSON texts where the column is `json`).
 pub(crate) fn insert_sql(json: &str) -> String {
     format!(
         "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
          $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22{json}, $23{json}, $24, \
-         $25, $26, $27, $28)"
+         $25, $26, $27, $28, $29)"
     )
 }
 
@@ -170,7 +171,7 @@ pub(crate) fn update_sql(json: &str) -> String {
          site_id = $13, site_name = $14, id_tag = $15, user_id = $16, user_name = $17, \
          currency = $18, total_excl_vat = $19, total_incl_vat = $20, vat_amount = $21, \
          record = $22{json}, raw = $23{json}, content_hash = $24, revision = $25, \
-         last_seen_at = $27, last_changed_at = $28, missed_runs = 0, missing_since = NULL, \
+         last_seen_at = $27, last_changed_at = $28, replaces = $29, missed_runs = 0, missing_since = NULL, \
          stale_since = NULL WHERE account = $1 AND source = $2 AND id = $3"
     )
 }
@@ -192,6 +193,9 @@ pub(crate) fn select_existing(text: &str) -> String {
          WHERE account = $1 AND source = $2 AND id = $3"
     )
 }
+
+pub(crate) const REPLACED_BY: &str = "SELECT id FROM sessions WHERE account = $1 AND source = $2 \
+     AND replaces = $3 AND id <> $3 ORDER BY id LIMIT 1";
 
 pub(crate) const MARK_SEEN: &str = "UPDATE sessions SET missed_runs = 0, missing_since = NULL, \
      last_seen_at = $4 WHERE account = $1 AND source = $2 AND id = $3";

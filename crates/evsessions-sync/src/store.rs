@@ -165,6 +165,8 @@ pub struct RowWrite<'a> {
     pub first_seen_at: DateTime<Utc>,
     /// Now.
     pub now: DateTime<Utc>,
+    /// The earlier id this record replaces, if any.
+    pub replaces: Option<&'a str>,
 }
 
 /// What kind of change a revision records.
@@ -469,6 +471,13 @@ pub trait StoreTx: Send {
         source: &str,
         id: &str,
     ) -> SyncResult<Option<ExistingRow>>;
+    /// The id of a stored row that replaces `id` (its `replaces` column), if any.
+    async fn replaced_by(
+        &mut self,
+        account: &str,
+        source: &str,
+        id: &str,
+    ) -> SyncResult<Option<String>>;
     /// Insert a new session row.
     async fn insert_session(&mut self, row: &RowWrite<'_>) -> SyncResult<()>;
     /// Replace a row's values (and clear its missing and stale marks).

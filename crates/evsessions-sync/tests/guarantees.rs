@@ -212,3 +212,112 @@ async fn guarantees_on_sqlite() {
 async fn guarantees_on_postgres() {
     guarantees("postgres").await;
 }
+
+/// A vendor whose ongoing list lags: the finished record is stored first, then the ongoing
+/// record of the same session shows up. It is hidden at once: one session, one row.
+async fn ongoing_after_finished(backend: &str) {
+    let Some(ts) = store(backend).await else {
+        return;
+    };
+    let (store, account) = (ts.store.as_ref(), ts.account.as_str());
+    let mock = EmablerMock::start().await;
+    let source = client(&mock);
+    // Run 1: 1032440001 is not in the ongoing list yet; its finished record is complete.
+    let ongoing = mock.edit_ongoing(|items| {
+        let i = items
+            .iter()
+            .position(|o| o["transactionId"] == "1032440001")
+            .unwrap();
+        items.remove(i)
+    });
+    mock.edit_transactions(|items| {
+        for t in items.iter_mut() {
+            if t["id"] == 1048576010_i64 {
+                t["timestampEnd"] = json!("2025-03-06T09:15:00.000Z");
+            }
+        }
+    });
+    let r = sync_account(store, account, &source, &opts("2025-03-07T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(r.counts.new, 12);
+    // Run 2: the lagging ongoing list now shows it (and the client drops the finished twin).
+    mock.edit_ongoing(|items| items.push(ongoing));
+    let r = sync_account(store, account, &source, &opts("2025-03-07T01:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.counts.new, r.counts.superseded),
+        (1, 1),
+        "{:?}",
+        r.counts
+    );
+    let visible = ids(store, account).await;
+    assert!(visible.contains(&"1048576010".to_string()));
+    assert!(!visible.contains(&"1032440001".to_string()), "{visible:?}");
+    let revs = store
+        .revisions(account, "emabler", "1032440001")
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = revs.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, ["new", "superseded"]);
+}
+
+#[tokio::test]
+async fn ongoing_after_finished_on_sqlite() {
+    ongoing_after_finished("sqlite").await;
+}
+
+#[tokio::test]
+async fn ongoing_after_finished_on_postgres() {
+    ongoing_after_finished("postgres").await;
+}
+
+/// A store written by the first schema opens in this version: the newer migrations run and
+/// nothing stored is lost.
+#[tokio::test]
+async fn a_store_of_schema_1_opens_and_migrates() {
+    let dir = tempfile::tempdir().unwrap();
+    let old_migrations = dir.path().join("migrations");
+    std::fs::create_dir(&old_migrations).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/sqlite/0001_init.sql"
+        ),
+        old_migrations.join("0001_init.sql"),
+    )
+    .unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+        let m = sqlx::migrate::Migrator::new(old_migrations.as_path())
+            .await
+            .unwrap();
+        m.run(&pool).await.unwrap();
+        sqlx::query("INSERT INTO sync_state (account, source, watermark) VALUES ('old', 'emabler', '2025-03-01T00:00:00.000000000Z')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    let store = evsessions_sync::open_store(path.to_str().unwrap())
+        .await
+        .unwrap();
+    let state = store.load_state("old").await.unwrap().unwrap();
+    assert_eq!(state.watermark, Some(t("2025-03-01T00:00:00Z")));
+    // And the new schema works: a sync into it.
+    let mock = EmablerMock::start().await;
+    let r = sync_account(
+        store.as_ref(),
+        "new",
+        &client(&mock),
+        &opts("2025-03-07T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.counts.new, 12);
+}
