@@ -321,3 +321,84 @@ async fn a_store_of_schema_1_opens_and_migrates() {
     .unwrap();
     assert_eq!(r.counts.new, 12);
 }
+
+/// Leases: a second worker is kept out while the first holds the account; a worker that dies
+/// loses the lease at the expiry and the other takes the account; the first, if it wakes up,
+/// can commit nothing more.
+async fn leases(backend: &str) {
+    use evsessions_sync::Lease;
+    use std::time::Duration;
+    let Some(ts) = store(backend).await else {
+        return;
+    };
+    let (store, account) = (ts.store.as_ref(), ts.account.as_str());
+    let ttl = Duration::from_millis(300);
+    assert_eq!(
+        store
+            .acquire_lease(account, "emabler", "far-host:1", ttl)
+            .await
+            .unwrap(),
+        Lease::Acquired
+    );
+    match store
+        .acquire_lease(account, "emabler", "other-host:2", ttl)
+        .await
+        .unwrap()
+    {
+        Lease::HeldBy { owner, until } => {
+            assert_eq!(owner, "far-host:1");
+            assert!(until.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    // A sync by the second worker skips the account while it is held.
+    let mock = EmablerMock::start().await;
+    let r = sync_account(
+        store,
+        account,
+        &client(&mock),
+        &opts("2025-03-07T00:00:00Z").with_worker("other-host:2"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.result, RunResult::Skipped);
+    assert_eq!(r.held_by.as_deref(), Some("far-host:1"));
+    assert_eq!(ids(store, account).await.len(), 0);
+
+    // The first worker "dies": after the expiry the second takes the account.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let r = sync_account(
+        store,
+        account,
+        &client(&mock),
+        &opts("2025-03-07T00:00:00Z")
+            .with_worker("other-host:2")
+            .with_lease_ttl(ttl),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.result, RunResult::Ok);
+    assert_eq!(r.counts.new, 12);
+    // The first worker wakes up: its lease is gone, its transaction may not commit.
+    let mut tx = store.begin().await.unwrap();
+    assert!(!tx.renew_lease(account, "far-host:1", ttl).await.unwrap());
+    drop(tx);
+    // Released at the end of the run: a third worker gets it at once.
+    assert_eq!(
+        store
+            .acquire_lease(account, "emabler", "third:3", ttl)
+            .await
+            .unwrap(),
+        Lease::Acquired
+    );
+}
+
+#[tokio::test]
+async fn leases_on_sqlite() {
+    leases("sqlite").await;
+}
+
+#[tokio::test]
+async fn leases_on_postgres() {
+    leases("postgres").await;
+}
