@@ -178,3 +178,138 @@ async fn ru_nightly_run_stops_paging_at_the_window() {
         pages_first
     );
 }
+
+/// For every vendor, on its own mock: a completed session whose values change is a
+/// correction (one new revision, the new values stored), and a session that stops being
+/// listed is marked missing after two complete runs, never deleted.
+async fn corrections_and_vanished(backend: &str) {
+    use evsessions_testkit::{
+        cleverpower::CleverPowerMock, ru_csms::RuCsmsMock, smappee::SmappeeMock,
+    };
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(store) = store(backend, &dir).await else {
+        return;
+    };
+    let fleet = evsessions::testing::start_mock_fleet(HttpConfig::for_tests())
+        .await
+        .unwrap();
+    let long = std::time::Duration::from_secs(10 * 365 * 86_400);
+    let options = |now: &str| {
+        SyncOptions::default()
+            .with_since(t("2020-01-01T00:00:00Z"))
+            .with_now(t(now))
+            .with_lookback(long)
+            .with_max_open_age(long)
+            .with_worker("t")
+    };
+    for (i, source) in fleet.sources.iter().enumerate() {
+        let mock = &fleet.mocks[i];
+        let vendor = source.kind().to_string();
+        let acct = account(&vendor);
+        sync_account(
+            store.as_ref(),
+            &acct,
+            source.as_ref(),
+            &options("2025-06-06T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+        // (the id that changes, the id that vanishes): each vendor's own edit.
+        let (changed, vanished): (String, String) = match vendor.as_str() {
+            "emabler" => {
+                let m = mock_as::<evsessions_testkit::emabler::EmablerMock>(mock.as_ref());
+                m.edit_transactions(|items| {
+                    items[0]["totalCostInclVat"] = json!(7.77);
+                    items.retain(|t| t["id"] != 1048576009_i64);
+                });
+                ("1048576001".into(), "1048576009".into())
+            }
+            "smappee" => {
+                let m = mock_as::<SmappeeMock>(mock.as_ref());
+                m.edit_sessions(|items| {
+                    let changed = items[0].1["id"].to_string();
+                    items[0].1["stopReading"] = json!(999.5);
+                    let vanished = items.pop().unwrap().1["id"].to_string();
+                    (changed, vanished)
+                })
+            }
+            "cleverpower" => {
+                let m = mock_as::<CleverPowerMock>(mock.as_ref());
+                m.edit_point("PRG-0311-A", |p| {
+                    let txs = p["NabijeciBodTransakces"].as_array_mut().unwrap();
+                    txs[0]["CenaSDph"] = json!(300.00);
+                    let changed = txs[0]["Id"].to_string();
+                    let vanished = txs.pop().unwrap()["Id"].to_string();
+                    (changed, vanished)
+                })
+                .unwrap()
+            }
+            _ => {
+                let m = mock_as::<RuCsmsMock>(mock.as_ref());
+                m.edit_sessions(|items| {
+                    let c = items
+                        .iter()
+                        .position(|x| x["state"] == "completed")
+                        .unwrap();
+                    items[c]["power"] = json!(12345);
+                    let changed = items[c]["id"].to_string();
+                    let vanished = items.pop().unwrap()["id"].to_string();
+                    (changed, vanished)
+                })
+            }
+        };
+        let r = sync_account(
+            store.as_ref(),
+            &acct,
+            source.as_ref(),
+            &options("2025-06-06T01:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.result, RunResult::Ok, "{vendor}: {:?}", r.failure);
+        assert_eq!(r.counts.changed, 1, "{vendor}: {:?}", r.counts);
+        assert_eq!(r.counts.missing, 0, "{vendor}");
+        let kinds: Vec<String> = store
+            .revisions(&acct, &vendor, &changed)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.kind)
+            .collect();
+        assert_eq!(kinds, ["new", "correction"], "{vendor} {changed}");
+        let r = sync_account(
+            store.as_ref(),
+            &acct,
+            source.as_ref(),
+            &options("2025-06-06T02:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!((r.counts.changed, r.counts.missing), (0, 1), "{vendor}");
+        let gone = store
+            .sessions(&SessionFilter::new().account(&acct))
+            .filter_map(|s| async move { s.ok() })
+            .filter(|s| futures::future::ready(s.session.id == vanished))
+            .collect::<Vec<_>>()
+            .await;
+        assert_eq!(gone.len(), 1, "{vendor}: a vanished session is kept");
+        assert_eq!(gone[0].meta.missing_since, Some(t("2025-06-06T02:00:00Z")));
+    }
+}
+
+fn mock_as<T: 'static>(mock: &dyn VendorMock) -> &T {
+    mock.as_any()
+        .downcast_ref::<T>()
+        .expect("the fleet's mock of this vendor")
+}
+
+#[tokio::test]
+async fn corrections_and_vanished_on_sqlite() {
+    corrections_and_vanished("sqlite").await;
+}
+
+#[tokio::test]
+async fn corrections_and_vanished_on_postgres() {
+    corrections_and_vanished("postgres").await;
+}

@@ -85,8 +85,11 @@ impl Default for CleverPowerMockOptions {
 pub struct CleverPowerMock {
     server: MockServer,
     charge_ids: Vec<String>,
-    session_ids: Vec<String>,
+    points: Points,
 }
+
+/// The charging points served: (charge id, `NabijeciBod` JSON), changeable between runs.
+type Points = Arc<std::sync::RwLock<Vec<(String, Value)>>>;
 
 impl std::fmt::Debug for CleverPowerMock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -138,7 +141,7 @@ fn query_param(req: &Request, name: &str) -> Option<String> {
 }
 
 struct OcppResponder {
-    points: Arc<Vec<(String, String)>>,
+    points: Points,
     require_auth: bool,
 }
 
@@ -167,9 +170,10 @@ impl Respond for OcppResponder {
                 );
             }
         }
-        match self.points.iter().find(|(id, _)| *id == charge_id) {
+        let points = self.points.read().unwrap_or_else(|p| p.into_inner());
+        match points.iter().find(|(id, _)| *id == charge_id) {
             Some((_, body)) => {
-                ResponseTemplate::new(200).set_body_raw(body.clone().into_bytes(), JSON)
+                ResponseTemplate::new(200).set_body_raw(body.to_string().into_bytes(), JSON)
             }
             None if charge_id == UNKNOWN_CHARGE_ID => {
                 ResponseTemplate::new(404).set_body_raw(UNKNOWN_BODY.as_bytes().to_vec(), JSON)
@@ -237,7 +241,6 @@ impl CleverPowerMock {
     pub async fn start_with(options: CleverPowerMockOptions) -> Self {
         let server = MockServer::start().await;
         let mut points = Vec::new();
-        let mut session_ids = Vec::new();
         for (charge_id, text) in POINTS {
             let mut value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
             if let Some(txs) = value
@@ -255,15 +258,15 @@ impl CleverPowerMock {
                             obj.insert("SpotrebaKwh".into(), json!("18,25"));
                         }
                     }
-                    session_ids.push(id);
                 }
             }
-            points.push((charge_id.to_string(), value.to_string()));
+            points.push((charge_id.to_string(), value));
         }
+        let points: Points = Arc::new(std::sync::RwLock::new(points));
         Mock::given(method("POST"))
             .and(path_regex(r"(?i)^/api/ocpp$"))
             .respond_with(OcppResponder {
-                points: Arc::new(points),
+                points: points.clone(),
                 require_auth: options.require_auth,
             })
             .with_priority(5)
@@ -288,8 +291,25 @@ impl CleverPowerMock {
         CleverPowerMock {
             server,
             charge_ids: POINTS.iter().map(|(id, _)| id.to_string()).collect(),
-            session_ids,
+            points,
         }
+    }
+
+    /// Change a charging point between runs (its `NabijeciBodTransakces`: add, edit, finish or
+    /// remove sessions). Returns `None` when the mock has no point `charge_id`.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// let mock = evsessions_testkit::cleverpower::CleverPowerMock::start().await;
+    /// mock.edit_point("PRG-0311-A", |point| point["NabijeciBodTransakces"] = serde_json::json!([]));
+    /// # }
+    /// ```
+    pub fn edit_point<R>(&self, charge_id: &str, f: impl FnOnce(&mut Value) -> R) -> Option<R> {
+        let mut points = self.points.write().unwrap_or_else(|p| p.into_inner());
+        points
+            .iter_mut()
+            .find(|(id, _)| id == charge_id)
+            .map(|(_, v)| f(v))
     }
 
     /// The charge ids the mock knows, in fixture order (one of them has no sessions).
@@ -306,7 +326,25 @@ impl VendorMock for CleverPowerMock {
 
     /// Every session of every known charge id, in fixture order.
     fn session_ids(&self) -> Vec<String> {
-        self.session_ids.clone()
+        let points = self.points.read().unwrap_or_else(|p| p.into_inner());
+        points
+            .iter()
+            .flat_map(|(_, v)| {
+                v.get("NabijeciBodTransakces")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|tx| match tx.get("Id") {
+                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(Value::String(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
     fn server(&self) -> &MockServer {

@@ -234,6 +234,10 @@ impl VendorMock for EmablerMock {
         ids
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn server(&self) -> &MockServer {
         &self.server
     }

@@ -46,6 +46,10 @@ pub trait VendorMock: Send + Sync {
 
     /// Make the next `times` data requests (the session listing calls) fail with `fault`.
     async fn inject(&self, fault: Fault, times: u64);
+
+    /// The concrete mock, to reach its own methods (`edit_transactions`, …) from a
+    /// `Box<dyn VendorMock>`: `mock.as_any().downcast_ref::<EmablerMock>()`.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// A fixture file's text, embedded at build time (so that the CLI demo works anywhere).

@@ -252,6 +252,10 @@ impl VendorMock for RuCsmsMock {
             .collect()
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn server(&self) -> &MockServer {
         &self.server
     }

@@ -103,8 +103,8 @@ struct Data {
     metering: HashMap<String, Value>,
     parks: HashSet<String>,
     park_of_serial: HashMap<String, String>,
-    /// (park id, session), sorted by start.
-    sessions: Vec<(String, Value)>,
+    /// (park id, session), sorted by start; changeable between runs.
+    sessions: std::sync::RwLock<Vec<(String, Value)>>,
 }
 
 fn parse(text: &str) -> Value {
@@ -175,7 +175,7 @@ impl Data {
             metering,
             parks,
             park_of_serial,
-            sessions,
+            sessions: std::sync::RwLock::new(sessions),
         }
     }
 }
@@ -360,6 +360,8 @@ impl DataResponder {
         let items: Vec<Value> = self
             .data
             .sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
             .iter()
             .filter(|(p, s)| {
                 let scope_ok = match (park, serial) {
@@ -418,7 +420,7 @@ impl Respond for DataResponder {
 pub struct SmappeeMock {
     server: MockServer,
     state: Arc<Mutex<State>>,
-    session_ids: Vec<String>,
+    data: Arc<Data>,
 }
 
 impl std::fmt::Debug for SmappeeMock {
@@ -443,11 +445,6 @@ impl SmappeeMock {
             ..State::default()
         }));
         let data = Arc::new(Data::load(options.bad_record));
-        let session_ids = data
-            .sessions
-            .iter()
-            .filter_map(|(_, s)| s.get("id").and_then(id_text))
-            .collect();
         Mock::given(method("POST"))
             .and(path_regex(r"^/dev/v[13]/oauth2/token$"))
             .respond_with(TokenResponder {
@@ -460,7 +457,7 @@ impl SmappeeMock {
             .and(path_regex(r"^/dev/v3/"))
             .respond_with(DataResponder {
                 state: state.clone(),
-                data,
+                data: data.clone(),
             })
             .named("smappee data")
             .mount(&server)
@@ -468,8 +465,25 @@ impl SmappeeMock {
         SmappeeMock {
             server,
             state,
-            session_ids,
+            data,
         }
+    }
+
+    /// Change the sessions served between runs: `(park id, session)` pairs (add, edit, finish —
+    /// set `to` and `active: false` —, or remove). Seen by the next request.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// let mock = evsessions_testkit::smappee::SmappeeMock::start().await;
+    /// mock.edit_sessions(|sessions| sessions.retain(|(park, _)| park != "40102"));
+    /// # }
+    /// ```
+    pub fn edit_sessions<R>(&self, f: impl FnOnce(&mut Vec<(String, Value)>) -> R) -> R {
+        f(&mut self
+            .data
+            .sessions
+            .write()
+            .unwrap_or_else(|p| p.into_inner()))
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
@@ -540,7 +554,17 @@ impl VendorMock for SmappeeMock {
     }
 
     fn session_ids(&self) -> Vec<String> {
-        self.session_ids.clone()
+        self.data
+            .sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(|(_, s)| s.get("id").and_then(id_text))
+            .collect()
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
     fn server(&self) -> &MockServer {
