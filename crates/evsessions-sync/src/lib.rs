@@ -48,8 +48,8 @@ pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use store::{
-    open_store, AccountStatus, Lease, RunCounts, RunLog, RunResult, SessionFilter, SessionMeta,
-    SessionStore, StoredSession, SyncState,
+    open_store, AccountStatus, ExportRecord, Lease, RunCounts, RunLog, RunResult, SessionFilter,
+    SessionMeta, SessionStore, StoredSession, SyncState,
 };
 
 /// A store location or database message without its password (`postgres://u:***@host/db`).

@@ -272,3 +272,19 @@ macro_rules! sessions_sql {
     };
 }
 pub(crate) use sessions_sql;
+
+pub(crate) fn exports_sql(text: &str) -> String {
+    format!(
+        "SELECT kind, account, source, id, version, content_hash, payload{text} AS payload, \
+         exported_at FROM exports WHERE kind = $1 ORDER BY account, source, id"
+    )
+}
+
+pub(crate) fn record_export_sql(json: &str) -> String {
+    format!(
+        "INSERT INTO exports (kind, account, source, id, version, content_hash, payload, \
+         exported_at) VALUES ($1, $2, $3, $4, $5, $6, $7{json}, $8) ON CONFLICT (kind, account, \
+         source, id) DO UPDATE SET version = excluded.version, content_hash = \
+         excluded.content_hash, payload = excluded.payload, exported_at = excluded.exported_at"
+    )
+}

@@ -608,6 +608,49 @@ impl SessionStore for SqliteStore {
         Ok(out)
     }
 
+    async fn exports(&self, kind: &str) -> SyncResult<Vec<ExportRecord>> {
+        let text = sql::exports_sql("");
+        let rows = sqlx::query(&text)
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ExportRecord {
+                    kind: r.try_get("kind").map_err(db)?,
+                    account: r.try_get("account").map_err(db)?,
+                    source: r.try_get("source").map_err(db)?,
+                    id: r.try_get("id").map_err(db)?,
+                    version: r.try_get("version").map_err(db)?,
+                    content_hash: r.try_get("content_hash").map_err(db)?,
+                    payload: r.try_get("payload").map_err(db)?,
+                    exported_at: req_ts(r.try_get("exported_at").map_err(db)?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_exports(&self, records: &[ExportRecord]) -> SyncResult<()> {
+        let text = sql::record_export_sql("");
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        for r in records {
+            sqlx::query(&text)
+                .bind(r.kind.as_str())
+                .bind(r.account.as_str())
+                .bind(r.source.as_str())
+                .bind(r.id.as_str())
+                .bind(r.version)
+                .bind(r.content_hash.as_str())
+                .bind(r.payload.as_str())
+                .bind(ts(r.exported_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
     async fn runs(&self, account: &str, limit: i64) -> SyncResult<Vec<RunLog>> {
         let rows = sqlx::query(sql::RUNS)
             .bind(account)

@@ -441,6 +441,56 @@ impl SessionFilter {
     }
 }
 
+/// What an incremental export wrote for one session (`export --since-last-export`): the
+/// version it sent, the content hash of the record it was built from, and the payload (for
+/// OCPI, the CDR as sent, so that a later correction can credit exactly it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExportRecord {
+    /// The export kind, e.g. `ocpi-cdr`.
+    pub kind: String,
+    /// The account.
+    pub account: String,
+    /// The vendor.
+    pub source: String,
+    /// The session id.
+    pub id: String,
+    /// 1 for the first export of the session, +1 for every corrected re-export.
+    pub version: i64,
+    /// The stored record's content hash when it was exported.
+    pub content_hash: String,
+    /// What was written (JSON text).
+    pub payload: String,
+    /// When.
+    pub exported_at: DateTime<Utc>,
+}
+
+impl ExportRecord {
+    /// A record of one export.
+    #[allow(clippy::too_many_arguments)] // one per column; all required
+    pub fn new(
+        kind: impl Into<String>,
+        account: impl Into<String>,
+        source: impl Into<String>,
+        id: impl Into<String>,
+        version: i64,
+        content_hash: impl Into<String>,
+        payload: impl Into<String>,
+        exported_at: DateTime<Utc>,
+    ) -> Self {
+        ExportRecord {
+            kind: kind.into(),
+            account: account.into(),
+            source: source.into(),
+            id: id.into(),
+            version,
+            content_hash: content_hash.into(),
+            payload: payload.into(),
+            exported_at,
+        }
+    }
+}
+
 /// The outcome of [`SessionStore::acquire_lease`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -597,6 +647,11 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     async fn status(&self) -> SyncResult<Vec<AccountStatus>>;
     /// The run log of an account, newest first, at most `limit` entries.
     async fn runs(&self, account: &str, limit: i64) -> SyncResult<Vec<RunLog>>;
+    /// What incremental exports of `kind` wrote so far, one entry per session.
+    async fn exports(&self, kind: &str) -> SyncResult<Vec<ExportRecord>>;
+    /// Remember what an export wrote (replacing the session's earlier entry), all in one
+    /// transaction: call it once the output is safely written.
+    async fn record_exports(&self, records: &[ExportRecord]) -> SyncResult<()>;
 }
 
 /// Open (and migrate) a store: a file path or `sqlite://…` URL for SQLite, a `postgres://` or

@@ -402,3 +402,53 @@ async fn leases_on_sqlite() {
 async fn leases_on_postgres() {
     leases("postgres").await;
 }
+
+/// What an incremental export wrote is remembered per session, replaced by a later version.
+async fn exports_are_remembered(backend: &str) {
+    use evsessions_sync::ExportRecord;
+    let Some(ts) = store(backend).await else {
+        return;
+    };
+    let (store, account) = (ts.store.as_ref(), ts.account.as_str());
+    let at = t("2025-04-01T00:00:00Z");
+    let v1 = ExportRecord::new(
+        "ocpi-cdr",
+        account,
+        "emabler",
+        "1",
+        1,
+        "h1",
+        r#"{"id":"A","n":0.20}"#,
+        at,
+    );
+    store.record_exports(&[v1.clone()]).await.unwrap();
+    let mine = |all: Vec<ExportRecord>| {
+        all.into_iter()
+            .filter(|r| r.account == account)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(mine(store.exports("ocpi-cdr").await.unwrap()), [v1]);
+    let v2 = ExportRecord::new(
+        "ocpi-cdr",
+        account,
+        "emabler",
+        "1",
+        2,
+        "h2",
+        r#"{"id":"A-2"}"#,
+        at,
+    );
+    store.record_exports(&[v2.clone()]).await.unwrap();
+    assert_eq!(mine(store.exports("ocpi-cdr").await.unwrap()), [v2]);
+    assert!(mine(store.exports("other").await.unwrap()).is_empty());
+}
+
+#[tokio::test]
+async fn exports_are_remembered_on_sqlite() {
+    exports_are_remembered("sqlite").await;
+}
+
+#[tokio::test]
+async fn exports_are_remembered_on_postgres() {
+    exports_are_remembered("postgres").await;
+}
