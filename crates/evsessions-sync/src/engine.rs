@@ -215,8 +215,38 @@ pub(crate) fn parse_result(s: &str) -> RunResult {
     }
 }
 
-fn chrono_dur(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+/// The earliest instant the store writes: 0001-01-01T00:00:00Z (every backend and RFC 3339
+/// can hold it).
+fn earliest() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The latest: 9999-12-31T23:59:59Z.
+fn latest() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|d| d.and_utc())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `t − d`, saturating at [`earliest`] (a lookback of a million years means "everything",
+/// not a panic).
+pub(crate) fn minus(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_sub_signed(d))
+        .map_or_else(earliest, |r| r.max(earliest()))
+}
+
+/// `t + d`, saturating at [`latest`].
+pub(crate) fn plus(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .map_or_else(latest, |r| r.min(latest()))
 }
 
 /// A source that counts its pages and logs one line per page.
@@ -529,12 +559,12 @@ async fn run_locked(
     let state = store.load_state(account).await?;
     let watermark = state.as_ref().and_then(|s| s.watermark);
     let mut from = match watermark {
-        Some(w) => w - chrono_dur(options.lookback),
+        Some(w) => minus(w, options.lookback),
         None => options
             .since
-            .unwrap_or_else(|| now - chrono::Duration::days(30)),
+            .unwrap_or_else(|| minus(now, Duration::from_secs(30 * 86_400))),
     };
-    let stale_before = now - chrono_dur(options.max_open_age);
+    let stale_before = minus(now, options.max_open_age);
     let mut stale = Vec::new();
     for open in store.open_sessions(account).await? {
         match open.started_at {
@@ -617,7 +647,7 @@ async fn run_locked(
         tx.set_stale(account, &open.source, &open.id, now).await?;
     }
     let new_watermark = if complete {
-        let end = now - chrono_dur(options.safety_lag);
+        let end = minus(now, options.safety_lag);
         for row in tx.window_rows(account, from).await? {
             if seen.contains(&(row.source.clone(), row.id.clone())) {
                 continue;
@@ -684,4 +714,24 @@ async fn run_locked(
     report.counts = counts;
     report.watermark = new_watermark;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_durations_saturate() {
+        let now: DateTime<Utc> = "2025-03-01T00:00:00Z".parse().unwrap();
+        let forever = Duration::from_secs(u64::MAX);
+        assert_eq!(
+            minus(now, forever).to_rfc3339(),
+            "0001-01-01T00:00:00+00:00"
+        );
+        assert_eq!(plus(now, forever).to_rfc3339(), "9999-12-31T23:59:59+00:00");
+        assert_eq!(
+            minus(now, Duration::from_secs(86_400)).to_rfc3339(),
+            "2025-02-28T00:00:00+00:00"
+        );
+    }
 }

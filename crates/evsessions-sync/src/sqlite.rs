@@ -162,7 +162,7 @@ impl StoreTx for Tx {
         worker: &str,
         ttl: Duration,
     ) -> SyncResult<bool> {
-        let until = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let until = crate::engine::plus(Utc::now(), ttl);
         let done = sqlx::query(
             "UPDATE sync_state SET lease_expires_at = $3 WHERE account = $1 AND lease_owner = $2",
         )
@@ -419,7 +419,7 @@ impl SessionStore for SqliteStore {
         ttl: Duration,
     ) -> SyncResult<Lease> {
         let now = Utc::now();
-        let until = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let until = crate::engine::plus(now, ttl);
         let got = sqlx::query(
             "INSERT INTO sync_state (account, source, lease_owner, lease_expires_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (account) DO UPDATE SET \
@@ -470,9 +470,7 @@ impl SessionStore for SqliteStore {
         .bind(account)
         .bind(dead_owner)
         .bind(worker)
-        .bind(ts(Utc::now()
-            + chrono::Duration::from_std(ttl)
-                .unwrap_or(chrono::Duration::MAX)))
+        .bind(ts(crate::engine::plus(Utc::now(), ttl)))
         .execute(&self.pool)
         .await
         .map_err(db)?;

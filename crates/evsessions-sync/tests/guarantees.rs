@@ -421,7 +421,10 @@ async fn exports_are_remembered(backend: &str) {
         r#"{"id":"A","n":0.20}"#,
         at,
     );
-    store.record_exports(&[v1.clone()]).await.unwrap();
+    store
+        .record_exports(std::slice::from_ref(&v1))
+        .await
+        .unwrap();
     let mine = |all: Vec<ExportRecord>| {
         all.into_iter()
             .filter(|r| r.account == account)
@@ -438,7 +441,10 @@ async fn exports_are_remembered(backend: &str) {
         r#"{"id":"A-2"}"#,
         at,
     );
-    store.record_exports(&[v2.clone()]).await.unwrap();
+    store
+        .record_exports(std::slice::from_ref(&v2))
+        .await
+        .unwrap();
     assert_eq!(mine(store.exports("ocpi-cdr").await.unwrap()), [v2]);
     assert!(mine(store.exports("other").await.unwrap()).is_empty());
 }
