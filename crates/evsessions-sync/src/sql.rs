@@ -194,8 +194,10 @@ pub(crate) fn select_existing(text: &str) -> String {
     )
 }
 
+/// (No `ORDER BY`: with it, SQLite walks the primary key of the whole account instead of the
+/// `replaces` index — a quadratic first sync. Two rows replacing one id do not happen.)
 pub(crate) const REPLACED_BY: &str = "SELECT id FROM sessions WHERE account = $1 AND source = $2 \
-     AND replaces = $3 AND id <> $3 ORDER BY id LIMIT 1";
+     AND replaces = $3 AND id <> $3 LIMIT 1";
 
 pub(crate) const MARK_SEEN: &str = "UPDATE sessions SET missed_runs = 0, missing_since = NULL, \
      last_seen_at = $4 WHERE account = $1 AND source = $2 AND id = $3";
