@@ -578,3 +578,66 @@ mod ru_csms {
         );
     }
 }
+
+#[tokio::test]
+async fn every_help_shows_an_example() {
+    for args in [
+        &["--help"][..],
+        &["sessions", "--help"],
+        &["demo", "--help"],
+    ] {
+        let o = run(args, &[]).await;
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains("\nExamples:\n  "), "{args:?}:\n{out}");
+        assert!(out.contains("  evsessions "), "{args:?}:\n{out}");
+    }
+}
+
+#[tokio::test]
+async fn a_mistyped_value_or_flag_suggests_the_right_one() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["sessions", "--source", "emablr"],
+            "a similar value exists: 'emabler'",
+        ),
+        (
+            &["demo", "--format", "ndjsn"],
+            "a similar value exists: 'ndjson'",
+        ),
+        (
+            &["sessions", "--source", "emabler", "--status", "complete"],
+            "a similar value exists: 'completed'",
+        ),
+        (
+            &["demo", "--formt", "csv"],
+            "a similar argument exists: '--format'",
+        ),
+    ];
+    for (args, tip) in cases {
+        let o = run(args, &[]).await;
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(tip), "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_format_value_is_case_insensitive_and_jsonl_is_ndjson() {
+    let o = run(&["demo", "--format", "JSONL"], &[]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(ndjson(&o).len(), stdout(&o).lines().count());
+    assert!(!ndjson(&o).is_empty());
+}
+
+#[tokio::test]
+async fn verbose_logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let o = run(&["-vv", "demo", "--format", "csv"], &[]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(" DEBUG "), "-vv logs nothing:\n{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "ANSI escape in a piped stderr:\n{err}"
+    );
+}
