@@ -380,6 +380,42 @@ mod smappee {
     }
 
     #[tokio::test]
+    async fn smappee_token_file_makes_the_second_run_skip_the_password_grant() {
+        let mock = SmappeeMock::start().await;
+        let dir =
+            std::env::temp_dir().join(format!("evsessions-cli-tokens-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("smappee.json");
+        let mut env = creds(PASSWORD);
+        env.push(("SMAPPEE_TOKEN_FILE", file.display().to_string()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let url = mock.base_url();
+        let args = [
+            "sessions",
+            "--source",
+            "smappee",
+            "--base-url",
+            &url,
+            "--format",
+            "ndjson",
+        ];
+        let first = run(&args, &env).await;
+        assert_eq!(first.status.code(), Some(0), "stderr: {}", stderr(&first));
+        assert_eq!(mock.password_grants(), 1);
+        assert!(file.is_file());
+        let second = run(&args, &env).await;
+        assert_eq!(second.status.code(), Some(0), "stderr: {}", stderr(&second));
+        assert_eq!(
+            mock.password_grants(),
+            1,
+            "the second run did a password grant"
+        );
+        assert_eq!(ids(&ndjson(&second)), ids(&ndjson(&first)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
     async fn wrong_credentials_exit_3_with_the_servers_reason_and_no_secret() {
         let mock = SmappeeMock::start().await;
         let env = creds("not-the-password-9z");
