@@ -37,6 +37,38 @@
 
 pub use evsessions_core::*;
 
+/// Re-exported: the date-time types of every session (`DateTime<Utc>`), and the crate itself,
+/// so that a caller needs no `chrono` dependency of its own.
+pub use chrono::{self, DateTime, Utc};
+/// Re-exported: the stream traits that `sessions()` needs (`next`, `try_next`, `filter`, …), and
+/// the crate itself, so that a caller needs no `futures` dependency of its own.
+pub use futures::{self, StreamExt, TryStreamExt};
+
+/// The common case in one `use`: the record, the query, the source traits, the stream traits,
+/// the collectors and the value types.
+///
+/// ```no_run
+/// use evsessions::prelude::*;
+///
+/// # async fn run(source: &dyn SessionSource) -> evsessions::Result<()> {
+/// let from: DateTime<Utc> = "2025-03-01T00:00:00Z".parse().unwrap();
+/// let query = SessionQuery::new().from(from).status(StatusFilter::Completed);
+/// let mut sessions = source.sessions(&query);
+/// let mut total = Decimal::ZERO;
+/// while let Some(s) = sessions.try_next().await? {
+///     total += s.energy_kwh.unwrap_or_default();
+/// }
+/// println!("{total} kWh");
+/// # Ok(()) }
+/// ```
+pub mod prelude {
+    pub use crate::{
+        collect_sessions, try_collect_sessions, ChargingSession, DateTime, Decimal, Error, Result,
+        SessionQuery, SessionSource, SessionSourceExt, SessionStatus, StatusFilter, StreamExt,
+        TryStreamExt, Utc,
+    };
+}
+
 mod env_sources;
 pub use env_sources::{source_from_env, source_from_lookup, VENDOR_NAMES};
 

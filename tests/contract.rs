@@ -9,12 +9,9 @@ use futures::StreamExt;
 use serde_json::Value;
 
 async fn read_all(source: &dyn SessionSource, q: &SessionQuery) -> Vec<ChargingSession> {
-    let mut out = Vec::new();
-    let mut s = source.sessions(q);
-    while let Some(item) = s.next().await {
-        out.push(item.unwrap_or_else(|e| panic!("{e}")));
-    }
-    out
+    evsessions::try_collect_sessions(source, q)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn keys(v: &Value) -> BTreeSet<String> {

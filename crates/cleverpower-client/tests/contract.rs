@@ -49,10 +49,9 @@ fn d(s: &str) -> Option<Decimal> {
 }
 
 fn fixture_tx(file: &str, id: u64) -> Value {
-    let path = format!(
-        "{}/../../fixtures/cleverpower/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = evsessions_testkit::fixtures_dir()
+        .join("cleverpower")
+        .join(file);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     v["NabijeciBodTransakces"]
         .as_array()

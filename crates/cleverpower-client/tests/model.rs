@@ -87,10 +87,9 @@ const SEED_FIELDS: [&str; 74] = [
 ];
 
 fn fixture(file: &str) -> Value {
-    let path = format!(
-        "{}/../../fixtures/cleverpower/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = evsessions_testkit::fixtures_dir()
+        .join("cleverpower")
+        .join(file);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

@@ -13,12 +13,13 @@ mod vendors;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand};
 use evsessions_core::{OutputFormat, StatusFilter};
 
 /// Read EV charging sessions from charging-management vendors as one normalized record.
 #[derive(Debug, Parser)]
-#[command(name = "evsessions", version, about, long_about = None)]
+#[command(name = "evsessions", version, about, long_about = None, after_help = MAIN_EXAMPLES)]
 struct Cli {
     /// Log HTTP requests and retries to stderr (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -30,6 +31,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Read sessions from one vendor (credentials from the environment, see docs/cli.md).
+    #[command(after_help = SESSIONS_EXAMPLES)]
     Sessions(SessionsArgs),
     /// Bring the store up to date: every account of the accounts file, or one vendor
     /// configured from the environment (--source). See docs/sync.md.
@@ -40,8 +42,28 @@ enum Command {
     Status(store_cmds::StatusArgs),
     /// Read every fixture session of every vendor from in-process mock servers: no network,
     /// no credentials.
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
 }
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  evsessions demo                       every vendor's sessions from local mock servers (no network, no credentials)
+  EMABLER_API_KEY=... evsessions sessions --source emabler --from 2025-03-01 --to 2025-04-01 --format csv
+
+Exit codes: 0 ok, 2 usage or configuration, 3 authentication, 4 API or network, 5 a record could not be decoded.";
+
+const SESSIONS_EXAMPLES: &str = "\
+Examples:
+  EMABLER_API_KEY=... evsessions sessions --source emabler --from 2025-03-01 --to 2025-04-01 --format csv --output march.csv
+  evsessions sessions --source smappee --site 40101 --status active --format ndjson
+
+Each vendor's environment variables are listed under --source above, and in docs/cli.md.";
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  evsessions demo
+  evsessions demo --format ndjson | head -n 1";
 
 /// Arguments of `evsessions sessions`.
 #[derive(Debug, clap::Args)]
@@ -59,7 +81,7 @@ pub struct SessionsArgs {
     #[arg(long, value_name = "T", value_parser = parse_time)]
     pub to: Option<chrono::DateTime<chrono::Utc>>,
     /// all, active or completed.
-    #[arg(long, default_value = "all", value_parser = parse_status)]
+    #[arg(long, default_value = "all", ignore_case = true, value_parser = status_parser())]
     pub status: StatusFilter,
     /// A charger: Smappee station serial, eMabler charger id, CleverPower chargeId (repeatable).
     #[arg(long = "charger", value_name = "ID")]
@@ -71,7 +93,7 @@ pub struct SessionsArgs {
     #[arg(long = "id-tag", value_name = "TAG")]
     pub id_tags: Vec<String>,
     /// table, csv, json or ndjson.
-    #[arg(long, default_value = "table", value_parser = parse_format)]
+    #[arg(long, default_value = "table", ignore_case = true, value_parser = format_parser())]
     pub format: OutputFormat,
     /// Write to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
@@ -94,7 +116,7 @@ pub struct SessionsArgs {
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
     /// table, csv, json or ndjson.
-    #[arg(long, default_value = "table", value_parser = parse_format)]
+    #[arg(long, default_value = "table", ignore_case = true, value_parser = format_parser())]
     pub format: OutputFormat,
 }
 
@@ -103,11 +125,22 @@ fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
         format!("{s:?} is not a time: use RFC 3339 (2025-06-01T00:00:00Z) or YYYY-MM-DD")
     })
 }
-fn parse_status(s: &str) -> Result<StatusFilter, String> {
-    s.parse()
+/// `--status`: clap lists the values and suggests the closest one to a mistyped value.
+fn status_parser() -> impl clap::builder::TypedValueParser<Value = StatusFilter> {
+    clap::builder::PossibleValuesParser::new(["all", "active", "completed"])
+        .try_map(|s| s.parse::<StatusFilter>())
 }
-fn parse_format(s: &str) -> Result<OutputFormat, String> {
-    s.parse()
+
+/// `--format`: clap lists the values and suggests the closest one to a mistyped value.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = OutputFormat> {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("table"),
+        PossibleValue::new("csv"),
+        PossibleValue::new("json"),
+        PossibleValue::new("ndjson").alias("jsonl"),
+    ])
+    .try_map(|s| s.parse::<OutputFormat>())
 }
 
 fn init_logging(verbose: u8) {
@@ -133,8 +166,14 @@ fn init_logging(verbose: u8) {
     let filter = tracing_subscriber::filter::Targets::new()
         .with_default(tracing::Level::WARN)
         .with_targets(ours.iter().map(|t| (*t, level)));
+    // Colour only for a person at a terminal: not in a file or a pipe, not with NO_COLOR set
+    // (https://no-color.org: any non-empty value).
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let ansi = std::io::stderr().is_terminal() && !no_color;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_max_level(level)
         .with_target(false)
         .finish()

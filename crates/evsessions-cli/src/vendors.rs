@@ -7,7 +7,7 @@ use evsessions_core::{HttpConfig, Result, SessionSource};
 pub enum Vendor {
     /// eMabler API v2 (EMABLER_API_KEY, EMABLER_BASE_URL).
     Emabler,
-    /// Smappee dev API v3 (SMAPPEE_CLIENT_ID, SMAPPEE_CLIENT_SECRET, SMAPPEE_USERNAME, SMAPPEE_PASSWORD, SMAPPEE_BASE_URL).
+    /// Smappee dev API v3 (SMAPPEE_CLIENT_ID, SMAPPEE_CLIENT_SECRET, SMAPPEE_USERNAME, SMAPPEE_PASSWORD, SMAPPEE_BASE_URL, SMAPPEE_TOKEN_FILE).
     Smappee,
     /// CleverPower at api.chargee.eco (CLEVERPOWER_TOKEN optional, CLEVERPOWER_BASE_URL).
     Cleverpower,

@@ -380,6 +380,42 @@ mod smappee {
     }
 
     #[tokio::test]
+    async fn smappee_token_file_makes_the_second_run_skip_the_password_grant() {
+        let mock = SmappeeMock::start().await;
+        let dir =
+            std::env::temp_dir().join(format!("evsessions-cli-tokens-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("smappee.json");
+        let mut env = creds(PASSWORD);
+        env.push(("SMAPPEE_TOKEN_FILE", file.display().to_string()));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let url = mock.base_url();
+        let args = [
+            "sessions",
+            "--source",
+            "smappee",
+            "--base-url",
+            &url,
+            "--format",
+            "ndjson",
+        ];
+        let first = run(&args, &env).await;
+        assert_eq!(first.status.code(), Some(0), "stderr: {}", stderr(&first));
+        assert_eq!(mock.password_grants(), 1);
+        assert!(file.is_file());
+        let second = run(&args, &env).await;
+        assert_eq!(second.status.code(), Some(0), "stderr: {}", stderr(&second));
+        assert_eq!(
+            mock.password_grants(),
+            1,
+            "the second run did a password grant"
+        );
+        assert_eq!(ids(&ndjson(&second)), ids(&ndjson(&first)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
     async fn wrong_credentials_exit_3_with_the_servers_reason_and_no_secret() {
         let mock = SmappeeMock::start().await;
         let env = creds("not-the-password-9z");
@@ -577,4 +613,67 @@ mod ru_csms {
             stderr(&o)
         );
     }
+}
+
+#[tokio::test]
+async fn every_help_shows_an_example() {
+    for args in [
+        &["--help"][..],
+        &["sessions", "--help"],
+        &["demo", "--help"],
+    ] {
+        let o = run(args, &[]).await;
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains("\nExamples:\n  "), "{args:?}:\n{out}");
+        assert!(out.contains("  evsessions "), "{args:?}:\n{out}");
+    }
+}
+
+#[tokio::test]
+async fn a_mistyped_value_or_flag_suggests_the_right_one() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["sessions", "--source", "emablr"],
+            "a similar value exists: 'emabler'",
+        ),
+        (
+            &["demo", "--format", "ndjsn"],
+            "a similar value exists: 'ndjson'",
+        ),
+        (
+            &["sessions", "--source", "emabler", "--status", "complete"],
+            "a similar value exists: 'completed'",
+        ),
+        (
+            &["demo", "--formt", "csv"],
+            "a similar argument exists: '--format'",
+        ),
+    ];
+    for (args, tip) in cases {
+        let o = run(args, &[]).await;
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(tip), "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_format_value_is_case_insensitive_and_jsonl_is_ndjson() {
+    let o = run(&["demo", "--format", "JSONL"], &[]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(ndjson(&o).len(), stdout(&o).lines().count());
+    assert!(!ndjson(&o).is_empty());
+}
+
+#[tokio::test]
+async fn verbose_logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let o = run(&["-vv", "demo", "--format", "csv"], &[]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(" DEBUG "), "-vv logs nothing:\n{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "ANSI escape in a piped stderr:\n{err}"
+    );
 }

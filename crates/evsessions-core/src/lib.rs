@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod collect;
 pub mod decode;
 pub mod error;
 pub mod http;
@@ -31,6 +32,7 @@ pub mod serde_util;
 pub mod source;
 pub mod time;
 
+pub use collect::{collect_sessions, try_collect_sessions};
 pub use error::{ApiErrorBody, Error, Result};
 pub use http::{HttpClient, HttpConfig, HttpResponse, RetryConfig};
 pub use model::{

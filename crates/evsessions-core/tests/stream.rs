@@ -75,16 +75,73 @@ fn page(items: Vec<ChargingSession>, next: Option<PageCursor>) -> Result<Session
 }
 
 async fn run(src: &Scripted, q: &SessionQuery) -> (Vec<String>, Vec<Error>) {
-    let mut ok = vec![];
-    let mut errs = vec![];
-    let mut s = src.sessions(q);
-    while let Some(item) = s.next().await {
-        match item {
-            Ok(x) => ok.push(x.id),
-            Err(e) => errs.push(e),
-        }
-    }
-    (ok, errs)
+    let (ok, errs) = evsessions_core::collect_sessions(src, q).await;
+    (ok.into_iter().map(|s| s.id).collect(), errs)
+}
+
+/// A page of two good records around one that could not be decoded.
+fn page_with_bad_record() -> Scripted {
+    let bad = Error::decode(KIND, "sessions", Some("2".into()), "energy", "not a number");
+    Scripted::new(
+        vec![Ok(SessionPage::new(
+            vec![
+                Ok(session(
+                    "1",
+                    "2025-01-01T00:00:00Z",
+                    SessionStatus::Completed,
+                )),
+                Err(bad),
+                Ok(session(
+                    "3",
+                    "2025-01-03T00:00:00Z",
+                    SessionStatus::Completed,
+                )),
+            ],
+            None,
+        ))],
+        Capabilities::none(),
+    )
+}
+
+#[tokio::test]
+async fn collect_sessions_keeps_the_bad_record_apart_and_reads_on() {
+    let (ids, errs) = run(&page_with_bad_record(), &SessionQuery::new()).await;
+    assert_eq!(ids, ["1", "3"]);
+    assert_eq!(errs.len(), 1);
+    assert!(
+        matches!(&errs[0], Error::Decode { record: Some(r), .. } if r == "2"),
+        "{:?}",
+        errs[0]
+    );
+}
+
+#[tokio::test]
+async fn try_collect_sessions_stops_at_the_first_error() {
+    let src = page_with_bad_record();
+    let err = evsessions_core::try_collect_sessions(&src, &SessionQuery::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { record: Some(r), .. } if r == "2"),
+        "{err:?}"
+    );
+
+    let good = Scripted::new(
+        vec![page(
+            vec![session(
+                "1",
+                "2025-01-01T00:00:00Z",
+                SessionStatus::Completed,
+            )],
+            None,
+        )],
+        Capabilities::none(),
+    );
+    let all = evsessions_core::try_collect_sessions(&good, &SessionQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].id, "1");
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! A mock of the CleverPower API (`api.chargee.eco`), fed from `fixtures/cleverpower/`.
+//! A mock of the CleverPower API (`api.chargee.eco`), fed from `crates/evsessions-testkit/fixtures/cleverpower/`.
 //!
 //! It behaves like the ASP.NET Web API 2 service as far as it is known:
 //!
@@ -23,7 +23,7 @@ use wiremock::matchers::{any, method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::fault::{mount_fault, Fault};
-use crate::{fixture, VendorMock};
+use crate::VendorMock;
 
 /// The bearer token the mock accepts.
 pub const TOKEN: &str = "cleverpower-mock-token-5b2e9c";

@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use evsessions_core::{ChargingSession, Error, SessionQuery, SessionSource, StatusFilter};
-use futures::StreamExt;
 
 use crate::{Fault, VendorMock};
 
@@ -40,16 +39,7 @@ pub async fn collect(
     source: &dyn SessionSource,
     q: &SessionQuery,
 ) -> (Vec<ChargingSession>, Vec<Error>) {
-    let mut ok = Vec::new();
-    let mut errs = Vec::new();
-    let mut s = source.sessions(q);
-    while let Some(item) = s.next().await {
-        match item {
-            Ok(x) => ok.push(x),
-            Err(e) => errs.push(e),
-        }
-    }
-    (ok, errs)
+    evsessions_core::collect_sessions(source, q).await
 }
 
 fn counts(ids: impl IntoIterator<Item = String>) -> BTreeMap<String, usize> {

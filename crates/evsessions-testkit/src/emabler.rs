@@ -1,4 +1,4 @@
-//! A mock of the eMabler v2 Entity Management API, fed from `fixtures/emabler/`.
+//! A mock of the eMabler v2 Entity Management API, fed from `crates/evsessions-testkit/fixtures/emabler/`.
 //!
 //! It behaves like the documented API:
 //! - base URL `{server}/api/v2/cpo` (so the paths read `/api/v2/cpo/v2/transactions`);
@@ -98,15 +98,15 @@ fn items_of(text: &str) -> Vec<Value> {
 
 /// The fixture `/v2/transactions` items, in order (all three pages).
 pub fn fixture_transactions() -> Vec<Value> {
-    let mut v = items_of(crate::fixture!("emabler/transactions-page1.json"));
-    v.extend(items_of(crate::fixture!("emabler/transactions-page2.json")));
-    v.extend(items_of(crate::fixture!("emabler/transactions-page3.json")));
+    let mut v = items_of(fixture!("emabler/transactions-page1.json"));
+    v.extend(items_of(fixture!("emabler/transactions-page2.json")));
+    v.extend(items_of(fixture!("emabler/transactions-page3.json")));
     v
 }
 
 /// The fixture ongoing-transaction items.
 pub fn fixture_ongoing() -> Vec<Value> {
-    items_of(crate::fixture!("emabler/ongoing-transactions.json"))
+    items_of(fixture!("emabler/ongoing-transactions.json"))
 }
 
 impl EmablerMock {
@@ -130,8 +130,8 @@ impl EmablerMock {
         let data = Arc::new(Data {
             transactions: RwLock::new(transactions),
             ongoing: RwLock::new(fixture_ongoing()),
-            sites: items_of(crate::fixture!("emabler/sites.json")),
-            chargers: items_of(crate::fixture!("emabler/chargers.json")),
+            sites: items_of(fixture!("emabler/sites.json")),
+            chargers: items_of(fixture!("emabler/chargers.json")),
             options,
         });
         let server = MockServer::start().await;
@@ -333,7 +333,7 @@ impl Respond for Api {
         if !authorized {
             return json_response(
                 401,
-                &serde_json::from_str(crate::fixture!("emabler/errors/401-unauthorized.json"))
+                &serde_json::from_str(fixture!("emabler/errors/401-unauthorized.json"))
                     .unwrap_or(json!({"message": "User not authorized"})),
             );
         }

@@ -1,7 +1,7 @@
 //! # evsessions-testkit
 //!
 //! Mock vendor servers that behave like the real APIs (auth checks, paging, filters, token
-//! issuance), fed from the fixtures in `fixtures/`, with fault injection; and the conformance
+//! issuance), fed from the fixtures in its own `fixtures/` folder, with fault injection; and the conformance
 //! suite every [`SessionSource`](evsessions_core::SessionSource) must pass.
 //!
 //! Integrators use it to test their own code without network or credentials:
@@ -16,6 +16,9 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+// `fixture!` and `FIXTURES_DIR`, written by build.rs (before the modules: they use the macro).
+include!(concat!(env!("OUT_DIR"), "/fixture_macro.rs"));
 
 pub mod cleverpower;
 pub mod conformance;
@@ -52,14 +55,12 @@ pub trait VendorMock: Send + Sync {
     fn as_any(&self) -> &dyn std::any::Any;
 }
 
-/// A fixture file's text, embedded at build time (so that the CLI demo works anywhere).
-#[macro_export]
-macro_rules! fixture {
-    ($path:literal) => {
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../fixtures/",
-            $path
-        ))
-    };
+/// The absolute path of the testkit's `fixtures/` folder, for tests that read a fixture at run time.
+///
+/// ```
+/// let file = evsessions_testkit::fixtures_dir().join("cleverpower/ocpp-PRG-0311-A.json");
+/// assert!(file.is_file());
+/// ```
+pub fn fixtures_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(FIXTURES_DIR)
 }

@@ -1,6 +1,6 @@
 //! Mock of the unidentified Russian CSMS: its `meta` / `payload` session list.
 //!
-//! Serves the captured page (`fixtures/ru-csms/captured-page1.json`, 44 sessions) plus the
+//! Serves the captured page (`crates/evsessions-testkit/fixtures/ru-csms/captured-page1.json`, 44 sessions) plus the
 //! synthetic sessions (one charging, one reservation, one priced, two older ones of a second
 //! page) as one listing, newest first (id descending, like the capture), at
 //! [`RuCsmsMock::sessions_url`]. Behaves like the captured platform:
@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::{fixture, Fault, VendorMock};
+use crate::{Fault, VendorMock};
 
 /// The bearer token the mock accepts.
 pub const TOKEN: &str = "ru-csms-test-token";

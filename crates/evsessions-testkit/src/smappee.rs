@@ -1,4 +1,4 @@
-//! A mock of the Smappee dev API v3, fed from `fixtures/smappee/`.
+//! A mock of the Smappee dev API v3, fed from `crates/evsessions-testkit/fixtures/smappee/`.
 //!
 //! It behaves like the vendor as far as the notes know it:
 //!
@@ -31,7 +31,7 @@ use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::fault::mount_fault;
-use crate::{fixture, Fault, VendorMock};
+use crate::{Fault, VendorMock};
 
 /// The OAuth client id the mock accepts.
 pub const CLIENT_ID: &str = "evsessions-demo-app";

@@ -30,6 +30,8 @@ pub const ENV_USERNAME: &str = "SMAPPEE_USERNAME";
 pub const ENV_PASSWORD: &str = "SMAPPEE_PASSWORD";
 /// Environment variable of the base URL.
 pub const ENV_BASE_URL: &str = "SMAPPEE_BASE_URL";
+/// The variable naming a file where tokens persist between runs ([`crate::FileTokenStore`]).
+pub const ENV_TOKEN_FILE: &str = "SMAPPEE_TOKEN_FILE";
 
 /// The validated settings of a [`Client`](crate::Client). `Debug` shows no secret.
 #[derive(Clone)]
@@ -142,7 +144,8 @@ impl fmt::Debug for ConfigBuilder {
 
 impl ConfigBuilder {
     /// A builder holding what the environment sets: `SMAPPEE_CLIENT_ID`,
-    /// `SMAPPEE_CLIENT_SECRET`, `SMAPPEE_USERNAME`, `SMAPPEE_PASSWORD`, `SMAPPEE_BASE_URL`.
+    /// `SMAPPEE_CLIENT_SECRET`, `SMAPPEE_USERNAME`, `SMAPPEE_PASSWORD`, `SMAPPEE_BASE_URL`, and
+    /// `SMAPPEE_TOKEN_FILE` (tokens persist in that file: a [`crate::FileTokenStore`]).
     /// Unset (or empty) variables leave the setting unset.
     pub fn from_env() -> ConfigBuilder {
         ConfigBuilder::from_lookup(|name| std::env::var(name).ok())
@@ -158,6 +161,8 @@ impl ConfigBuilder {
             username: get(ENV_USERNAME).map(SecretString::from),
             password: get(ENV_PASSWORD).map(SecretString::from),
             base_url: get(ENV_BASE_URL),
+            token_store: get(ENV_TOKEN_FILE)
+                .map(|path| Arc::new(crate::FileTokenStore::new(path)) as Arc<dyn TokenStore>),
             ..ConfigBuilder::default()
         }
     }

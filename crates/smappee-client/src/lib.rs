@@ -43,17 +43,19 @@ pub mod config;
 pub mod model;
 pub mod normalize;
 pub mod source;
+pub mod token_file;
 
 pub use auth::{MemoryTokenStore, TokenStore, Tokens};
 pub use client::{decode_sessions, Client, SessionRange};
 pub use config::{
     Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_REFRESH_MARGIN, DEFAULT_TOKEN_PATH,
-    ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PASSWORD, ENV_USERNAME,
+    ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_PASSWORD, ENV_TOKEN_FILE, ENV_USERNAME,
 };
 pub use model::{
     ChargingStation, MeteringConfiguration, ServiceLocation, ServiceLocations, Session,
     SessionState, StationCharger,
 };
+pub use token_file::FileTokenStore;
 
 use evsessions_core::SourceKind;
 
