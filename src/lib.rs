@@ -72,6 +72,10 @@ pub mod prelude {
 mod env_sources;
 pub use env_sources::{source_from_env, source_from_lookup, VENDOR_NAMES};
 
+/// Monthly statements (`evsessions-export`, feature `export`).
+#[cfg(feature = "export")]
+pub use evsessions_export as export;
+
 /// The store and the sync engine (`evsessions-sync`, feature `sync`).
 #[cfg(feature = "sync")]
 pub use evsessions_sync as sync;

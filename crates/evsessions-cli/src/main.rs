@@ -40,6 +40,9 @@ enum Command {
     Export(store_cmds::ExportArgs),
     /// Per account: last run and result, watermark, sessions, open sessions, last error.
     Status(store_cmds::StatusArgs),
+    /// A monthly statement from the store: per driver, id tag, site, charger or account, exact
+    /// kWh and money per currency (table, csv, json or a self-contained html page).
+    Statement(store_cmds::StatementArgs),
     /// Read every fixture session of every vendor from in-process mock servers: no network,
     /// no credentials.
     #[command(after_help = DEMO_EXAMPLES)]
@@ -120,19 +123,19 @@ pub struct DemoArgs {
     pub format: OutputFormat,
 }
 
-fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+pub(crate) fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     evsessions_core::time::parse_cli_time(s).map_err(|_| {
         format!("{s:?} is not a time: use RFC 3339 (2025-06-01T00:00:00Z) or YYYY-MM-DD")
     })
 }
 /// `--status`: clap lists the values and suggests the closest one to a mistyped value.
-fn status_parser() -> impl clap::builder::TypedValueParser<Value = StatusFilter> {
+pub(crate) fn status_parser() -> impl clap::builder::TypedValueParser<Value = StatusFilter> {
     clap::builder::PossibleValuesParser::new(["all", "active", "completed"])
         .try_map(|s| s.parse::<StatusFilter>())
 }
 
 /// `--format`: clap lists the values and suggests the closest one to a mistyped value.
-fn format_parser() -> impl clap::builder::TypedValueParser<Value = OutputFormat> {
+pub(crate) fn format_parser() -> impl clap::builder::TypedValueParser<Value = OutputFormat> {
     use clap::builder::PossibleValue;
     clap::builder::PossibleValuesParser::new([
         PossibleValue::new("table"),
@@ -200,6 +203,7 @@ fn main() -> ExitCode {
             Command::Sync(args) => store_cmds::sync(args).await,
             Command::Export(args) => store_cmds::export(args).await,
             Command::Status(args) => store_cmds::status(args).await,
+            Command::Statement(args) => store_cmds::statement(args).await,
             Command::Demo(args) => demo::run(args).await,
         }
     });

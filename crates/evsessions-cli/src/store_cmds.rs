@@ -91,14 +91,46 @@ pub struct ExportArgs {
     #[arg(long, value_name = "T", value_parser = crate::parse_time)]
     pub to: Option<chrono::DateTime<chrono::Utc>>,
     /// all, active or completed.
-    #[arg(long, default_value = "all", value_parser = crate::parse_status)]
+    #[arg(long, default_value = "all", ignore_case = true, value_parser = crate::status_parser())]
     pub status: StatusFilter,
     /// table, csv, json or ndjson.
-    #[arg(long, default_value = "table", value_parser = crate::parse_format)]
+    #[arg(long, default_value = "table", ignore_case = true, value_parser = crate::format_parser())]
     pub format: OutputFormat,
     /// Include rows superseded by a later record of the same session.
     #[arg(long)]
     pub include_superseded: bool,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `evsessions statement`.
+#[derive(Debug, clap::Args)]
+pub struct StatementArgs {
+    /// The month, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: String,
+    /// Group by driver, id-tag, site, charger or account.
+    #[arg(long = "by", default_value = "driver", value_name = "KEY", ignore_case = true,
+          value_parser = ["driver", "id-tag", "site", "charger", "account"])]
+    pub by: String,
+    /// The zone the month is cut in (default: the accounts' `time_zone` in the accounts file
+    /// when they agree, else UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub time_zone: Option<String>,
+    /// The store (default EVSESSIONS_STORE, else ./evsessions.db).
+    #[arg(long, value_name = "STORE")]
+    pub store: Option<String>,
+    /// The accounts file, for the accounts' time zone.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only this account (repeatable).
+    #[arg(long = "account", value_name = "NAME")]
+    pub accounts: Vec<String>,
+    /// table, csv, json or html.
+    #[arg(long, default_value = "table", value_name = "FORMAT", ignore_case = true,
+          value_parser = ["table", "csv", "json", "html"])]
+    pub format: String,
     /// Write to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -494,4 +526,92 @@ pub async fn print_status(store: &dyn SessionStore, out: &mut dyn Write) -> u8 {
         );
     }
     EXIT_OK
+}
+
+/// `evsessions statement`.
+pub async fn statement(args: StatementArgs) -> u8 {
+    use evsessions_export::{render, Statement, StatementFormat, StatementItem, StatementOptions};
+    let usage = |m: String| {
+        eprintln!("error: {m}");
+        EXIT_CONFIG
+    };
+    let month = match args.month.parse() {
+        Ok(m) => m,
+        Err(e) => return usage(format!("--month: {e}")),
+    };
+    let by = match args.by.parse() {
+        Ok(b) => b,
+        Err(e) => return usage(format!("--by: {e}")),
+    };
+    let format: StatementFormat = match args.format.parse() {
+        Ok(f) => f,
+        Err(e) => return usage(format!("--format: {e}")),
+    };
+    let file = match ConfigFile::locate(args.config.as_deref()) {
+        Some(p) => match ConfigFile::load(&p) {
+            Ok(f) => Some(f),
+            Err(e) => return report_sync_error(&e),
+        },
+        None => None,
+    };
+    let zone_text = args.time_zone.clone().or_else(|| {
+        let f = file.as_ref()?;
+        let mut zones: Vec<String> = f
+            .accounts
+            .iter()
+            .filter(|(n, _)| args.accounts.is_empty() || args.accounts.contains(n))
+            .filter_map(|(_, a)| a.setting("time_zone"))
+            .collect();
+        zones.sort();
+        zones.dedup();
+        (zones.len() == 1).then(|| zones.remove(0))
+    });
+    let zone: chrono_tz::Tz = match zone_text.as_deref().unwrap_or("UTC").parse() {
+        Ok(z) => z,
+        Err(_) => {
+            return usage(format!(
+                "{:?} is not a time zone: use an IANA name such as Europe/Helsinki",
+                zone_text.unwrap_or_default()
+            ))
+        }
+    };
+    let options = StatementOptions::new(month).time_zone(zone).group_by(by);
+    let location = store_location(args.store.as_deref(), file.as_ref());
+    let store = match open(&location).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (from, to) = match month.bounds(zone) {
+        Ok(b) => b,
+        Err(e) => return usage(e.to_string()),
+    };
+    let mut filter = SessionFilter::new().from(from).to(to);
+    filter.accounts = args.accounts.clone();
+    let mut items = Vec::new();
+    let mut rows = store.sessions(&filter);
+    while let Some(row) = rows.next().await {
+        match row {
+            Ok(s) => items.push(StatementItem::new(Some(s.account), s.session)),
+            Err(e) => return report_sync_error(&e),
+        }
+    }
+    let st = match Statement::build(items, &options) {
+        Ok(s) => s,
+        Err(e) => return usage(e.to_string()),
+    };
+    let result = match &args.output {
+        None => render(&st, format, &mut std::io::stdout().lock()),
+        Some(path) => {
+            let mut buf = Vec::new();
+            render(&st, format, &mut buf)
+                .and_then(|()| std::fs::write(path, &buf).map_err(Into::into))
+        }
+    };
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_API
+        }
+    }
 }

@@ -440,3 +440,109 @@ async fn sync_without_anything_to_sync_says_how() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("--source"), "{}", text(&o.stderr));
 }
+
+/// After a few syncs, `statement` totals equal, to the cent and the Wh, the sums of the
+/// exported sessions of that month in that zone; the HTML is one page with a chart per group.
+#[tokio::test]
+async fn statement_totals_equal_the_exported_sessions() {
+    use evsessions_core::Decimal;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("ev.db");
+    let store = store.to_str().unwrap();
+    let mock = EmablerMock::start().await;
+    for now in ["2025-03-07T00:00:00Z", "2025-03-08T00:00:00Z"] {
+        let o = run(sync_args(&mock, store, &["--now", now])).await;
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    let o = run(s(&[
+        "statement",
+        "--store",
+        store,
+        "--month",
+        "2025-03",
+        "--by",
+        "id-tag",
+        "--time-zone",
+        "Europe/Helsinki",
+        "--format",
+        "json",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let st: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(st["time_zone"], "Europe/Helsinki");
+    let rows = export(
+        store,
+        &[
+            "--from",
+            "2025-02-28T22:00:00Z",
+            "--to",
+            "2025-03-31T21:00:00Z",
+            "--status",
+            "completed",
+        ],
+    )
+    .await;
+    let dec =
+        |v: &Value| -> Decimal { v.to_string().trim_matches('"').parse().unwrap_or_default() };
+    let mut billed = 0;
+    for g in st["groups"].as_array().unwrap() {
+        let key = g["key"].as_str().unwrap();
+        let mine: Vec<&Value> = rows
+            .iter()
+            .filter(|r| r["authorization"]["id_tag"].as_str().unwrap_or("(none)") == key)
+            .collect();
+        assert_eq!(
+            g["sessions"].as_u64().unwrap() as usize,
+            mine.len(),
+            "{key}"
+        );
+        billed += mine.len();
+        let kwh: Decimal = mine.iter().map(|r| dec(&r["energy_kwh"])).sum();
+        assert_eq!(dec(&g["energy_kwh"]), kwh, "{key}");
+        for m in g["money"].as_array().unwrap() {
+            let cur = m["currency"].as_str().unwrap();
+            let incl: Decimal = mine
+                .iter()
+                .filter(|r| r["cost"]["currency"].as_str().unwrap_or("(no currency)") == cur)
+                .map(|r| dec(&r["cost"]["total_incl_vat"]))
+                .sum();
+            assert_eq!(dec(&m["incl_vat"]), incl, "{key} {cur}");
+        }
+    }
+    assert_eq!(billed, rows.len());
+    let page = dir.path().join("march.html");
+    let o = run(s(&[
+        "statement",
+        "--store",
+        store,
+        "--month",
+        "2025-03",
+        "--by",
+        "site",
+        "--format",
+        "html",
+        "--output",
+        page.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("<svg"),
+        "{html}"
+    );
+    // A mistyped grouping is refused with the choices.
+    let o = run(s(&[
+        "statement",
+        "--store",
+        store,
+        "--month",
+        "2025-03",
+        "--by",
+        "drivr",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("driver"), "{}", text(&o.stderr));
+}

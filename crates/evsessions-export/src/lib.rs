@@ -1,0 +1,45 @@
+//! # evsessions-export
+//!
+//! What people bill and report from, built on evsessions' normalized [`ChargingSession`]s —
+//! from a store (`evsessions statement`) or from any iterator of sessions:
+//!
+//! - [`statement`]: a monthly statement per driver, id tag, site, charger or account, the
+//!   month cut in a named time zone, exact kWh and money per currency (never summed across
+//!   currencies), unpriced sessions flagged, open sessions listed apart;
+//! - [`render`]: the statement as a text table, CSV, JSON or one self-contained HTML page with
+//!   a kWh-per-day chart (inline SVG, no JavaScript, no network).
+//!
+//! ```
+//! use evsessions_export::render::{render, StatementFormat};
+//! use evsessions_export::statement::{Statement, StatementOptions};
+//! let st = Statement::build(Vec::<evsessions_core::ChargingSession>::new(),
+//!     &StatementOptions::new("2025-03".parse().unwrap())).unwrap();
+//! let mut html = Vec::new();
+//! render(&st, StatementFormat::Html, &mut html).unwrap();
+//! assert!(!String::from_utf8(html).unwrap().contains("<svg")); // no group, no chart
+//! ```
+//!
+//! [`ChargingSession`]: evsessions_core::ChargingSession
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod render;
+pub mod statement;
+
+pub use render::{render, StatementFormat};
+pub use statement::{GroupBy, Statement, StatementItem, StatementOptions, YearMonth};
+
+/// What can go wrong building or writing an export.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// An option or a value is not valid (a month, a grouping, an overflowing sum).
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The output could not be written.
+    #[error("cannot write the output: {0}")]
+    Io(#[from] std::io::Error),
+}
