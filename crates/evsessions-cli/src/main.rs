@@ -103,8 +103,10 @@ fn parse_format(s: &str) -> Result<OutputFormat, String> {
 }
 
 fn init_logging(verbose: u8) {
+    // Without -v, warnings still show (a long wait for the server, a paging stop for safety):
+    // a user must not be left guessing why a run paused or ended early.
     let level = match verbose {
-        0 => return,
+        0 => tracing::Level::WARN,
         1 => tracing::Level::INFO,
         _ => tracing::Level::DEBUG,
     };
@@ -124,13 +126,16 @@ fn init_logging(verbose: u8) {
     let filter = tracing_subscriber::filter::Targets::new()
         .with_default(tracing::Level::WARN)
         .with_targets(ours.iter().map(|t| (*t, level)));
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_max_level(level)
-        .with_target(false)
-        .finish()
-        .with(filter)
-        .init();
+        .with_target(false);
+    if verbose == 0 {
+        fmt.without_time().finish().with(filter).init();
+    } else {
+        fmt.finish().with(filter).init();
+    }
 }
 
 fn main() -> ExitCode {
