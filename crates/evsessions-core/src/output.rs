@@ -142,6 +142,7 @@ pub struct SessionWriter<W: Write> {
     format: OutputFormat,
     out: W,
     count: u64,
+    started: bool,
 }
 
 impl<W: Write> std::fmt::Debug for SessionWriter<W> {
@@ -242,23 +243,40 @@ fn table_header() -> String {
 }
 
 impl<W: Write> SessionWriter<W> {
-    /// A writer of `format` into `out`. Writes the header (table, CSV) or `[` (JSON) at once.
-    pub fn new(format: OutputFormat, mut out: W) -> io::Result<Self> {
-        match format {
-            OutputFormat::Table => writeln!(out, "{}", table_header())?,
-            OutputFormat::Csv => out.write_all(&csv_line(CSV_COLUMNS)?)?,
-            OutputFormat::Json => write!(out, "[")?,
-            OutputFormat::Ndjson => {}
-        }
+    /// A writer of `format` into `out`. Nothing is written yet: the header (table, CSV) or `[`
+    /// (JSON) comes with the first record or with [`SessionWriter::finish`], so a run that
+    /// fails before any record and is not finished prints nothing at all.
+    ///
+    /// ```
+    /// use evsessions_core::{OutputFormat, SessionWriter};
+    /// let w = SessionWriter::new(OutputFormat::Json, Vec::new()).unwrap();
+    /// assert_eq!(w.finish().unwrap(), b"[]\n");
+    /// ```
+    pub fn new(format: OutputFormat, out: W) -> io::Result<Self> {
         Ok(SessionWriter {
             format,
             out,
             count: 0,
+            started: false,
         })
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            match self.format {
+                OutputFormat::Table => writeln!(self.out, "{}", table_header())?,
+                OutputFormat::Csv => self.out.write_all(&csv_line(CSV_COLUMNS)?)?,
+                OutputFormat::Json => write!(self.out, "[")?,
+                OutputFormat::Ndjson => {}
+            }
+        }
+        Ok(())
     }
 
     /// Write one record.
     pub fn write(&mut self, s: &ChargingSession) -> io::Result<()> {
+        self.start()?;
         match self.format {
             OutputFormat::Table => writeln!(self.out, "{}", table_row(s))?,
             OutputFormat::Csv => self.out.write_all(&csv_line(csv_row(s))?)?,
@@ -285,6 +303,7 @@ impl<W: Write> SessionWriter<W> {
 
     /// Close the output (the JSON array's `]`) and flush. Returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
+        self.start()?;
         if self.format == OutputFormat::Json {
             if self.count > 0 {
                 writeln!(self.out)?;
