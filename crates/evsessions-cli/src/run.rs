@@ -51,7 +51,11 @@ pub fn worse(a: u8, b: u8) -> u8 {
 
 /// Print an error as one line on stderr.
 pub fn report(e: &Error) {
-    eprintln!("error: {e}");
+    // Server text inside an error never reaches the terminal raw (escape sequences, `\r`).
+    eprintln!(
+        "error: {}",
+        evsessions_core::error::printable(&e.to_string())
+    );
 }
 
 /// Print a write failure of `target` as one line on stderr; the code it calls for.

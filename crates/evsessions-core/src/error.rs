@@ -154,7 +154,28 @@ fn vendor_prefix(v: &Option<SourceKind>) -> String {
 /// Fold text into one line of bounded length for a message.
 pub fn one_line(text: &str) -> String {
     let folded: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    truncate_chars(&folded, 300)
+    truncate_chars(&printable(&folded), 300)
+}
+
+/// `text` safe for a terminal: control characters (escape sequences, carriage returns, C1
+/// controls) and bidirectional overrides are shown escaped (`\u{1b}`), never raw.
+///
+/// ```
+/// use evsessions_core::error::printable;
+/// assert_eq!(printable("ok\u{1b}[2Jgone"), "ok\\u{1b}[2Jgone");
+/// assert_eq!(printable("Нижний Новгород"), "Нижний Новгород");
+/// ```
+pub fn printable(text: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || bidi(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// At most `max` characters of `text`, with `…` when cut (never splits a character).

@@ -126,6 +126,26 @@ pub fn csv_row(s: &ChargingSession) -> Vec<String> {
 }
 
 /// One CSV line (RFC 4180 quoting, `\n` terminated).
+/// A CSV cell safe to open in a spreadsheet: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (a formula to Excel, LibreOffice, Sheets) gets a leading `'`; numbers stay as
+/// they are.
+///
+/// ```
+/// use evsessions_core::output::csv_safe;
+/// assert_eq!(csv_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+/// assert_eq!(csv_safe("-12.5"), "-12.5");
+/// assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+/// assert_eq!(csv_safe("Main St"), "Main St");
+/// ```
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<Decimal>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 fn csv_line<I, T>(fields: I) -> io::Result<Vec<u8>>
 where
     I: IntoIterator<Item = T>,
@@ -168,6 +188,7 @@ const TABLE: [(&str, usize); 10] = [
 ];
 
 fn cell(text: &str, width: usize, right: bool) -> String {
+    let text = &crate::error::printable(text);
     let mut t: String = text.chars().take(width).collect();
     if text.chars().count() > width && width > 0 {
         t = text.chars().take(width - 1).collect::<String>() + "…";
@@ -279,7 +300,11 @@ impl<W: Write> SessionWriter<W> {
         self.start()?;
         match self.format {
             OutputFormat::Table => writeln!(self.out, "{}", table_row(s))?,
-            OutputFormat::Csv => self.out.write_all(&csv_line(csv_row(s))?)?,
+            OutputFormat::Csv => {
+                let row = csv_row(s);
+                self.out
+                    .write_all(&csv_line(row.iter().map(|c| csv_safe(c).into_owned()))?)?
+            }
             OutputFormat::Json => {
                 if self.count > 0 {
                     write!(self.out, ",")?;
@@ -432,6 +457,33 @@ mod tests {
             w.write(s).unwrap();
         }
         String::from_utf8(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn hostile_text_is_neutralised_in_csv_and_table() {
+        let mut s = sample();
+        s.id = "=cmd|' /C calc'!A0".into();
+        s.site = Some(Site::new(None, Some("\u{1b}]0;pwned\u{7}\rSite".into())));
+        let csv = render(OutputFormat::Csv, std::slice::from_ref(&s));
+        let row = csv.lines().nth(1).unwrap_or_default();
+        assert!(row.contains(",'=cmd|"), "{row}");
+        let table = render(OutputFormat::Table, &[s]);
+        assert!(!table.contains('\u{1b}'), "{table:?}");
+        assert!(!table.contains('\r'), "{table:?}");
+        assert!(table.contains("\\u{1b}]0;pwned"), "{table:?}");
+    }
+
+    #[test]
+    fn nothing_is_written_before_a_record_or_finish() {
+        let w = SessionWriter::new(OutputFormat::Csv, Vec::new()).unwrap();
+        drop(w);
+        let mut out = Vec::new();
+        let w = SessionWriter::new(OutputFormat::Table, &mut out).unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{}\n", table_header())
+        );
     }
 
     #[test]
