@@ -697,6 +697,44 @@ mod hostile {
     }
 
     #[tokio::test]
+    async fn a_server_that_echoes_the_credentials_in_its_error_never_gets_them_shown() {
+        for case in every_vendor().await {
+            let echo = case
+                .secrets
+                .iter()
+                .map(|s| format!("credential={s}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let body = format!(r#"{{"message":"bad request: {echo}"}}"#);
+            if case.vendor == "smappee" {
+                let fault = Fault::status(400).body(&body);
+                mount_fault(case.mock.server(), "POST", r"oauth2/token$", &fault, 100).await;
+            } else {
+                case.mock.inject(Fault::status(400).body(&body), 100).await;
+            }
+            let o = run_case(&case, &["-vv"]).await;
+            let err = stderr(&o);
+            assert!(
+                matches!(o.status.code(), Some(3 | 4)),
+                "{}: {err}",
+                case.vendor
+            );
+            assert!(
+                err.contains("credential=REDACTED"),
+                "{}: {err}",
+                case.vendor
+            );
+            let all = format!("{err}{}", stdout(&o));
+            assert_eq!(
+                leaks(&all, &case.secrets),
+                Vec::<String>::new(),
+                "{}",
+                case.vendor
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn a_failed_run_leaves_the_previous_output_file_untouched_and_no_temp_file() {
         let dir = std::env::temp_dir().join(format!("evs-out-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

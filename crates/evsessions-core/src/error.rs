@@ -187,7 +187,98 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
     out
 }
 
+/// Every occurrence of each of `secrets` (blank ones ignored) in `text` replaced by
+/// `REDACTED`.
+///
+/// ```
+/// assert_eq!(evsessions_core::error::mask_secrets("key=abc1; x", &["abc1", ""]), "key=REDACTED; x");
+/// ```
+pub fn mask_secrets(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if out.contains(s) {
+            out = out.replace(s, "REDACTED");
+        }
+    }
+    out
+}
+
 impl Error {
+    /// This error with every occurrence of `secrets` in its text masked (see
+    /// [`mask_secrets`]): for server text that echoes a key, a token or a password.
+    ///
+    /// ```
+    /// use evsessions_core::{Error, SourceKind};
+    /// let e = Error::config(Some(SourceKind::from_static("v")), "echo: key=abc1");
+    /// assert_eq!(e.redacted(&["abc1"]).to_string(), "v: configuration error: echo: key=REDACTED");
+    /// ```
+    pub fn redacted(self, secrets: &[&str]) -> Error {
+        let m = |t: String| mask_secrets(&t, secrets);
+        let mo = |t: Option<String>| t.map(|t| mask_secrets(&t, secrets));
+        match self {
+            Error::Unauthenticated { vendor, reason } => Error::Unauthenticated {
+                vendor,
+                reason: mo(reason),
+            },
+            Error::PermissionDenied { vendor, reason } => Error::PermissionDenied {
+                vendor,
+                reason: mo(reason),
+            },
+            Error::NotFound { vendor, what } => Error::NotFound {
+                vendor,
+                what: m(what),
+            },
+            Error::Api {
+                vendor,
+                endpoint,
+                status,
+                code,
+                message,
+            } => Error::Api {
+                vendor,
+                endpoint: m(endpoint),
+                status,
+                code: mo(code),
+                message: mo(message),
+            },
+            Error::Decode {
+                vendor,
+                endpoint,
+                record,
+                path,
+                message,
+                snippet,
+            } => Error::Decode {
+                vendor,
+                endpoint: m(endpoint),
+                record: mo(record),
+                path: m(path),
+                message: m(message),
+                snippet: mo(snippet),
+            },
+            Error::Transport {
+                vendor,
+                endpoint,
+                message,
+                connect,
+            } => Error::Transport {
+                vendor,
+                endpoint: m(endpoint),
+                message: m(message),
+                connect,
+            },
+            Error::Config { vendor, message } => Error::Config {
+                vendor,
+                message: m(message),
+            },
+            Error::UnsupportedQuery { vendor, message } => Error::UnsupportedQuery {
+                vendor,
+                message: m(message),
+            },
+            other => other,
+        }
+    }
+
     /// True when trying the same request again later may succeed: rate limiting, timeouts,
     /// connection failures and server errors (5xx, 408).
     pub fn is_retryable(&self) -> bool {

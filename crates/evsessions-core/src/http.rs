@@ -261,6 +261,7 @@ pub struct HttpClient {
     vendor: SourceKind,
     client: reqwest::Client,
     config: HttpConfig,
+    secrets: std::sync::Arc<[secrecy::SecretString]>,
 }
 
 impl HttpClient {
@@ -285,7 +286,48 @@ impl HttpClient {
             vendor,
             client,
             config,
+            secrets: std::sync::Arc::from(Vec::new()),
         })
+    }
+
+    /// Register the source's secrets (keys, tokens, client secrets, passwords) once: every
+    /// error this client builds (a server's error body, a decode excerpt, a transport message)
+    /// has them masked, so a server that echoes a credential back cannot make it shown.
+    ///
+    /// ```
+    /// use evsessions_core::{HttpClient, HttpConfig, SecretString, SourceKind};
+    /// let http = HttpClient::new(SourceKind::from_static("v"), HttpConfig::default())
+    ///     .unwrap()
+    ///     .with_secrets([SecretString::from("k3y".to_string())]);
+    /// let e = evsessions_core::Error::config(None, "echo k3y");
+    /// assert_eq!(http.redact(e).to_string(), "configuration error: echo REDACTED");
+    /// ```
+    pub fn with_secrets(
+        mut self,
+        secrets: impl IntoIterator<Item = secrecy::SecretString>,
+    ) -> Self {
+        let mut all: Vec<secrecy::SecretString> = self.secrets.iter().cloned().collect();
+        all.extend(secrets);
+        self.secrets = std::sync::Arc::from(all);
+        self
+    }
+
+    /// `e` with this client's registered secrets masked (see [`HttpClient::with_secrets`]).
+    pub fn redact(&self, e: Error) -> Error {
+        if self.secrets.is_empty() {
+            return e;
+        }
+        e.redacted(&self.secret_texts())
+    }
+
+    /// `text` (server text for a log line) with this client's registered secrets masked.
+    pub fn mask(&self, text: &str) -> String {
+        crate::error::mask_secrets(text, &self.secret_texts())
+    }
+
+    fn secret_texts(&self) -> Vec<&str> {
+        use secrecy::ExposeSecret;
+        self.secrets.iter().map(|s| s.expose_secret()).collect()
     }
 
     /// The vendor this client speaks for.
@@ -322,6 +364,15 @@ impl HttpClient {
     /// Like [`HttpClient::send`], but returns the final response whatever its status (after
     /// retrying the retryable ones), for callers that treat some statuses specially.
     pub async fn send_any<F>(&self, endpoint: &str, build: F) -> Result<HttpResponse>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
+        self.send_raw(endpoint, build)
+            .await
+            .map_err(|e| self.redact(e))
+    }
+
+    async fn send_raw<F>(&self, endpoint: &str, build: F) -> Result<HttpResponse>
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
@@ -412,18 +463,18 @@ impl HttpClient {
 
     /// The [`Error`] for a non-success response (body parsed with [`ApiErrorBody::parse`]).
     pub fn error_for(&self, endpoint: &str, resp: &HttpResponse) -> Error {
-        Error::from_status(
+        self.redact(Error::from_status(
             &self.vendor,
             endpoint,
             resp.status,
             ApiErrorBody::parse(&resp.body),
             resp.retry_after(),
-        )
+        ))
     }
 
     /// Decode a JSON body; a failure names the JSON path and shows a short excerpt.
     pub fn decode<T: DeserializeOwned>(&self, endpoint: &str, resp: &HttpResponse) -> Result<T> {
-        crate::decode::decode_json(&self.vendor, endpoint, &resp.body)
+        crate::decode::decode_json(&self.vendor, endpoint, &resp.body).map_err(|e| self.redact(e))
     }
 
     fn body_too_large(&self, endpoint: &str, cap: u64) -> Error {
