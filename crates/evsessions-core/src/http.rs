@@ -298,8 +298,8 @@ impl HttpClient {
     /// use evsessions_core::{HttpClient, HttpConfig, SecretString, SourceKind};
     /// let http = HttpClient::new(SourceKind::from_static("v"), HttpConfig::default())
     ///     .unwrap()
-    ///     .with_secrets([SecretString::from("k3y".to_string())]);
-    /// let e = evsessions_core::Error::config(None, "echo k3y");
+    ///     .with_secrets([SecretString::from("k3y-123".to_string())]);
+    /// let e = evsessions_core::Error::config(None, "echo k3y-123");
     /// assert_eq!(http.redact(e).to_string(), "configuration error: echo REDACTED");
     /// ```
     pub fn with_secrets(
