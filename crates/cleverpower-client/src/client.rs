@@ -41,7 +41,12 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Client> {
-        let http = HttpClient::new(KIND, config.http().clone())?;
+        let secret = match config.auth() {
+            crate::config::Auth::Bearer(t) => Some(t.clone()),
+            crate::config::Auth::Header { value, .. } => Some(value.clone()),
+            _ => None,
+        };
+        let http = HttpClient::new(KIND, config.http().clone())?.with_secrets(secret);
         http.check_base_url(config.base_url())?;
         Ok(Client {
             http,

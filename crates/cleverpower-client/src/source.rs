@@ -80,7 +80,7 @@ impl SessionSource for Client {
         let records = match self.point_sessions(charge_id).await {
             Ok(records) => records,
             Err(e) if concerns_one_point(&e) => {
-                tracing::warn!(vendor = %KIND, charge_id = %charge_id, error = %e, "charge id skipped");
+                tracing::debug!(vendor = %KIND, charge_id = %charge_id, error = %e, "charge id skipped (reported as that record's error)");
                 vec![Err(e)]
             }
             Err(e) => return Err(e),

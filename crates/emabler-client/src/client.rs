@@ -49,7 +49,8 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Client> {
-        let http = HttpClient::new(KIND, config.http.clone())?;
+        let http =
+            HttpClient::new(KIND, config.http.clone())?.with_secrets([config.api_key.clone()]);
         http.check_base_url(&config.base_url)?;
         let mut key_header = HeaderValue::from_str(config.api_key.expose_secret().trim())
             .map_err(|_| {

@@ -164,19 +164,20 @@ impl Client {
         } else {
             None
         };
-        let next = match next {
-            Some(n) => Some(n),
-            None if all => Some(PageCursor::listing(
+        // For `all`, the finished list comes next: when the ongoing list ends, or when core's
+        // guards abandon it (a server that repeats or invents ongoing pages).
+        let finished = all.then(|| {
+            PageCursor::listing(
                 Cursor {
                     listing: Listing::Transactions,
                     page: 1,
                     seen,
                 }
                 .token(),
-            )),
-            None => None,
-        };
-        Ok(SessionPage::new(records, next))
+            )
+        });
+        let next = next.or_else(|| finished.clone());
+        Ok(SessionPage::new(records, next).with_after_listing(finished))
     }
 
     async fn transactions_page(&self, query: &SessionQuery, cur: Cursor) -> Result<SessionPage> {
@@ -193,11 +194,13 @@ impl Client {
         };
         let page = self.transactions_raw(&body).await?;
         let mut records: Vec<Result<ChargingSession>> = Vec::with_capacity(page.items.len());
+        let mut dropped = 0usize;
         for raw in page.items.iter() {
             let id_hint = record_id_hint(raw, &["id"]);
             match decode_record::<Transaction>(&KIND, EP_TRANSACTIONS, id_hint, raw) {
                 Ok(t) if matches_ongoing(&t, &cur.seen) => {
                     tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
+                    dropped += 1;
                 }
                 Ok(t) => records.push(Ok(normalize::transaction(&t, raw.clone()))),
                 Err(e) => records.push(Err(e)),
@@ -217,18 +220,10 @@ impl Client {
         } else {
             None
         };
-        // A server page whose every record was dropped (each the twin of an ongoing session)
-        // is not the end of the listing: core stops on an empty page of the same listing, so
-        // the next page is handed over as a listing cursor, which core follows.
-        if records.is_empty() && !page.items.is_empty() {
-            if let Some(n) = next {
-                return Ok(SessionPage::new(
-                    records,
-                    Some(PageCursor::listing(n.token().to_string())),
-                ));
-            }
-        }
-        Ok(SessionPage::new(records, next))
+        // A page whose every record was dropped (each the twin of an ongoing session) is not
+        // the end of the listing; core counts it as bringing nothing new, so its guards still
+        // apply (a server that sends twins forever is stopped).
+        Ok(SessionPage::new(records, next).with_dropped(dropped))
     }
 }
 

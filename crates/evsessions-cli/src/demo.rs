@@ -36,6 +36,7 @@ pub async fn run(args: DemoArgs) -> u8 {
     let mut code = EXIT_OK;
     for source in &fleet.sources {
         let done = pump(
+            "stdout",
             source.as_ref(),
             &SessionQuery::new(),
             &mut writer,

@@ -147,8 +147,10 @@ pub(crate) fn format_parser() -> impl clap::builder::TypedValueParser<Value = Ou
 }
 
 fn init_logging(verbose: u8) {
+    // Without -v, warnings still show (a long wait for the server, a paging stop for safety):
+    // a user must not be left guessing why a run paused or ended early.
     let level = match verbose {
-        0 => return,
+        0 => tracing::Level::WARN,
         1 => tracing::Level::INFO,
         _ => tracing::Level::DEBUG,
     };
@@ -174,14 +176,16 @@ fn init_logging(verbose: u8) {
     use std::io::IsTerminal;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let ansi = std::io::stderr().is_terminal() && !no_color;
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
         .with_max_level(level)
-        .with_target(false)
-        .finish()
-        .with(filter)
-        .init();
+        .with_target(false);
+    if verbose == 0 {
+        fmt.without_time().finish().with(filter).init();
+    } else {
+        fmt.finish().with(filter).init();
+    }
 }
 
 fn main() -> ExitCode {

@@ -18,6 +18,8 @@ pub const EXIT_AUTH: u8 = 3;
 pub const EXIT_API: u8 = 4;
 /// A record or page could not be decoded.
 pub const EXIT_DECODE: u8 = 5;
+/// The output could not be written (disk full, no permission, a device error).
+pub const EXIT_OUTPUT: u8 = 6;
 
 /// The exit code an error calls for.
 pub fn exit_code(e: &Error) -> u8 {
@@ -33,6 +35,7 @@ pub fn exit_code(e: &Error) -> u8 {
 /// API/network, then decoding.
 pub fn worse(a: u8, b: u8) -> u8 {
     let rank = |c: u8| match c {
+        EXIT_OUTPUT => 5,
         EXIT_CONFIG => 4,
         EXIT_AUTH => 3,
         EXIT_API => 2,
@@ -48,7 +51,17 @@ pub fn worse(a: u8, b: u8) -> u8 {
 
 /// Print an error as one line on stderr.
 pub fn report(e: &Error) {
-    eprintln!("error: {e}");
+    // Server text inside an error never reaches the terminal raw (escape sequences, `\r`).
+    eprintln!(
+        "error: {}",
+        evsessions_core::error::printable(&e.to_string())
+    );
+}
+
+/// Print a write failure of `target` as one line on stderr; the code it calls for.
+fn write_failed(target: &str, e: &std::io::Error) -> u8 {
+    eprintln!("error: cannot write {target}: {e}");
+    EXIT_OUTPUT
 }
 
 /// What [`pump`] did.
@@ -60,8 +73,9 @@ pub struct Pumped {
 }
 
 /// Stream every session of `source` matching `query` into `writer` (errors are reported as
-/// they come; what was read is still written).
+/// they come; what was read is still written). `target` names the output in a write error.
 pub async fn pump<W: Write>(
+    target: &str,
     source: &dyn SessionSource,
     query: &SessionQuery,
     writer: &mut SessionWriter<W>,
@@ -77,9 +91,8 @@ pub async fn pump<W: Write>(
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
                         return Pumped { code, closed: true };
                     }
-                    eprintln!("error: cannot write the output: {e}");
                     return Pumped {
-                        code: worse(code, EXIT_CONFIG),
+                        code: worse(code, write_failed(target, &e)),
                         closed: true,
                     };
                 }
@@ -127,33 +140,94 @@ pub async fn sessions(args: SessionsArgs) -> u8 {
             return EXIT_CONFIG;
         }
     }
-    let out: Box<dyn Write> = match &args.output {
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-        Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => {
-                eprintln!("error: cannot create {}: {e}", path.display());
-                return EXIT_CONFIG;
-            }
-        },
-    };
-    let mut writer = match SessionWriter::new(args.format, out) {
+    match &args.output {
+        None => {
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            emit("stdout", args.format, out, source.as_ref(), &query)
+                .await
+                .0
+        }
+        Some(path) => to_file(path, args.format, source.as_ref(), &query).await,
+    }
+}
+
+/// Write the sessions into `out`; the exit code, and whether the output is complete (the run
+/// finished and the output was closed, even if some records were undecodable).
+async fn emit<W: Write>(
+    target: &str,
+    format: evsessions_core::OutputFormat,
+    out: W,
+    source: &dyn SessionSource,
+    query: &SessionQuery,
+) -> (u8, Option<W>) {
+    let mut writer = match SessionWriter::new(format, out) {
         Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: cannot write the output: {e}");
-            return EXIT_CONFIG;
-        }
+        Err(e) => return (write_failed(target, &e), None),
     };
-    let Pumped { code, closed } = pump(source.as_ref(), &query, &mut writer, None).await;
+    let Pumped { code, closed } = pump(target, source, query, &mut writer, None).await;
     if closed {
-        return code;
+        return (code, None);
     }
-    if let Err(e) = writer.finish() {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return code;
+    // A run that failed before any record prints nothing, not even a header.
+    if writer.count() == 0 && !matches!(code, EXIT_OK | EXIT_DECODE) {
+        return (code, None);
+    }
+    match writer.finish() {
+        Ok(out) => (code, matches!(code, EXIT_OK | EXIT_DECODE).then_some(out)),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => (code, None),
+        Err(e) => (worse(code, write_failed(target, &e)), None),
+    }
+}
+
+/// `--output FILE`: written to a temporary file beside it and renamed into place only when
+/// the run succeeded or ended with exit 5; otherwise the previous file, if any, is untouched.
+/// A target that exists and is not a regular file (a device, a pipe) is written directly.
+async fn to_file(
+    path: &std::path::Path,
+    format: evsessions_core::OutputFormat,
+    source: &dyn SessionSource,
+    query: &SessionQuery,
+) -> u8 {
+    let target = path.display().to_string();
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    if special {
+        let file = match std::fs::OpenOptions::new().write(true).open(path) {
+            Ok(f) => f,
+            Err(e) => return write_failed(&target, &e),
+        };
+        let out = std::io::BufWriter::new(file);
+        return emit(&target, format, out, source, query).await.0;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let file = match std::fs::File::create(&tmp) {
+        Ok(f) => f,
+        Err(e) => return write_failed(&target, &e),
+    };
+    let (code, done) = emit(
+        &target,
+        format,
+        std::io::BufWriter::new(file),
+        source,
+        query,
+    )
+    .await;
+    let kept = match done.map(|out| out.into_inner().map_err(|e| e.into_error())) {
+        Some(Ok(file)) => file
+            .sync_all()
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| write_failed(&target, &e)),
+        Some(Err(e)) => Err(write_failed(&target, &e)),
+        None => Err(code),
+    };
+    match kept {
+        Ok(()) => code,
+        Err(failed) => {
+            let _ = std::fs::remove_file(&tmp);
+            worse(code, failed)
         }
-        eprintln!("error: cannot write the output: {e}");
-        return worse(code, EXIT_CONFIG);
     }
-    code
 }

@@ -677,3 +677,207 @@ async fn verbose_logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
         "ANSI escape in a piped stderr:\n{err}"
     );
 }
+
+/// Hostile servers, each case against every vendor (see `evsessions_testkit::hostile`).
+mod hostile {
+    use super::*;
+    use evsessions_testkit::fault::mount_fault;
+    use evsessions_testkit::hostile::{leaks, Catcher};
+    use evsessions_testkit::{cleverpower, emabler, ru_csms, smappee};
+
+    /// One vendor, started: the CLI arguments, its environment and its secrets.
+    struct Case {
+        vendor: &'static str,
+        mock: Box<dyn VendorMock>,
+        args: Vec<String>,
+        env: Vec<(&'static str, String)>,
+        secrets: Vec<&'static str>,
+    }
+
+    async fn every_vendor() -> Vec<Case> {
+        let e = emabler::EmablerMock::start().await;
+        let s = smappee::SmappeeMock::start().await;
+        let c = cleverpower::CleverPowerMock::start().await;
+        let r = ru_csms::RuCsmsMock::start().await;
+        let charge = c.charge_ids().first().cloned().unwrap_or_default();
+        vec![
+            Case {
+                vendor: "emabler",
+                args: vec!["--base-url".into(), e.base_url()],
+                env: vec![("EMABLER_API_KEY", emabler::API_KEY.into())],
+                secrets: vec![emabler::API_KEY],
+                mock: Box::new(e),
+            },
+            Case {
+                vendor: "smappee",
+                args: vec!["--base-url".into(), s.base_url()],
+                env: vec![
+                    ("SMAPPEE_CLIENT_ID", smappee::CLIENT_ID.into()),
+                    ("SMAPPEE_CLIENT_SECRET", smappee::CLIENT_SECRET.into()),
+                    ("SMAPPEE_USERNAME", smappee::USERNAME.into()),
+                    ("SMAPPEE_PASSWORD", smappee::PASSWORD.into()),
+                ],
+                secrets: vec![smappee::CLIENT_SECRET, smappee::PASSWORD],
+                mock: Box::new(s),
+            },
+            Case {
+                vendor: "cleverpower",
+                args: vec![
+                    "--base-url".into(),
+                    c.base_url(),
+                    "--charger".into(),
+                    charge,
+                ],
+                env: vec![("CLEVERPOWER_TOKEN", cleverpower::TOKEN.into())],
+                secrets: vec![cleverpower::TOKEN],
+                mock: Box::new(c),
+            },
+            Case {
+                vendor: "ru-csms",
+                args: vec![],
+                env: vec![
+                    ("RU_CSMS_SESSIONS_URL", r.sessions_url()),
+                    ("RU_CSMS_TOKEN", ru_csms::TOKEN.into()),
+                ],
+                secrets: vec![ru_csms::TOKEN],
+                mock: Box::new(r),
+            },
+        ]
+    }
+
+    async fn run_case(case: &Case, extra: &[&str]) -> Output {
+        let mut args = vec!["sessions", "--source", case.vendor, "--format", "csv"];
+        args.extend(case.args.iter().map(String::as_str));
+        args.extend(extra);
+        let env: Vec<(&str, &str)> = case.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run(&args, &env).await
+    }
+
+    #[tokio::test]
+    async fn a_redirect_to_another_origin_gets_nothing_and_exits_4_naming_both_origins() {
+        for case in every_vendor().await {
+            let catcher = Catcher::start().await;
+            let fault = Fault::redirect(&catcher.trap_url("TRAP"));
+            if case.vendor == "smappee" {
+                // The token call: the password grant must not be re-posted elsewhere.
+                mount_fault(case.mock.server(), "POST", r"oauth2/token$", &fault, 100).await;
+            } else {
+                case.mock.inject(fault, 100).await;
+            }
+            let o = run_case(&case, &["-vv"]).await;
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(4), "{}: {err}", case.vendor);
+            assert!(catcher.received().await.is_empty(), "{}", case.vendor);
+            let line = err
+                .lines()
+                .find(|l| l.starts_with("error: "))
+                .unwrap_or_default();
+            let origin = case.mock.server().uri();
+            assert!(
+                line.contains(&format!(
+                    "refused a redirect from {origin} to another origin, {}",
+                    catcher.uri()
+                )),
+                "{}: {err}",
+                case.vendor
+            );
+            assert!(line.contains("fix the base URL"), "{line}");
+            assert!(!err.contains("TRAP"), "{}: {err}", case.vendor);
+            let all = format!("{err}{}", stdout(&o));
+            assert_eq!(
+                leaks(&all, &case.secrets),
+                Vec::<String>::new(),
+                "{}",
+                case.vendor
+            );
+            // The first request failed: nothing at all on stdout, not even the CSV header.
+            assert_eq!(stdout(&o), "", "{}", case.vendor);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_that_echoes_the_credentials_in_its_error_never_gets_them_shown() {
+        for case in every_vendor().await {
+            let echo = case
+                .secrets
+                .iter()
+                .map(|s| format!("credential={s}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let body = format!(r#"{{"message":"bad request: {echo}"}}"#);
+            if case.vendor == "smappee" {
+                let fault = Fault::status(400).body(&body);
+                mount_fault(case.mock.server(), "POST", r"oauth2/token$", &fault, 100).await;
+            } else {
+                case.mock.inject(Fault::status(400).body(&body), 100).await;
+            }
+            let o = run_case(&case, &["-vv"]).await;
+            let err = stderr(&o);
+            assert!(
+                matches!(o.status.code(), Some(3 | 4)),
+                "{}: {err}",
+                case.vendor
+            );
+            assert!(
+                err.contains("credential=REDACTED"),
+                "{}: {err}",
+                case.vendor
+            );
+            let all = format!("{err}{}", stdout(&o));
+            assert_eq!(
+                leaks(&all, &case.secrets),
+                Vec::<String>::new(),
+                "{}",
+                case.vendor
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_run_leaves_the_previous_output_file_untouched_and_no_temp_file() {
+        let dir = std::env::temp_dir().join(format!("evs-out-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for case in every_vendor().await {
+            let file = dir.join(format!("{}.csv", case.vendor));
+            std::fs::write(&file, "previous\n").unwrap();
+            case.mock.inject(Fault::status(500), 1000).await;
+            let target = file.display().to_string();
+            let o = run_case(&case, &["--output", &target, "--retries", "0"]).await;
+            assert_eq!(o.status.code(), Some(4), "{}: {}", case.vendor, stderr(&o));
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), "previous\n");
+        }
+        // A successful run replaces the file; nothing else is left in the directory.
+        let case = every_vendor().await.remove(0);
+        let file = dir.join("emabler.csv");
+        let o = run_case(&case, &["--output", &file.display().to_string()]).await;
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let written = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(written.lines().count(), case.mock.session_ids().len() + 1);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "cleverpower.csv",
+                "emabler.csv",
+                "ru-csms.csv",
+                "smappee.csv"
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_write_error_exits_6_with_one_line_naming_the_file() {
+        let case = every_vendor().await.remove(0);
+        let o = run_case(&case, &["--output", "/dev/full"]).await;
+        assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: cannot write /dev/full: "), "{err}");
+    }
+}

@@ -154,7 +154,28 @@ fn vendor_prefix(v: &Option<SourceKind>) -> String {
 /// Fold text into one line of bounded length for a message.
 pub fn one_line(text: &str) -> String {
     let folded: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    truncate_chars(&folded, 300)
+    truncate_chars(&printable(&folded), 300)
+}
+
+/// `text` safe for a terminal: control characters (escape sequences, carriage returns, C1
+/// controls) and bidirectional overrides are shown escaped (`\u{1b}`), never raw.
+///
+/// ```
+/// use evsessions_core::error::printable;
+/// assert_eq!(printable("ok\u{1b}[2Jgone"), "ok\\u{1b}[2Jgone");
+/// assert_eq!(printable("Нижний Новгород"), "Нижний Новгород");
+/// ```
+pub fn printable(text: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || bidi(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// At most `max` characters of `text`, with `…` when cut (never splits a character).
@@ -166,7 +187,103 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
     out
 }
 
+/// Every occurrence of each of `secrets` in `text` replaced by `REDACTED`. Secrets shorter
+/// than [`MIN_MASKED_SECRET`] characters are not searched for (masking every `t` of a test
+/// token `t` would garble every message and protect nothing).
+///
+/// ```
+/// assert_eq!(evsessions_core::error::mask_secrets("key=abc1; x", &["abc1", "x", ""]), "key=REDACTED; x");
+/// ```
+pub fn mask_secrets(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    let long_enough = |s: &&str| s.chars().count() >= MIN_MASKED_SECRET;
+    for s in secrets.iter().map(|s| s.trim()).filter(long_enough) {
+        if out.contains(s) {
+            out = out.replace(s, "REDACTED");
+        }
+    }
+    out
+}
+
+/// Secrets shorter than this many characters are not masked by [`mask_secrets`].
+pub const MIN_MASKED_SECRET: usize = 4;
+
 impl Error {
+    /// This error with every occurrence of `secrets` in its text masked (see
+    /// [`mask_secrets`]): for server text that echoes a key, a token or a password.
+    ///
+    /// ```
+    /// use evsessions_core::{Error, SourceKind};
+    /// let e = Error::config(Some(SourceKind::from_static("v")), "echo: key=abc1");
+    /// assert_eq!(e.redacted(&["abc1"]).to_string(), "v: configuration error: echo: key=REDACTED");
+    /// ```
+    pub fn redacted(self, secrets: &[&str]) -> Error {
+        let m = |t: String| mask_secrets(&t, secrets);
+        let mo = |t: Option<String>| t.map(|t| mask_secrets(&t, secrets));
+        match self {
+            Error::Unauthenticated { vendor, reason } => Error::Unauthenticated {
+                vendor,
+                reason: mo(reason),
+            },
+            Error::PermissionDenied { vendor, reason } => Error::PermissionDenied {
+                vendor,
+                reason: mo(reason),
+            },
+            Error::NotFound { vendor, what } => Error::NotFound {
+                vendor,
+                what: m(what),
+            },
+            Error::Api {
+                vendor,
+                endpoint,
+                status,
+                code,
+                message,
+            } => Error::Api {
+                vendor,
+                endpoint: m(endpoint),
+                status,
+                code: mo(code),
+                message: mo(message),
+            },
+            Error::Decode {
+                vendor,
+                endpoint,
+                record,
+                path,
+                message,
+                snippet,
+            } => Error::Decode {
+                vendor,
+                endpoint: m(endpoint),
+                record: mo(record),
+                path: m(path),
+                message: m(message),
+                snippet: mo(snippet),
+            },
+            Error::Transport {
+                vendor,
+                endpoint,
+                message,
+                connect,
+            } => Error::Transport {
+                vendor,
+                endpoint: m(endpoint),
+                message: m(message),
+                connect,
+            },
+            Error::Config { vendor, message } => Error::Config {
+                vendor,
+                message: m(message),
+            },
+            Error::UnsupportedQuery { vendor, message } => Error::UnsupportedQuery {
+                vendor,
+                message: m(message),
+            },
+            other => other,
+        }
+    }
+
     /// True when trying the same request again later may succeed: rate limiting, timeouts,
     /// connection failures and server errors (5xx, 408).
     pub fn is_retryable(&self) -> bool {

@@ -125,11 +125,14 @@ impl RetryConfig {
             .min(self.max_backoff)
     }
 
+    /// The wait before retry number `retry`: the server's `Retry-After` when it sent one, but
+    /// never less than the backoff (so `Retry-After: 0` or a past date cannot turn backoff
+    /// off) and never more than [`RetryConfig::max_retry_after`].
     fn wait_for(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        if let Some(ra) = retry_after {
-            return ra.min(self.max_retry_after);
-        }
         let base = self.backoff(retry);
+        if let Some(ra) = retry_after {
+            return ra.max(base).min(self.max_retry_after);
+        }
         if !self.jitter || base.is_zero() {
             return base;
         }
@@ -154,7 +157,16 @@ pub struct HttpConfig {
     pub allow_insecure_http: bool,
     /// The `User-Agent` header. Default `evsessions/<version>`.
     pub user_agent: String,
+    /// The largest response body read, in bytes; a larger one is an [`Error::Transport`]
+    /// before it is held in memory. Default 64 MiB.
+    pub max_body_bytes: u64,
 }
+
+/// Waits for a server's `Retry-After` longer than this are announced as a warning.
+pub const ANNOUNCE_WAIT: Duration = Duration::from_secs(3);
+
+/// Redirects followed within one origin, at most.
+pub const MAX_REDIRECTS: usize = 5;
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -164,6 +176,7 @@ impl Default for HttpConfig {
             retry: RetryConfig::default(),
             allow_insecure_http: false,
             user_agent: concat!("evsessions/", env!("CARGO_PKG_VERSION")).to_string(),
+            max_body_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -187,6 +200,16 @@ impl HttpConfig {
     /// Set [`HttpConfig::allow_insecure_http`].
     pub fn with_allow_insecure_http(mut self, on: bool) -> Self {
         self.allow_insecure_http = on;
+        self
+    }
+    /// Set [`HttpConfig::max_body_bytes`].
+    ///
+    /// ```
+    /// let c = evsessions_core::HttpConfig::default().with_max_body_bytes(1 << 20);
+    /// assert_eq!(c.max_body_bytes, 1 << 20);
+    /// ```
+    pub fn with_max_body_bytes(mut self, n: u64) -> Self {
+        self.max_body_bytes = n;
         self
     }
     /// Set [`HttpConfig::user_agent`].
@@ -238,14 +261,19 @@ pub struct HttpClient {
     vendor: SourceKind,
     client: reqwest::Client,
     config: HttpConfig,
+    secrets: std::sync::Arc<[secrecy::SecretString]>,
 }
 
 impl HttpClient {
-    /// Build the client (rustls, timeouts, user agent).
+    /// Build the client (rustls, timeouts, user agent, and the redirect policy: only within
+    /// the same origin, at most [`MAX_REDIRECTS`] hops, never a `Referer`; see
+    /// [`redirect_policy`]).
     pub fn new(vendor: SourceKind, config: HttpConfig) -> Result<Self> {
         let client = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
+            .redirect(redirect_policy())
+            .referer(false)
             .user_agent(config.user_agent.clone())
             .build()
             .map_err(|e| {
@@ -258,7 +286,48 @@ impl HttpClient {
             vendor,
             client,
             config,
+            secrets: std::sync::Arc::from(Vec::new()),
         })
+    }
+
+    /// Register the source's secrets (keys, tokens, client secrets, passwords) once: every
+    /// error this client builds (a server's error body, a decode excerpt, a transport message)
+    /// has them masked, so a server that echoes a credential back cannot make it shown.
+    ///
+    /// ```
+    /// use evsessions_core::{HttpClient, HttpConfig, SecretString, SourceKind};
+    /// let http = HttpClient::new(SourceKind::from_static("v"), HttpConfig::default())
+    ///     .unwrap()
+    ///     .with_secrets([SecretString::from("k3y-123".to_string())]);
+    /// let e = evsessions_core::Error::config(None, "echo k3y-123");
+    /// assert_eq!(http.redact(e).to_string(), "configuration error: echo REDACTED");
+    /// ```
+    pub fn with_secrets(
+        mut self,
+        secrets: impl IntoIterator<Item = secrecy::SecretString>,
+    ) -> Self {
+        let mut all: Vec<secrecy::SecretString> = self.secrets.iter().cloned().collect();
+        all.extend(secrets);
+        self.secrets = std::sync::Arc::from(all);
+        self
+    }
+
+    /// `e` with this client's registered secrets masked (see [`HttpClient::with_secrets`]).
+    pub fn redact(&self, e: Error) -> Error {
+        if self.secrets.is_empty() {
+            return e;
+        }
+        e.redacted(&self.secret_texts())
+    }
+
+    /// `text` (server text for a log line) with this client's registered secrets masked.
+    pub fn mask(&self, text: &str) -> String {
+        crate::error::mask_secrets(text, &self.secret_texts())
+    }
+
+    fn secret_texts(&self) -> Vec<&str> {
+        use secrecy::ExposeSecret;
+        self.secrets.iter().map(|s| s.expose_secret()).collect()
     }
 
     /// The vendor this client speaks for.
@@ -298,6 +367,15 @@ impl HttpClient {
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
+        self.send_raw(endpoint, build)
+            .await
+            .map_err(|e| self.redact(e))
+    }
+
+    async fn send_raw<F>(&self, endpoint: &str, build: F) -> Result<HttpResponse>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
         let retry = &self.config.retry;
         let started = Instant::now();
         let mut attempt: u32 = 0;
@@ -312,19 +390,40 @@ impl HttpClient {
                 elapsed_ms = tracing::field::Empty,
             );
             let t0 = Instant::now();
-            let outcome = async {
-                let resp = build(&self.client).send().await?;
+            let max_body = self.config.max_body_bytes;
+            let exchange = async {
+                let mut resp = build(&self.client).send().await?;
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                let body = resp.bytes().await?.to_vec();
-                Ok::<_, reqwest::Error>(HttpResponse {
+                if resp.content_length().is_some_and(|n| n > max_body) {
+                    return Ok(Err(max_body));
+                }
+                let mut body = Vec::new();
+                while let Some(chunk) = resp.chunk().await? {
+                    if (body.len() as u64).saturating_add(chunk.len() as u64) > max_body {
+                        return Ok(Err(max_body));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok::<_, reqwest::Error>(Ok(HttpResponse {
                     status,
                     headers,
                     body,
-                })
+                }))
             }
-            .instrument(span.clone())
-            .await;
+            .instrument(span.clone());
+            // reqwest's own timeout covers the body too; this one also bounds our reading loop
+            // whatever the transport does (a body trickling in a byte at a time).
+            let outcome = match tokio::time::timeout(self.config.timeout, exchange).await {
+                Ok(Ok(Ok(resp))) => Ok(resp),
+                Ok(Ok(Err(cap))) => return Err(self.body_too_large(endpoint, cap)),
+                Ok(Err(e)) => Err(self.transport_error(endpoint, e)),
+                Err(_) => Err(Error::Timeout {
+                    vendor: self.vendor.clone(),
+                    endpoint: endpoint.to_string(),
+                    after: self.config.timeout,
+                }),
+            };
             span.record("elapsed_ms", t0.elapsed().as_millis() as u64);
             let may_retry = attempt <= retry.max_retries;
             match outcome {
@@ -335,19 +434,23 @@ impl HttpClient {
                     if retryable && may_retry {
                         let wait = retry.wait_for(attempt, resp.retry_after());
                         if started.elapsed() + wait <= retry.total_budget {
-                            tracing::warn!(vendor = %self.vendor, endpoint, status = resp.status, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                            if wait > ANNOUNCE_WAIT {
+                                tracing::warn!(vendor = %self.vendor, endpoint, status = resp.status, attempt, "the server asked to wait; retrying in {}s", wait.as_secs());
+                            } else {
+                                tracing::info!(vendor = %self.vendor, endpoint, status = resp.status, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                            }
                             tokio::time::sleep(wait).await;
                             continue;
                         }
                     }
                     return Ok(resp);
                 }
-                Err(e) => {
-                    let err = self.transport_error(endpoint, e);
-                    if may_retry {
+                Err(err) => {
+                    let retryable = !matches!(&err, Error::Transport { message, .. } if message.starts_with(REDIRECT_REFUSED));
+                    if may_retry && retryable {
                         let wait = retry.wait_for(attempt, None);
                         if started.elapsed() + wait <= retry.total_budget {
-                            tracing::warn!(vendor = %self.vendor, endpoint, attempt, error = %err, "retrying");
+                            tracing::info!(vendor = %self.vendor, endpoint, attempt, error = %err, "retrying");
                             tokio::time::sleep(wait).await;
                             continue;
                         }
@@ -360,22 +463,45 @@ impl HttpClient {
 
     /// The [`Error`] for a non-success response (body parsed with [`ApiErrorBody::parse`]).
     pub fn error_for(&self, endpoint: &str, resp: &HttpResponse) -> Error {
-        Error::from_status(
+        self.redact(Error::from_status(
             &self.vendor,
             endpoint,
             resp.status,
             ApiErrorBody::parse(&resp.body),
             resp.retry_after(),
-        )
+        ))
     }
 
     /// Decode a JSON body; a failure names the JSON path and shows a short excerpt.
     pub fn decode<T: DeserializeOwned>(&self, endpoint: &str, resp: &HttpResponse) -> Result<T> {
-        crate::decode::decode_json(&self.vendor, endpoint, &resp.body)
+        crate::decode::decode_json(&self.vendor, endpoint, &resp.body).map_err(|e| self.redact(e))
+    }
+
+    fn body_too_large(&self, endpoint: &str, cap: u64) -> Error {
+        Error::Transport {
+            vendor: self.vendor.clone(),
+            endpoint: endpoint.to_string(),
+            message: format!(
+                "the response body is larger than the {cap}-byte cap (HttpConfig::max_body_bytes); not read further"
+            ),
+            connect: false,
+        }
     }
 
     fn transport_error(&self, endpoint: &str, e: reqwest::Error) -> Error {
         let e = e.without_url();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            if let Some(r) = c.downcast_ref::<RedirectRefused>() {
+                return Error::Transport {
+                    vendor: self.vendor.clone(),
+                    endpoint: endpoint.to_string(),
+                    message: r.to_string(),
+                    connect: false,
+                };
+            }
+            cause = c.source();
+        }
         if e.is_timeout() {
             return Error::Timeout {
                 vendor: self.vendor.clone(),
@@ -399,7 +525,75 @@ impl HttpClient {
     }
 }
 
-/// Parse `Retry-After`: delay seconds, or an HTTP date (a past date is zero).
+const REDIRECT_REFUSED: &str = "refused a redirect";
+
+/// A redirect the policy would not follow; the origins carry no path, query or user info.
+#[derive(Debug)]
+struct RedirectRefused {
+    from: String,
+    to: String,
+    hops: bool,
+}
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.hops {
+            write!(
+                f,
+                "{REDIRECT_REFUSED} from {}: more than {MAX_REDIRECTS} redirects; fix the base URL to point at the API itself",
+                self.from
+            )
+        } else {
+            write!(
+                f,
+                "{REDIRECT_REFUSED} from {} to another origin, {} (credentials are never sent to another origin); fix the base URL to point at the API itself",
+                self.from, self.to
+            )
+        }
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// The one redirect policy of every vendor call, token calls included: a redirect is
+/// followed only within the origin (scheme, host and port) of the first request, at most
+/// [`MAX_REDIRECTS`] hops; anything else ends the call with an [`Error::Transport`] naming
+/// both origins (so `https` → `http` is never followed either).
+///
+/// ```
+/// let client = reqwest::Client::builder()
+///     .redirect(evsessions_core::http::redirect_policy())
+///     .referer(false)
+///     .build();
+/// assert!(client.is_ok());
+/// ```
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(|u| u.origin());
+        let to = attempt.url().origin();
+        let from = first.clone().unwrap_or_else(|| to.clone());
+        if from != to || !to.is_tuple() {
+            let refused = RedirectRefused {
+                from: from.ascii_serialization(),
+                to: to.ascii_serialization(),
+                hops: false,
+            };
+            attempt.error(refused)
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            let refused = RedirectRefused {
+                from: from.ascii_serialization(),
+                to: to.ascii_serialization(),
+                hops: true,
+            };
+            attempt.error(refused)
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// Parse `Retry-After`: delay seconds, or an HTTP date (a past date is zero); anything else
+/// (negative, garbage) is ignored.
 pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<u64>() {
@@ -431,7 +625,7 @@ pub fn check_base_url(vendor: &SourceKind, url: &Url, allow_insecure_http: bool)
                 Err(Error::config(
                     Some(vendor.clone()),
                     format!(
-                        "refusing plain http:// to {} (credentials would travel unencrypted); use https://, or opt in with allow_insecure_http",
+                        "refusing plain http:// to {} (credentials would travel unencrypted); use https://, or opt in with --allow-insecure-http (CLI) or HttpConfig::with_allow_insecure_http(true) (library)",
                         url.host_str().unwrap_or("?")
                     ),
                 ))
@@ -446,12 +640,67 @@ pub fn check_base_url(vendor: &SourceKind, url: &Url, allow_insecure_http: bool)
 
 /// Parse a base URL from text with a clear configuration error.
 pub fn parse_base_url(vendor: &SourceKind, text: &str) -> Result<Url> {
-    Url::parse(text.trim()).map_err(|e| {
-        Error::config(
-            Some(vendor.clone()),
-            format!("invalid base URL {:?}: {e}", redact_url_text(text)),
-        )
+    let text = text.trim();
+    Url::parse(text).map_err(|e| {
+        let mut message = format!("invalid base URL {:?}: {e}", redact_url_text(text));
+        if !text.contains("://") {
+            let fixed = format!("https://{text}");
+            if Url::parse(&fixed).is_ok() {
+                let scheme = if text.starts_with("127.") || text.starts_with("localhost") {
+                    "http"
+                } else {
+                    "https"
+                };
+                message.push_str(&format!(
+                    "; did you mean {:?}? (a base URL starts with https:// or http://)",
+                    redact_url_text(&format!("{scheme}://{text}"))
+                ));
+            }
+        }
+        Error::config(Some(vendor.clone()), message)
     })
+}
+
+/// [`redact_url`] for text that may not even parse as a URL: then shown as given (at most 200
+/// characters) with any `user:password@` part and any secret-looking query value masked.
+///
+/// ```
+/// use evsessions_core::http::redact_url_text;
+/// assert_eq!(redact_url_text("u:pw@127.0.0.1:1/x?token=t&page=2"), "REDACTED@127.0.0.1:1/x?token=REDACTED&page=2");
+/// ```
+pub fn redact_url_text(text: &str) -> String {
+    let text = text.trim();
+    // `user:pw@host` parses as a URL of scheme `user` without a host: mask it as text.
+    if let Some(u) = Url::parse(text).ok().filter(Url::has_host) {
+        return redact_url(&u);
+    }
+    let text = truncate_chars(text, 200);
+    let (before_query, query) = match text.split_once('?') {
+        Some((b, q)) => (b.to_string(), Some(q.to_string())),
+        None => (text.clone(), None),
+    };
+    let mut out = match before_query.rsplit_once('@') {
+        Some((_, host)) => format!("REDACTED@{host}"),
+        None => before_query,
+    };
+    if let Some(q) = query {
+        out.push('?');
+        let masked: Vec<String> = q
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _))
+                    if SECRET_PARAM_HINTS
+                        .iter()
+                        .any(|h| k.to_ascii_lowercase().contains(h)) =>
+                {
+                    format!("{k}=REDACTED")
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push_str(&masked.join("&"));
+    }
+    out
 }
 
 /// `base` + `path` with exactly one `/` between them, whatever slashes either side has
@@ -523,14 +772,6 @@ pub fn redact_url(url: &Url) -> String {
         u.query_pairs_mut().clear().extend_pairs(pairs);
     }
     u.to_string()
-}
-
-/// [`redact_url`] for text that may not even parse as a URL (then only a placeholder).
-pub fn redact_url_text(text: &str) -> String {
-    match Url::parse(text.trim()) {
-        Ok(u) => redact_url(&u),
-        Err(_) => "<unparseable URL>".to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -126,6 +126,26 @@ pub fn csv_row(s: &ChargingSession) -> Vec<String> {
 }
 
 /// One CSV line (RFC 4180 quoting, `\n` terminated).
+/// A CSV cell safe to open in a spreadsheet: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (a formula to Excel, LibreOffice, Sheets) gets a leading `'`; numbers stay as
+/// they are.
+///
+/// ```
+/// use evsessions_core::output::csv_safe;
+/// assert_eq!(csv_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+/// assert_eq!(csv_safe("-12.5"), "-12.5");
+/// assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+/// assert_eq!(csv_safe("Main St"), "Main St");
+/// ```
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<Decimal>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 fn csv_line<I, T>(fields: I) -> io::Result<Vec<u8>>
 where
     I: IntoIterator<Item = T>,
@@ -142,6 +162,7 @@ pub struct SessionWriter<W: Write> {
     format: OutputFormat,
     out: W,
     count: u64,
+    started: bool,
 }
 
 impl<W: Write> std::fmt::Debug for SessionWriter<W> {
@@ -167,6 +188,7 @@ const TABLE: [(&str, usize); 10] = [
 ];
 
 fn cell(text: &str, width: usize, right: bool) -> String {
+    let text = &crate::error::printable(text);
     let mut t: String = text.chars().take(width).collect();
     if text.chars().count() > width && width > 0 {
         t = text.chars().take(width - 1).collect::<String>() + "…";
@@ -242,26 +264,47 @@ fn table_header() -> String {
 }
 
 impl<W: Write> SessionWriter<W> {
-    /// A writer of `format` into `out`. Writes the header (table, CSV) or `[` (JSON) at once.
-    pub fn new(format: OutputFormat, mut out: W) -> io::Result<Self> {
-        match format {
-            OutputFormat::Table => writeln!(out, "{}", table_header())?,
-            OutputFormat::Csv => out.write_all(&csv_line(CSV_COLUMNS)?)?,
-            OutputFormat::Json => write!(out, "[")?,
-            OutputFormat::Ndjson => {}
-        }
+    /// A writer of `format` into `out`. Nothing is written yet: the header (table, CSV) or `[`
+    /// (JSON) comes with the first record or with [`SessionWriter::finish`], so a run that
+    /// fails before any record and is not finished prints nothing at all.
+    ///
+    /// ```
+    /// use evsessions_core::{OutputFormat, SessionWriter};
+    /// let w = SessionWriter::new(OutputFormat::Json, Vec::new()).unwrap();
+    /// assert_eq!(w.finish().unwrap(), b"[]\n");
+    /// ```
+    pub fn new(format: OutputFormat, out: W) -> io::Result<Self> {
         Ok(SessionWriter {
             format,
             out,
             count: 0,
+            started: false,
         })
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            match self.format {
+                OutputFormat::Table => writeln!(self.out, "{}", table_header())?,
+                OutputFormat::Csv => self.out.write_all(&csv_line(CSV_COLUMNS)?)?,
+                OutputFormat::Json => write!(self.out, "[")?,
+                OutputFormat::Ndjson => {}
+            }
+        }
+        Ok(())
     }
 
     /// Write one record.
     pub fn write(&mut self, s: &ChargingSession) -> io::Result<()> {
+        self.start()?;
         match self.format {
             OutputFormat::Table => writeln!(self.out, "{}", table_row(s))?,
-            OutputFormat::Csv => self.out.write_all(&csv_line(csv_row(s))?)?,
+            OutputFormat::Csv => {
+                let row = csv_row(s);
+                self.out
+                    .write_all(&csv_line(row.iter().map(|c| csv_safe(c).into_owned()))?)?
+            }
             OutputFormat::Json => {
                 if self.count > 0 {
                     write!(self.out, ",")?;
@@ -285,6 +328,7 @@ impl<W: Write> SessionWriter<W> {
 
     /// Close the output (the JSON array's `]`) and flush. Returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
+        self.start()?;
         if self.format == OutputFormat::Json {
             if self.count > 0 {
                 writeln!(self.out)?;
@@ -413,6 +457,33 @@ mod tests {
             w.write(s).unwrap();
         }
         String::from_utf8(w.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn hostile_text_is_neutralised_in_csv_and_table() {
+        let mut s = sample();
+        s.id = "=cmd|' /C calc'!A0".into();
+        s.site = Some(Site::new(None, Some("\u{1b}]0;pwned\u{7}\rSite".into())));
+        let csv = render(OutputFormat::Csv, std::slice::from_ref(&s));
+        let row = csv.lines().nth(1).unwrap_or_default();
+        assert!(row.contains(",'=cmd|"), "{row}");
+        let table = render(OutputFormat::Table, &[s]);
+        assert!(!table.contains('\u{1b}'), "{table:?}");
+        assert!(!table.contains('\r'), "{table:?}");
+        assert!(table.contains("\\u{1b}]0;pwned"), "{table:?}");
+    }
+
+    #[test]
+    fn nothing_is_written_before_a_record_or_finish() {
+        let w = SessionWriter::new(OutputFormat::Csv, Vec::new()).unwrap();
+        drop(w);
+        let mut out = Vec::new();
+        let w = SessionWriter::new(OutputFormat::Table, &mut out).unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{}\n", table_header())
+        );
     }
 
     #[test]

@@ -56,12 +56,44 @@ pub struct SessionPage {
     pub records: Vec<Result<ChargingSession>>,
     /// The next page; `None` when this was the last.
     pub next: Option<PageCursor>,
+    /// Records of the server's page the vendor crate dropped on purpose (eMabler's twins of
+    /// ongoing sessions): the page is not the end of its listing, but it brought nothing new.
+    pub dropped: usize,
+    /// Where the walk goes if a safety guard abandons this listing (the first page of the next
+    /// listing), so that one hostile listing does not end the whole walk.
+    pub after_listing: Option<PageCursor>,
 }
 
 impl SessionPage {
     /// A page.
     pub fn new(records: Vec<Result<ChargingSession>>, next: Option<PageCursor>) -> Self {
-        SessionPage { records, next }
+        SessionPage {
+            records,
+            next,
+            dropped: 0,
+            after_listing: None,
+        }
+    }
+    /// Set [`SessionPage::dropped`].
+    ///
+    /// ```
+    /// let p = evsessions_core::SessionPage::empty().with_dropped(3);
+    /// assert_eq!(p.dropped, 3);
+    /// ```
+    pub fn with_dropped(mut self, n: usize) -> Self {
+        self.dropped = n;
+        self
+    }
+    /// Set [`SessionPage::after_listing`].
+    ///
+    /// ```
+    /// use evsessions_core::{PageCursor, SessionPage};
+    /// let p = SessionPage::empty().with_after_listing(Some(PageCursor::listing("finished")));
+    /// assert_eq!(p.after_listing, Some(PageCursor::listing("finished")));
+    /// ```
+    pub fn with_after_listing(mut self, c: Option<PageCursor>) -> Self {
+        self.after_listing = c;
+        self
     }
     /// The empty last page.
     pub fn empty() -> Self {
@@ -195,7 +227,12 @@ struct Walk<'a, S: ?Sized> {
     seen_ids: HashSet<(SourceKind, String)>,
     received_ids: HashSet<(SourceKind, String)>,
     buffer: VecDeque<Result<ChargingSession>>,
+    barren: u32,
 }
+
+/// Consecutive pages of one listing that bring no new record (every record undecodable, or
+/// dropped by the vendor crate) after which the listing is abandoned.
+pub const MAX_BARREN_PAGES: u32 = 5;
 
 /// The stream behind [`SessionSourceExt::sessions`], for any (possibly unsized) source.
 pub fn session_stream<'a, S>(
@@ -216,6 +253,7 @@ where
         seen_ids: HashSet::new(),
         received_ids: HashSet::new(),
         buffer: VecDeque::new(),
+        barren: 0,
     };
     stream::unfold(walk, |mut w| async move {
         loop {
@@ -255,7 +293,7 @@ where
                     return Some((Err(e), w));
                 }
                 Ok(page) => {
-                    let empty = page.records.is_empty();
+                    let empty = page.records.is_empty() && page.dropped == 0;
                     // A page that brings nothing new (every record was received before) means
                     // the server ignores the page parameter: following it would never end.
                     let mut fresh = 0usize;
@@ -268,7 +306,18 @@ where
                         }
                     }
                     let nothing_new = fresh == 0 && known > 0;
+                    // Pages of undecodable or dropped records only: a few may be real, an
+                    // endless run of them is a hostile or broken server.
+                    w.barren = if fresh == 0 && !empty { w.barren + 1 } else { 0 };
                     w.buffer.extend(page.records);
+                    let abandon = |w: &mut Walk<'a, S>, why: &str| {
+                        tracing::warn!(vendor = %w.source.kind(), "{why}: stopping this listing");
+                        w.barren = 0;
+                        match page.after_listing.clone() {
+                            Some(a) if w.seen_cursors.insert(a.clone()) => w.next = Some(a),
+                            _ => w.done = true,
+                        }
+                    };
                     match page.next {
                         None => w.done = true,
                         Some(c) => {
@@ -276,15 +325,15 @@ where
                                 tracing::debug!(cursor = c.token(), "empty page: the listing ends here");
                                 w.done = true;
                             } else if nothing_new && !c.is_new_listing() {
-                                tracing::warn!(
-                                    cursor = c.token(),
-                                    "a page repeated only records already received: stopping (the server seems to ignore paging)"
-                                );
-                                w.done = true;
+                                abandon(&mut w, "a page repeated only records already received (the server seems to ignore paging)");
+                            } else if w.barren >= MAX_BARREN_PAGES && !c.is_new_listing() {
+                                abandon(&mut w, &format!("{MAX_BARREN_PAGES} pages in a row brought no readable new record"));
                             } else if !w.seen_cursors.insert(c.clone()) {
-                                tracing::warn!(cursor = c.token(), "cursor seen before: stopping to avoid endless paging");
-                                w.done = true;
+                                abandon(&mut w, "a page cursor came back (endless paging)");
                             } else {
+                                if c.is_new_listing() {
+                                    w.barren = 0;
+                                }
                                 w.next = Some(c);
                             }
                         }

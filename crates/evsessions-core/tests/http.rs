@@ -153,3 +153,172 @@ async fn a_closed_port_is_a_transport_error_without_the_url_secrets() {
     assert!(!e.to_string().contains("SUPERSECRET"), "{e}");
     assert!(!format!("{e:?}").contains("SUPERSECRET"), "{e:?}");
 }
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_refused_and_the_other_server_gets_nothing() {
+    let other = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&other)
+        .await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/x"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("Location", format!("{}/steal?key=SECRET-KEY", other.uri())),
+        )
+        .mount(&server)
+        .await;
+    let url = format!("{}/x?api_key=SECRET-KEY", server.uri());
+    let err = client(RetryConfig::fast())
+        .send("GET /x", |h| h.get(&url).header("x-api-key", "SECRET-KEY"))
+        .await
+        .unwrap_err();
+    assert!(other.received_requests().await.unwrap().is_empty());
+    // Refused at once, not retried.
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    let text = err.to_string();
+    assert_eq!(
+        text,
+        format!(
+            "fake: network error on GET /x: refused a redirect from {} to another origin, {} (credentials are never sent to another origin); fix the base URL to point at the API itself; check the base URL and the network",
+            server.uri(),
+            other.uri()
+        )
+    );
+    assert!(!text.contains("SECRET"));
+    assert!(matches!(err, Error::Transport { .. }));
+}
+
+#[tokio::test]
+async fn a_same_origin_redirect_is_followed_without_a_referer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/x"))
+        .respond_with(ResponseTemplate::new(307).insert_header("Location", "/y"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/y"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let r = get(&client(RetryConfig::fast()), &server).await.unwrap();
+    assert_eq!(r.body, b"ok");
+    let got = server.received_requests().await.unwrap();
+    assert_eq!(got.len(), 2);
+    assert!(got.iter().all(|r| !r.headers.contains_key("referer")));
+}
+
+#[tokio::test]
+async fn a_redirect_loop_within_the_origin_ends_after_a_few_hops() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", "/x"))
+        .mount(&server)
+        .await;
+    let err = get(&client(RetryConfig::none()), &server)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("more than 5 redirects"), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn a_body_past_the_cap_is_an_error_not_a_memory_spike() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/x"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'x'; 4096]))
+        .mount(&server)
+        .await;
+    let c = HttpClient::new(KIND, HttpConfig::for_tests().with_max_body_bytes(1000)).unwrap();
+    let err = get(&c, &server).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "fake: network error on GET /x: the response body is larger than the 1000-byte cap (HttpConfig::max_body_bytes); not read further; check the base URL and the network"
+    );
+    // Exactly at the cap is fine.
+    let c = HttpClient::new(KIND, HttpConfig::for_tests().with_max_body_bytes(4096)).unwrap();
+    assert_eq!(get(&c, &server).await.unwrap().body.len(), 4096);
+}
+
+#[tokio::test]
+async fn retry_after_zero_or_garbage_does_not_turn_backoff_off() {
+    let server = server_with(
+        &[(503, Some("0")), (503, Some("-5")), (503, Some("soon"))],
+        200,
+    )
+    .await;
+    let retry = RetryConfig::fast()
+        .with_initial_backoff(Duration::from_millis(40))
+        .with_max_backoff(Duration::from_millis(40))
+        .with_max_retry_after(Duration::from_millis(500))
+        .with_jitter(false);
+    let t0 = Instant::now();
+    get(&client(retry), &server).await.unwrap();
+    let took = t0.elapsed();
+    assert!(took >= Duration::from_millis(120), "took {took:?}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+fn a_base_url_without_scheme_is_shown_and_fixed() {
+    let err = evsessions_core::http::parse_base_url(&KIND, "127.0.0.1:1").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "fake: configuration error: invalid base URL \"127.0.0.1:1\": relative URL without a base; did you mean \"http://127.0.0.1:1/\"? (a base URL starts with https:// or http://)"
+    );
+    let err =
+        evsessions_core::http::parse_base_url(&KIND, "//u:pw@127.0.0.1:1/x?token=SECRET&page=2")
+            .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "fake: configuration error: invalid base URL \"REDACTED@127.0.0.1:1/x?token=REDACTED&page=2\": relative URL without a base; did you mean \"https://REDACTED:REDACTED@127.0.0.1:1/x?token=REDACTED&page=2\"? (a base URL starts with https:// or http://)"
+    );
+}
+
+#[test]
+fn the_plain_http_refusal_names_the_flag_and_the_builder() {
+    let u = url::Url::parse("http://api.example.com/x").unwrap();
+    let err = evsessions_core::http::check_base_url(&KIND, &u, false).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("--allow-insecure-http"), "{text}");
+    assert!(
+        text.contains("HttpConfig::with_allow_insecure_http"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_trickling_in_ends_at_the_total_timeout() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n");
+            for _ in 0..100 {
+                if s.write_all(b"x").is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    });
+    let c = HttpClient::new(
+        KIND,
+        HttpConfig::for_tests()
+            .with_timeout(Duration::from_millis(400))
+            .with_retry(RetryConfig::none()),
+    )
+    .unwrap();
+    let url = format!("http://127.0.0.1:{port}/x");
+    let t0 = Instant::now();
+    let e = c.send("GET /x", |h| h.get(&url)).await.unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+}

@@ -443,3 +443,62 @@ async fn a_partly_repeated_page_is_followed() {
     let (ids, _) = run(&src, &SessionQuery::new()).await;
     assert_eq!(ids, ["1", "2", "3"]);
 }
+
+#[tokio::test]
+async fn pages_of_undecodable_or_dropped_records_forever_stop_after_a_few() {
+    let bad = || Error::decode(KIND, "GET /x", Some("?".into()), "$", "bad");
+    let mut pages = Vec::new();
+    for i in 0..20 {
+        let next = Some(PageCursor::page(format!("{}", i + 2)));
+        pages.push(if i % 2 == 0 {
+            Ok(SessionPage::new(vec![Err(bad())], next))
+        } else {
+            Ok(SessionPage::new(vec![], next).with_dropped(3))
+        });
+    }
+    let src = Scripted::new(pages, Capabilities::none());
+    let (ids, errs) = run(&src, &SessionQuery::new()).await;
+    assert!(ids.is_empty());
+    assert_eq!(errs.len(), 3);
+    assert_eq!(
+        src.calls.load(Ordering::SeqCst),
+        evsessions_core::source::MAX_BARREN_PAGES as usize
+    );
+}
+
+#[tokio::test]
+async fn a_guard_ends_one_listing_and_the_walk_goes_on_to_the_next() {
+    let ongoing = || vec![session("o1", "2025-01-01T00:00:00Z", SessionStatus::Active)];
+    let finished = PageCursor::listing("finished");
+    let src = Scripted::new(
+        vec![
+            Ok(SessionPage::new(
+                ongoing().into_iter().map(Ok).collect(),
+                Some(PageCursor::page("o2")),
+            )
+            .with_after_listing(Some(finished.clone()))),
+            // The ongoing list repeats its page forever.
+            Ok(SessionPage::new(
+                ongoing().into_iter().map(Ok).collect(),
+                Some(PageCursor::page("o3")),
+            )
+            .with_after_listing(Some(finished.clone()))),
+            page(
+                vec![session(
+                    "f1",
+                    "2025-01-02T00:00:00Z",
+                    SessionStatus::Completed,
+                )],
+                None,
+            ),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, errs) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["o1", "f1"]);
+    assert!(errs.is_empty());
+    assert_eq!(
+        *src.cursors.lock().unwrap(),
+        [None, Some("o2".to_string()), Some("finished".to_string())]
+    );
+}

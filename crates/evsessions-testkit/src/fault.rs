@@ -27,6 +27,14 @@ pub enum Fault {
     Html,
     /// A 200 with text that is not JSON.
     NotJson,
+    /// A redirect (`status`, e.g. 307) to `location`: with a location on another origin (see
+    /// [`crate::hostile::Catcher`]) a client must follow nothing and send nothing there.
+    Redirect {
+        /// HTTP status (301, 302, 303, 307, 308).
+        status: u16,
+        /// The `Location` header.
+        location: String,
+    },
 }
 
 impl Fault {
@@ -65,6 +73,19 @@ impl Fault {
         }
     }
 
+    /// A `307` to `location`.
+    ///
+    /// ```
+    /// let f = evsessions_testkit::Fault::redirect("http://127.0.0.1:9/steal");
+    /// assert_eq!(f, evsessions_testkit::Fault::Redirect { status: 307, location: "http://127.0.0.1:9/steal".into() });
+    /// ```
+    pub fn redirect(location: &str) -> Self {
+        Fault::Redirect {
+            status: 307,
+            location: location.to_string(),
+        }
+    }
+
     /// The response this fault serves.
     pub fn response(&self) -> ResponseTemplate {
         match self {
@@ -100,6 +121,9 @@ impl Fault {
                 "text/html",
             ),
             Fault::NotJson => ResponseTemplate::new(200).set_body_raw(b"OK".to_vec(), "text/plain"),
+            Fault::Redirect { status, location } => {
+                ResponseTemplate::new(*status).insert_header("Location", location.as_str())
+            }
         }
     }
 }

@@ -50,7 +50,11 @@ pub struct ListPage {
 impl Client {
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Client> {
-        let http = HttpClient::new(KIND, config.http.clone())?;
+        let secret = match &config.auth {
+            crate::config::Auth::Bearer(t) => Some(t.clone()),
+            _ => None,
+        };
+        let http = HttpClient::new(KIND, config.http.clone())?.with_secrets(secret);
         http.check_base_url(&config.sessions_url)?;
         let endpoint = format!("GET {}", config.sessions_url.path());
         let options = config.normalize_options();

@@ -251,7 +251,8 @@ impl TokenManager {
             match self.refresh_grant(http, rt).await? {
                 Grant::Issued(t) => issued = Some(t),
                 Grant::Refused { status, body } => {
-                    tracing::warn!(vendor = %KIND, status, reason = %body, "refresh refused; falling back to the password grant");
+                    let reason = http.mask(&body.to_string());
+                    tracing::warn!(vendor = %KIND, status, reason = %reason, "refresh refused; falling back to the password grant");
                 }
             }
         }
@@ -260,14 +261,14 @@ impl TokenManager {
             None => match self.password_grant(http).await? {
                 Grant::Issued(t) => t,
                 Grant::Refused { status, body } => {
-                    return Err(Error::Unauthenticated {
+                    return Err(http.redact(Error::Unauthenticated {
                         vendor: KIND,
                         reason: body.reason().or_else(|| {
                             Some(format!(
                                 "the token endpoint refused the password grant (HTTP {status})"
                             ))
                         }),
-                    })
+                    }))
                 }
             },
         };

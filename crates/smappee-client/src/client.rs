@@ -119,7 +119,12 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client for `config` (no request is made until the first call).
     pub fn new(config: Config) -> Result<Client> {
-        let http = HttpClient::new(KIND, config.http.clone())?;
+        let http = HttpClient::new(KIND, config.http.clone())?.with_secrets([
+            config.client_id.clone(),
+            config.client_secret.clone(),
+            config.username.clone(),
+            config.password.clone(),
+        ]);
         http.check_base_url(&config.base_url)?;
         let token_url = join_path(&config.base_url, &config.token_path);
         let auth = TokenManager::new(config.clone(), token_url);
