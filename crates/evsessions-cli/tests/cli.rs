@@ -745,6 +745,23 @@ mod hostile {
         ]
     }
 
+    /// `fault` on the vendor's first credentialed call, every time: Smappee's token call (the
+    /// password grant must not be re-posted elsewhere nor echoed), the others' data calls.
+    async fn inject_first_call(case: &Case, fault: Fault) {
+        if case.vendor == "smappee" {
+            mount_fault(case.mock.server(), "POST", r"oauth2/token$", &fault, 100).await;
+        } else {
+            case.mock.inject(fault, 100).await;
+        }
+    }
+
+    /// None of the case's secrets on stdout or stderr.
+    fn assert_no_secret(case: &Case, o: &Output) {
+        let all = format!("{}{}", stderr(o), stdout(o));
+        let found = leaks(&all, &case.secrets);
+        assert_eq!(found, Vec::<String>::new(), "{}", case.vendor);
+    }
+
     async fn run_case(case: &Case, extra: &[&str]) -> Output {
         let mut args = vec!["sessions", "--source", case.vendor, "--format", "csv"];
         args.extend(case.args.iter().map(String::as_str));
@@ -757,13 +774,7 @@ mod hostile {
     async fn a_redirect_to_another_origin_gets_nothing_and_exits_4_naming_both_origins() {
         for case in every_vendor().await {
             let catcher = Catcher::start().await;
-            let fault = Fault::redirect(&catcher.trap_url("TRAP"));
-            if case.vendor == "smappee" {
-                // The token call: the password grant must not be re-posted elsewhere.
-                mount_fault(case.mock.server(), "POST", r"oauth2/token$", &fault, 100).await;
-            } else {
-                case.mock.inject(fault, 100).await;
-            }
+            inject_first_call(&case, Fault::redirect(&catcher.trap_url("TRAP"))).await;
             let o = run_case(&case, &["-vv"]).await;
             let err = stderr(&o);
             assert_eq!(o.status.code(), Some(4), "{}: {err}", case.vendor);
@@ -783,13 +794,7 @@ mod hostile {
             );
             assert!(line.contains("fix the base URL"), "{line}");
             assert!(!err.contains("TRAP"), "{}: {err}", case.vendor);
-            let all = format!("{err}{}", stdout(&o));
-            assert_eq!(
-                leaks(&all, &case.secrets),
-                Vec::<String>::new(),
-                "{}",
-                case.vendor
-            );
+            assert_no_secret(&case, &o);
             // The first request failed: nothing at all on stdout, not even the CSV header.
             assert_eq!(stdout(&o), "", "{}", case.vendor);
         }
@@ -805,12 +810,7 @@ mod hostile {
                 .collect::<Vec<_>>()
                 .join("; ");
             let body = format!(r#"{{"message":"bad request: {echo}"}}"#);
-            if case.vendor == "smappee" {
-                let fault = Fault::status(400).body(&body);
-                mount_fault(case.mock.server(), "POST", r"oauth2/token$", &fault, 100).await;
-            } else {
-                case.mock.inject(Fault::status(400).body(&body), 100).await;
-            }
+            inject_first_call(&case, Fault::status(400).body(&body)).await;
             let o = run_case(&case, &["-vv"]).await;
             let err = stderr(&o);
             assert!(
@@ -823,13 +823,7 @@ mod hostile {
                 "{}: {err}",
                 case.vendor
             );
-            let all = format!("{err}{}", stdout(&o));
-            assert_eq!(
-                leaks(&all, &case.secrets),
-                Vec::<String>::new(),
-                "{}",
-                case.vendor
-            );
+            assert_no_secret(&case, &o);
         }
     }
 
