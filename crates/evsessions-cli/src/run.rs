@@ -179,55 +179,110 @@ async fn emit<W: Write>(
     }
 }
 
-/// `--output FILE`: written to a temporary file beside it and renamed into place only when
-/// the run succeeded or ended with exit 5; otherwise the previous file, if any, is untouched.
-/// A target that exists and is not a regular file (a device, a pipe) is written directly.
+/// An `--output FILE` being written: into a temporary file beside it, renamed into place only
+/// by [`OutputFile::commit`]; dropped without a commit, it leaves the previous file, if any,
+/// untouched and no half-written file behind. A target that exists and is not a regular file
+/// (a device, a pipe) is written directly.
+pub struct OutputFile {
+    path: std::path::PathBuf,
+    tmp: Option<std::path::PathBuf>,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl OutputFile {
+    /// Open `path` for writing (one line naming it on failure; exit 6).
+    pub fn create(path: &std::path::Path) -> Result<OutputFile, u8> {
+        let target = path.display().to_string();
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| write_failed(&target, &e))?;
+            return Ok(OutputFile {
+                path: path.to_path_buf(),
+                tmp: None,
+                file: Some(std::io::BufWriter::new(file)),
+            });
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".to_string());
+        let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&tmp).map_err(|e| write_failed(&target, &e))?;
+        Ok(OutputFile {
+            path: path.to_path_buf(),
+            tmp: Some(tmp),
+            file: Some(std::io::BufWriter::new(file)),
+        })
+    }
+
+    /// The file's name, for messages.
+    pub fn target(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Flush, sync and move the file into place (exit 6 with one line on failure).
+    pub fn commit(mut self) -> Result<(), u8> {
+        let target = self.target();
+        let Some(out) = self.file.take() else {
+            return Ok(());
+        };
+        let file = out
+            .into_inner()
+            .map_err(|e| write_failed(&target, e.error()))?;
+        file.sync_all().map_err(|e| write_failed(&target, &e))?;
+        if let Some(tmp) = self.tmp.take() {
+            if let Err(e) = std::fs::rename(&tmp, &self.path) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(write_failed(&target, &e));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.file {
+            Some(f) => f.write(buf),
+            None => Err(std::io::Error::other("the output is closed")),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        self.file.take();
+        if let Some(tmp) = self.tmp.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// `--output FILE` for `sessions`: see [`OutputFile`]; kept only when the run succeeded or
+/// ended with exit 5.
 async fn to_file(
     path: &std::path::Path,
     format: evsessions_core::OutputFormat,
     source: &dyn SessionSource,
     query: &SessionQuery,
 ) -> u8 {
-    let target = path.display().to_string();
-    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
-    if special {
-        let file = match std::fs::OpenOptions::new().write(true).open(path) {
-            Ok(f) => f,
-            Err(e) => return write_failed(&target, &e),
-        };
-        let out = std::io::BufWriter::new(file);
-        return emit(&target, format, out, source, query).await.0;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_string());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let file = match std::fs::File::create(&tmp) {
+    let file = match OutputFile::create(path) {
         Ok(f) => f,
-        Err(e) => return write_failed(&target, &e),
+        Err(code) => return code,
     };
-    let (code, done) = emit(
-        &target,
-        format,
-        std::io::BufWriter::new(file),
-        source,
-        query,
-    )
-    .await;
-    let kept = match done.map(|out| out.into_inner().map_err(|e| e.into_error())) {
-        Some(Ok(file)) => file
-            .sync_all()
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| write_failed(&target, &e)),
-        Some(Err(e)) => Err(write_failed(&target, &e)),
-        None => Err(code),
-    };
-    match kept {
-        Ok(()) => code,
-        Err(failed) => {
-            let _ = std::fs::remove_file(&tmp);
-            worse(code, failed)
-        }
+    let target = file.target();
+    let (code, done) = emit(&target, format, file, source, query).await;
+    match done.map(OutputFile::commit) {
+        Some(Ok(())) => code,
+        Some(Err(failed)) => worse(code, failed),
+        None => code,
     }
 }

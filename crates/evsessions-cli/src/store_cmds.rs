@@ -15,7 +15,9 @@ use evsessions_core::{
 };
 use futures::StreamExt;
 
-use crate::run::{exit_code, worse, EXIT_API, EXIT_CONFIG, EXIT_DECODE, EXIT_OK};
+use crate::run::{
+    exit_code, worse, OutputFile, EXIT_API, EXIT_CONFIG, EXIT_DECODE, EXIT_OK, EXIT_OUTPUT,
+};
 
 /// The store when none is given: `EVSESSIONS_STORE`, else `./evsessions.db`.
 pub const ENV_STORE: &str = "EVSESSIONS_STORE";
@@ -421,46 +423,66 @@ pub async fn export(args: ExportArgs) -> u8 {
     filter.sources = args.sources.clone();
     filter.from = args.from;
     filter.to = args.to;
-    let out: Box<dyn Write> = match &args.output {
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-        Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => {
-                eprintln!("error: cannot create {}: {e}", path.display());
-                return EXIT_CONFIG;
-            }
-        },
-    };
-    let mut writer = match SessionWriter::new(args.format, out) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: cannot write the output: {e}");
-            return EXIT_API;
+    match &args.output {
+        None => {
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_rows(store.as_ref(), &filter, args.format, out, "stdout")
+                .await
+                .0
         }
+        Some(path) => {
+            let file = match OutputFile::create(path) {
+                Ok(f) => f,
+                Err(code) => return code,
+            };
+            let target = file.target();
+            match write_rows(store.as_ref(), &filter, args.format, file, &target).await {
+                (code, Some(file)) => match file.commit() {
+                    Ok(()) => code,
+                    Err(failed) => worse(code, failed),
+                },
+                (code, None) => code,
+            }
+        }
+    }
+}
+
+/// Write the stored sessions of `filter` to `out`; the output back when it is complete.
+async fn write_rows<W: Write>(
+    store: &dyn SessionStore,
+    filter: &SessionFilter,
+    format: OutputFormat,
+    out: W,
+    target: &str,
+) -> (u8, Option<W>) {
+    let failed = |e: std::io::Error| {
+        eprintln!("error: cannot write {target}: {e}");
+        EXIT_OUTPUT
     };
-    let mut code = EXIT_OK;
-    let mut rows = store.sessions(&filter);
+    let mut writer = match SessionWriter::new(format, out) {
+        Ok(w) => w,
+        Err(e) => return (failed(e), None),
+    };
+    let mut rows = store.sessions(filter);
     while let Some(item) = rows.next().await {
         match item {
             Ok(s) => {
                 if let Err(e) = writer.write(&s.session) {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
-                        return code;
+                        return (EXIT_OK, None);
                     }
-                    eprintln!("error: cannot write the output: {e}");
-                    return EXIT_API;
+                    return (failed(e), None);
                 }
             }
-            Err(e) => code = worse(code, report_sync_error(&e)),
+            // A store that fails mid-read leaves no partial output.
+            Err(e) => return (report_sync_error(&e), None),
         }
     }
-    if let Err(e) = writer.finish() {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the output: {e}");
-            return EXIT_API;
-        }
+    match writer.finish() {
+        Ok(out) => (EXIT_OK, Some(out)),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => (EXIT_OK, None),
+        Err(e) => (failed(e), None),
     }
-    code
 }
 
 /// `evsessions status`.
@@ -599,19 +621,27 @@ pub async fn statement(args: StatementArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return usage(e.to_string()),
     };
-    let result = match &args.output {
-        None => render(&st, format, &mut std::io::stdout().lock()),
+    match &args.output {
+        None => match render(&st, format, &mut std::io::stdout().lock()) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_OUTPUT
+            }
+        },
         Some(path) => {
-            let mut buf = Vec::new();
-            render(&st, format, &mut buf)
-                .and_then(|()| std::fs::write(path, &buf).map_err(Into::into))
-        }
-    };
-    match result {
-        Ok(()) => EXIT_OK,
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_API
+            let mut file = match OutputFile::create(path) {
+                Ok(f) => f,
+                Err(code) => return code,
+            };
+            if let Err(e) = render(&st, format, &mut file) {
+                eprintln!("error: cannot write {}: {e}", file.target());
+                return EXIT_OUTPUT;
+            }
+            match file.commit() {
+                Ok(()) => EXIT_OK,
+                Err(code) => code,
+            }
         }
     }
 }
