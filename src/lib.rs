@@ -112,4 +112,5 @@ pub use ru_csms_client as ru_csms;
 #[doc = include_str!("../docs/cleverpower.md")]
 #[doc = include_str!("../docs/ru-csms.md")]
 #[doc = include_str!("../docs/testkit.md")]
+#[doc = include_str!("../docs/exports.md")]
 pub struct DocsDoctests;
