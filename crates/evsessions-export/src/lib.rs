@@ -6,7 +6,7 @@
 //! - [`statement`]: a monthly statement per driver, id tag, site, charger or account, the
 //!   month cut in a named time zone, exact kWh and money per currency (never summed across
 //!   currencies), unpriced sessions flagged, open sessions listed apart;
-//! - [`render`]: the statement as a text table, CSV, JSON or one self-contained HTML page with
+//! - [`mod@render`]: the statement as a text table, CSV, JSON or one self-contained HTML page with
 //!   a kWh-per-day chart (inline SVG, no JavaScript, no network).
 //!
 //! ```
