@@ -35,13 +35,17 @@ enum Command {
     Sessions(SessionsArgs),
     /// Bring the store up to date: every account of the accounts file, or one vendor
     /// configured from the environment (--source). See docs/sync.md.
+    #[command(after_help = SYNC_EXAMPLES)]
     Sync(store_cmds::SyncArgs),
     /// Write the stored sessions (each once, latest values) as table, CSV, JSON or NDJSON.
+    #[command(after_help = EXPORT_EXAMPLES)]
     Export(store_cmds::ExportArgs),
     /// Per account: last run and result, watermark, sessions, open sessions, last error.
+    #[command(after_help = STATUS_EXAMPLES)]
     Status(store_cmds::StatusArgs),
     /// A monthly statement from the store: per driver, id tag, site, charger or account, exact
     /// kWh and money per currency (table, csv, json or a self-contained html page).
+    #[command(after_help = STATEMENT_EXAMPLES)]
     Statement(store_cmds::StatementArgs),
     /// Read every fixture session of every vendor from in-process mock servers: no network,
     /// no credentials.
@@ -49,12 +53,36 @@ enum Command {
     Demo(DemoArgs),
 }
 
+const SYNC_EXAMPLES: &str = "\
+Examples:
+  EMABLER_API_KEY=... evsessions sync --source emabler            one account from the environment, into ./evsessions.db
+  evsessions sync --config evsessions.toml --store postgres://ev@db/ev   every account of the accounts file
+  evsessions sync --account helsinki --lookback 14d
+
+The accounts file, the guarantees and the schema: docs/sync.md.";
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  evsessions export --format ndjson --output sessions.ndjson
+  evsessions export --account helsinki --from 2025-03-01 --to 2025-04-01 --status completed --format csv";
+
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  evsessions status
+  evsessions status --store postgres://ev@db/ev";
+
+const STATEMENT_EXAMPLES: &str = "\
+Examples:
+  evsessions statement --month 2025-03 --by driver --time-zone Europe/Helsinki
+  evsessions statement --month 2025-03 --by site --format html --output march.html";
+
 const MAIN_EXAMPLES: &str = "\
 Examples:
   evsessions demo                       every vendor's sessions from local mock servers (no network, no credentials)
+  evsessions sync --source emabler      keep the sessions in a store (./evsessions.db); then export, status, statement
   EMABLER_API_KEY=... evsessions sessions --source emabler --from 2025-03-01 --to 2025-04-01 --format csv
 
-Exit codes: 0 ok, 2 usage or configuration, 3 authentication, 4 API or network, 5 a record could not be decoded.";
+Exit codes: 0 ok, 2 usage or configuration, 3 authentication, 4 API or network, 5 a record could not be decoded, 6 the output could not be written.";
 
 const SESSIONS_EXAMPLES: &str = "\
 Examples:

@@ -621,6 +621,10 @@ async fn every_help_shows_an_example() {
         &["--help"][..],
         &["sessions", "--help"],
         &["demo", "--help"],
+        &["sync", "--help"],
+        &["export", "--help"],
+        &["status", "--help"],
+        &["statement", "--help"],
     ] {
         let o = run(args, &[]).await;
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
