@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod demo;
+mod ocpi_cmd;
 mod run;
 mod store_cmds;
 mod vendors;
@@ -64,7 +65,10 @@ The accounts file, the guarantees and the schema: docs/sync.md.";
 const EXPORT_EXAMPLES: &str = "\
 Examples:
   evsessions export --format ndjson --output sessions.ndjson
-  evsessions export --account helsinki --from 2025-03-01 --to 2025-04-01 --status completed --format csv";
+  evsessions export --account helsinki --from 2025-03-01 --to 2025-04-01 --status completed --format csv
+  evsessions export --format ocpi-cdr --since-last-export --output cdrs.ndjson   new and corrected CDRs only
+
+OCPI CDRs, their settings and credit corrections: docs/exports.md.";
 
 const STATUS_EXAMPLES: &str = "\
 Examples:

@@ -95,15 +95,54 @@ pub struct ExportArgs {
     /// all, active or completed.
     #[arg(long, default_value = "all", ignore_case = true, value_parser = crate::status_parser())]
     pub status: StatusFilter,
-    /// table, csv, json or ndjson.
-    #[arg(long, default_value = "table", ignore_case = true, value_parser = crate::format_parser())]
-    pub format: OutputFormat,
+    /// table, csv, json, ndjson, or ocpi-cdr (OCPI 2.2.1 CDRs, one a line).
+    #[arg(long, default_value = "table", ignore_case = true, value_parser = export_format_parser())]
+    pub format: ExportFormat,
     /// Include rows superseded by a later record of the same session.
     #[arg(long)]
     pub include_superseded: bool,
     /// Write to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// ocpi-cdr: write only what is new or corrected since the last such export (credit CDRs
+    /// for corrected or withdrawn sessions), and remember what was written.
+    #[arg(long)]
+    pub since_last_export: bool,
+    /// ocpi-cdr: the CPO's country code (ISO 3166-1 alpha-2); default: the account's
+    /// `[accounts.NAME.ocpi] country_code`.
+    #[arg(long, value_name = "CC")]
+    pub ocpi_country: Option<String>,
+    /// ocpi-cdr: the CPO's party id (3 characters); default: the account's `party_id`.
+    #[arg(long, value_name = "PARTY")]
+    pub ocpi_party: Option<String>,
+    /// ocpi-cdr: the accounts file with each account's OCPI settings (default:
+    /// EVSESSIONS_CONFIG, else ./evsessions.toml if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// What `evsessions export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A session format (table, csv, json, ndjson).
+    Sessions(OutputFormat),
+    /// OCPI 2.2.1 CDRs, one JSON object a line.
+    OcpiCdr,
+}
+
+fn export_format_parser() -> impl clap::builder::TypedValueParser<Value = ExportFormat> {
+    use clap::builder::{PossibleValue, TypedValueParser};
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("table"),
+        PossibleValue::new("csv"),
+        PossibleValue::new("json"),
+        PossibleValue::new("ndjson").alias("jsonl"),
+        PossibleValue::new("ocpi-cdr"),
+    ])
+    .try_map(|s| match s.as_str() {
+        "ocpi-cdr" => Ok(ExportFormat::OcpiCdr),
+        other => other.parse::<OutputFormat>().map(ExportFormat::Sessions),
+    })
 }
 
 /// Arguments of `evsessions statement`.
@@ -146,7 +185,7 @@ pub struct StatusArgs {
     pub store: Option<String>,
 }
 
-fn store_location(flag: Option<&str>, file: Option<&ConfigFile>) -> String {
+pub(crate) fn store_location(flag: Option<&str>, file: Option<&ConfigFile>) -> String {
     flag.map(str::to_string)
         .or_else(|| {
             std::env::var(ENV_STORE)
@@ -157,7 +196,7 @@ fn store_location(flag: Option<&str>, file: Option<&ConfigFile>) -> String {
         .unwrap_or_else(|| DEFAULT_STORE.to_string())
 }
 
-fn report_sync_error(e: &SyncError) -> u8 {
+pub(crate) fn report_sync_error(e: &SyncError) -> u8 {
     eprintln!("error: {e}");
     match e {
         SyncError::Config { .. } => EXIT_CONFIG,
@@ -423,10 +462,22 @@ pub async fn export(args: ExportArgs) -> u8 {
     filter.sources = args.sources.clone();
     filter.from = args.from;
     filter.to = args.to;
+    let format = match args.format {
+        ExportFormat::Sessions(f) => f,
+        ExportFormat::OcpiCdr => {
+            return crate::ocpi_cmd::export(&args, store.as_ref(), filter).await
+        }
+    };
+    if args.since_last_export || args.ocpi_country.is_some() || args.ocpi_party.is_some() {
+        eprintln!(
+            "error: --since-last-export, --ocpi-country and --ocpi-party go with --format ocpi-cdr"
+        );
+        return EXIT_CONFIG;
+    }
     match &args.output {
         None => {
             let out = std::io::BufWriter::new(std::io::stdout().lock());
-            write_rows(store.as_ref(), &filter, args.format, out, "stdout")
+            write_rows(store.as_ref(), &filter, format, out, "stdout")
                 .await
                 .0
         }
@@ -436,7 +487,7 @@ pub async fn export(args: ExportArgs) -> u8 {
                 Err(code) => return code,
             };
             let target = file.target();
-            match write_rows(store.as_ref(), &filter, args.format, file, &target).await {
+            match write_rows(store.as_ref(), &filter, format, file, &target).await {
                 (code, Some(file)) => match file.commit() {
                     Ok(()) => code,
                     Err(failed) => worse(code, failed),

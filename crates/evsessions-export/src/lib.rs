@@ -7,7 +7,9 @@
 //!   month cut in a named time zone, exact kWh and money per currency (never summed across
 //!   currencies), unpriced sessions flagged, open sessions listed apart;
 //! - [`mod@render`]: the statement as a text table, CSV, JSON or one self-contained HTML page with
-//!   a kWh-per-day chart (inline SVG, no JavaScript, no network).
+//!   a kWh-per-day chart (inline SVG, no JavaScript, no network);
+//! - [`ocpi`]: OCPI 2.2.1 CDRs from completed sessions, a validator of the OCPI CDR rules, and
+//!   credit corrections for sessions that changed after their CDR was sent.
 //!
 //! ```
 //! use evsessions_export::render::{render, StatementFormat};
@@ -23,6 +25,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ocpi;
 pub mod render;
 pub mod statement;
 

@@ -189,6 +189,35 @@ impl AccountConfig {
         Ok(move |name: &str| vars.get(name).cloned())
     }
 
+    /// A table of settings (`[accounts.NAME.ocpi]`) read into `T`; `None` when absent, an
+    /// error naming the account and the table when it does not fit `T`.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Ocpi { party_id: String }
+    /// let file = evsessions_sync::config::ConfigFile::parse(
+    ///     "[accounts.office]\nvendor = \"emabler\"\n[accounts.office.ocpi]\nparty_id = \"EVS\"",
+    /// ).unwrap();
+    /// let ocpi: Ocpi = file.accounts["office"].section("office", "ocpi").unwrap().unwrap();
+    /// assert_eq!(ocpi.party_id, "EVS");
+    /// ```
+    pub fn section<T: serde::de::DeserializeOwned>(
+        &self,
+        account: &str,
+        key: &str,
+    ) -> SyncResult<Option<T>> {
+        match self.settings.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .clone()
+                .try_into()
+                .map(Some)
+                .map_err(|e: toml::de::Error| SyncError::Config {
+                    message: format!("account {account:?}: [{key}]: {}", e.message()),
+                }),
+        }
+    }
+
     /// A setting as text (`time_zone`, `ocpi_country`, …), if given.
     pub fn setting(&self, key: &str) -> Option<String> {
         self.settings.get(key).map(value_text)
