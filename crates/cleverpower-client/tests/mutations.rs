@@ -128,7 +128,7 @@ fn charging_point_mutated_per_key_never_panics(index: usize) {
                 .push(format!("{label}: not one result per session"));
         }
         for (raw, result) in point.transactions.iter().zip(sessions) {
-            tally.session(&label, result, raw);
+            tally.session(&label, result, raw.clone());
         }
     }
     tally.finish(&format!("cleverpower charging point {charge_id}"));

@@ -14,14 +14,14 @@
 
 use evsessions_core::{
     AuthMethod, Authorization, Charger, ChargingSession, Cost, CostComponent, CostKind, Decimal,
-    SessionStatus, Site,
+    RawRecord, SessionStatus, Site,
 };
 
 use crate::model::{OngoingTransaction, Transaction};
 use crate::KIND;
 
 /// A finished-list record (`POST /v2/transactions`) as a [`ChargingSession`].
-pub fn transaction(t: &Transaction, raw: serde_json::Value) -> ChargingSession {
+pub fn transaction(t: &Transaction, raw: impl Into<RawRecord>) -> ChargingSession {
     let mut s = ChargingSession::new(KIND, t.id.clone(), raw);
     s.started_at = t.timestamp_start;
     s.ended_at = t.timestamp_end;
@@ -41,7 +41,7 @@ pub fn transaction(t: &Transaction, raw: serde_json::Value) -> ChargingSession {
 
 /// An ongoing-list record (`GET /v2/ongoing-transactions`) as a [`ChargingSession`]: always
 /// `active`, no energy, no cost.
-pub fn ongoing(t: &OngoingTransaction, raw: serde_json::Value) -> ChargingSession {
+pub fn ongoing(t: &OngoingTransaction, raw: impl Into<RawRecord>) -> ChargingSession {
     let mut s = ChargingSession::new(KIND, t.transaction_id.clone(), raw);
     s.started_at = t.start_time;
     s.status = SessionStatus::Active;

@@ -18,7 +18,7 @@ use evsessions_core::normalize::connector_type;
 use evsessions_core::time::from_epoch_seconds;
 use evsessions_core::{
     AuthMethod, Authorization, Charger, ChargingSession, Cost, CostComponent, CostKind, Decimal,
-    Error, Result, SessionStatus, Site, StateOfCharge,
+    Error, RawRecord, Result, SessionStatus, Site, StateOfCharge,
 };
 
 use crate::config::CoordinateOrder;
@@ -49,7 +49,7 @@ impl Default for NormalizeOptions {
 /// Fails only on a time out of range (an [`Error::Decode`] naming the record and the field).
 pub fn normalize(
     session: &Session,
-    raw: serde_json::Value,
+    raw: impl Into<RawRecord>,
     options: &NormalizeOptions,
 ) -> Result<ChargingSession> {
     let time = |field: &str, v: Option<i64>| epoch(&session.id, field, v);

@@ -98,7 +98,7 @@ mod tests {
 
     fn session(json: serde_json::Value) -> Session {
         let mut s: Session = serde_json::from_value(json.clone()).unwrap();
-        s.raw = json;
+        s.raw = json.into();
         s
     }
 
