@@ -48,19 +48,20 @@ impl Normalizer {
     }
 
     /// Every session of `point`, read with `POST api/Ocpp?chargeId={charge_id}&connectorId=
-    /// {connector_id}`. A session that cannot be decoded or read is one `Err` in place.
+    /// {connector_id}`. A session that cannot be decoded or read is one `Err` in place. Takes
+    /// the point by value: each session's text moves into its record's `raw`.
     pub fn point_sessions(
         &self,
         charge_id: &str,
         connector_id: u32,
-        point: &NabijeciBod,
+        mut point: NabijeciBod,
     ) -> Vec<Result<ChargingSession>> {
-        point
-            .transactions
-            .iter()
+        let transactions = std::mem::take(&mut point.transactions);
+        transactions
+            .into_iter()
             .map(|raw| {
-                NabijeciBodTransakce::from_raw(raw.clone())
-                    .and_then(|tx| self.session_of(charge_id, connector_id, point, tx))
+                NabijeciBodTransakce::from_raw(raw)
+                    .and_then(|tx| self.session_of(charge_id, connector_id, &point, tx))
             })
             .collect()
     }

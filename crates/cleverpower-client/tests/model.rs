@@ -207,7 +207,7 @@ fn any_other_session_shape_survives() {
         ]
     }))
     .unwrap();
-    let r = Normalizer::new(Europe::Prague, "CZK").point_sessions("CP-9", 0, &point);
+    let r = Normalizer::new(Europe::Prague, "CZK").point_sessions("CP-9", 0, point.clone());
     assert_eq!(r.len(), 5);
     let s = r[0].as_ref().unwrap();
     assert_eq!(s.id, "77");

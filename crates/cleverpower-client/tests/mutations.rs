@@ -66,7 +66,7 @@ fn point_path(
     body: &[u8],
 ) -> Result<(NabijeciBod, Vec<Result<ChargingSession>>)> {
     let point: NabijeciBod = decode_json(&KIND, OCPP_ENDPOINT, body)?;
-    let sessions = n.point_sessions(charge_id, 0, &point);
+    let sessions = n.point_sessions(charge_id, 0, point.clone());
     Ok((point, sessions))
 }
 

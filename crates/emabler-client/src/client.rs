@@ -236,7 +236,7 @@ impl Client {
             .into_iter()
             .map(|raw| {
                 let t: Transaction = self.decode_record(EP_TRANSACTIONS, &["id"], &raw)?;
-                Ok(crate::normalize::transaction(&t, raw))
+                Ok(crate::normalize::transaction(t, raw))
             })
             .collect())
     }
@@ -251,7 +251,7 @@ impl Client {
             .map(|raw| {
                 let t: OngoingTransaction =
                     self.decode_record(EP_ONGOING, &["transactionId"], &raw)?;
-                Ok(crate::normalize::ongoing(&t, raw))
+                Ok(crate::normalize::ongoing(t, raw))
             })
             .collect())
     }

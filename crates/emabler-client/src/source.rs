@@ -144,7 +144,7 @@ impl Client {
                             t.transaction_id.clone(),
                         ));
                     }
-                    records.push(Ok(normalize::ongoing(&t, raw)));
+                    records.push(Ok(normalize::ongoing(t, raw)));
                 }
                 Err(e) => records.push(Err(e)),
             }
@@ -201,7 +201,7 @@ impl Client {
                     tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
                     dropped += 1;
                 }
-                Ok(t) => records.push(Ok(normalize::transaction(&t, raw))),
+                Ok(t) => records.push(Ok(normalize::transaction(t, raw))),
                 Err(e) => records.push(Err(e)),
             }
         }

@@ -51,11 +51,11 @@ fn raw_record_path(list: List, raw: RawRecord) -> Result<ChargingSession> {
     match list {
         List::Transactions => {
             let t: Transaction = decode_record(&KIND, EP_TRANSACTIONS, &["id"], &raw)?;
-            Ok(normalize::transaction(&t, raw))
+            Ok(normalize::transaction(t, raw))
         }
         List::Ongoing => {
             let t: OngoingTransaction = decode_record(&KIND, EP_ONGOING, &["transactionId"], &raw)?;
-            Ok(normalize::ongoing(&t, raw))
+            Ok(normalize::ongoing(t, raw))
         }
     }
 }

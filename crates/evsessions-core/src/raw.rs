@@ -36,7 +36,7 @@ impl RawRecord {
     /// A record from raw JSON text (as a page decode yields it). Text with a line break is
     /// compacted (white space between tokens removed).
     pub fn from_raw_value(raw: Box<RawValue>) -> RawRecord {
-        if raw.get().bytes().any(|b| b == b'\n' || b == b'\r') {
+        if memchr::memchr2(b'\n', b'\r', raw.get().as_bytes()).is_some() {
             let compact = compact_json(raw.get());
             // Removing white space between the tokens of valid JSON keeps it valid; should
             // it ever not, the text as received is kept.

@@ -71,7 +71,7 @@ const DECIMAL_EXPECTED: &str = "a decimal number, a numeric string, or null";
 fn decimal_of_scalar(s: JsonScalar<'_>) -> Result<Option<Decimal>, String> {
     match s {
         JsonScalar::Null => Ok(None),
-        JsonScalar::Number(t) => parse_decimal(t).map(|d| Some(d.normalize())).ok_or_else(|| {
+        JsonScalar::Number(t) => parse_decimal(t).map(|d| Some(without_trailing_zeros(d))).ok_or_else(|| {
             format!("invalid value: number {t} cannot be held exactly as a decimal, expected {DECIMAL_EXPECTED}")
         }),
         JsonScalar::String(v) => {
@@ -92,6 +92,16 @@ fn decimal_of_scalar(s: JsonScalar<'_>) -> Result<Option<Decimal>, String> {
     }
 }
 
+/// `d` without the trailing zeros of its fraction (`0.20` → `0.2`), as a number read through
+/// `f64` would come out.
+fn without_trailing_zeros(d: Decimal) -> Decimal {
+    if d.scale() == 0 || d.mantissa() % 10 != 0 {
+        d
+    } else {
+        d.normalize()
+    }
+}
+
 /// The exact decimal a JSON number stands for: the shortest text that reads back as `v`
 /// (`0.1` → `0.1`, `1547.862` → `1547.862`), never the binary expansion.
 pub fn decimal_from_f64(v: f64) -> Option<Decimal> {
@@ -104,10 +114,49 @@ pub fn decimal_from_f64(v: f64) -> Option<Decimal> {
 /// Parse decimal text, also in scientific notation (`1e-7`). `None` when it is not a number
 /// or no decimal holds it exactly (`1e400`, `1e-400`).
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    if let Some(d) = short_decimal(text) {
+        return Some(d);
+    }
     Decimal::from_str_exact(text)
         .ok()
         .or_else(|| scientific_exact(text))
         .map(|d| if d.is_zero() { Decimal::ZERO } else { d })
+}
+
+/// Plain decimal text of at most 18 digits (`-12.50`, `21437`): the common case, read without
+/// the general parser. `None` for anything else.
+fn short_decimal(text: &str) -> Option<Decimal> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale: u32 = 0;
+    let mut count = 0;
+    let mut dot = false;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                count += 1;
+                if dot {
+                    scale += 1;
+                }
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if count == 0 || count > 18 || (dot && scale == 0) {
+        return None;
+    }
+    Some(Decimal::new(
+        if negative { -mantissa } else { mantissa },
+        scale,
+    ))
 }
 
 /// `1.5e3`, `1E-7`: exact, else `None` (rust_decimal's own reader rounds what it cannot hold).
@@ -211,25 +260,37 @@ pub mod timestamp_opt {
 
     /// Deserialize from any vendor timestamp form, or `null`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-        let text: Option<String> = serde::Deserialize::deserialize(d)?;
-        match text {
+        with_opt_str(d, |t| match t {
             None => Ok(None),
-            Some(t) => crate::time::parse_timestamp(&t, chrono_tz::UTC).map_err(de::Error::custom),
-        }
+            Some(t) => crate::time::parse_timestamp(t, chrono_tz::UTC).map_err(|e| e.to_string()),
+        })
     }
 }
 
 /// An optional integer sent as a JSON number or as numeric text (`12`, `"12"`, `12.0`);
 /// `null` and `""` are `None`; a real fraction or an out-of-range value is an error.
 pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let Some(text) = opt_id(d)? else {
-        return Ok(None);
-    };
-    parse_decimal(text.trim())
-        .filter(|v| v.fract().is_zero())
-        .and_then(|v| v.to_i64())
-        .map(Some)
-        .ok_or_else(|| de::Error::custom(format!("expected a whole number, found {text:?}")))
+    read_scalar(d, |s| {
+        let text = match s {
+            JsonScalar::Null => return Ok(None),
+            JsonScalar::String(t) if t.trim().is_empty() => return Ok(None),
+            JsonScalar::String(t) | JsonScalar::Number(t) => t,
+            JsonScalar::Bool(b) => return Err(format!("expected a whole number, found {b}")),
+            JsonScalar::Composite(_) => {
+                return Err("expected a whole number, found an array or object".to_string())
+            }
+        };
+        let t = text.trim();
+        t.parse::<i64>()
+            .ok()
+            .or_else(|| {
+                parse_decimal(t)
+                    .filter(|v| v.fract().is_zero())
+                    .and_then(|v| v.to_i64())
+            })
+            .map(Some)
+            .ok_or_else(|| format!("expected a whole number, found {text:?}"))
+    })
 }
 
 /// [`opt_i64`] for counts (pages, sizes, totals), which cannot be negative.
@@ -255,8 +316,36 @@ where
 
 /// An optional string where `""` (or only white space) means absent.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let v: Option<String> = serde::Deserialize::deserialize(d)?;
-    Ok(v.as_deref().and_then(non_empty))
+    with_opt_str(d, |t| Ok(t.and_then(non_empty)))
+}
+
+/// Read an optional string and hand it to `f` without copying it first (the deserializer's
+/// own text when it lends it); `f`'s error message becomes the deserializer's error.
+fn with_opt_str<'de, D, T, F>(d: D, f: F) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    F: FnOnce(Option<&str>) -> Result<T, String>,
+{
+    struct V<F>(F);
+    impl<'de, T, F: FnOnce(Option<&str>) -> Result<T, String>> de::Visitor<'de> for V<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<T, E> {
+            (self.0)(None).map_err(E::custom)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+            (self.0)(None).map_err(E::custom)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            d.deserialize_str(self)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            (self.0)(Some(v)).map_err(E::custom)
+        }
+    }
+    d.deserialize_option(V(f))
 }
 
 /// `Some(text)` unless the text is empty or only white space. The text is kept unchanged.
@@ -302,6 +391,40 @@ mod tests {
         }
         assert!(serde_json::from_str::<D>(r#"{"v":"abc"}"#).is_err());
         assert!(serde_json::from_str::<D>(r#"{"v":true}"#).is_err());
+    }
+
+    #[test]
+    fn the_short_reader_agrees_with_the_general_one() {
+        for t in [
+            "0",
+            "-0",
+            "21437",
+            "-12.50",
+            "0.000",
+            "5.38",
+            "123456789012345678",
+            "0.1",
+            "999999999999999999",
+            "-0.00000000000000001",
+            "007.10",
+        ] {
+            let short = short_decimal(t).unwrap_or_else(|| panic!("{t}"));
+            let general = Decimal::from_str_exact(t).unwrap();
+            assert_eq!((short, short.scale()), (general, general.scale()), "{t}");
+        }
+        for t in [
+            "",
+            "-",
+            ".",
+            "5.",
+            "1e5",
+            "1.2.3",
+            "+5",
+            "1234567890123456789",
+            "x",
+        ] {
+            assert_eq!(short_decimal(t), None, "{t}");
+        }
     }
 
     #[test]

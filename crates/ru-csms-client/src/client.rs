@@ -131,7 +131,7 @@ impl Client {
     /// ```
     /// # fn main() -> evsessions_core::Result<()> {
     /// use ru_csms_client::{Client, Config};
-    /// let client = Client::new(Config::builder().sessions_url("http://127.0.0.1:9/s").build()?)?;
+    /// let client = Client::new(Config::builder().sessions_url("http://127.0.0.1:9/s").no_auth().build()?)?;
     /// let body = br#"{"meta":{"status_code":200},"payload":{"items":[{"id":"1","kwh":0.20}],"total":1}}"#;
     /// let page = client.decode_page(body)?;
     /// assert_eq!(page.payload.items[0].as_str(), r#"{"id":"1","kwh":0.20}"#);

@@ -339,17 +339,14 @@ pub fn decode_sessions(endpoint: &str, resp: &HttpResponse) -> Result<Vec<Result
         .collect())
 }
 
-/// The records of a sessions body, each as its text: one scan of the body to see its shape,
-/// one parse of the records.
+/// The records of a sessions body, each as its text, in one parse of the body (a first look
+/// at its first byte says which shape to read).
 fn session_items(endpoint: &str, body: &[u8]) -> Result<Vec<RawRecord>> {
-    let whole: &RawValue = decode_json(&KIND, endpoint, body)?;
-    let text = whole.get();
-    match text.as_bytes().first() {
-        Some(b'n') => Ok(Vec::new()),
-        Some(b'[') => decode_json(&KIND, endpoint, text.as_bytes()),
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => decode_json(&KIND, endpoint, body),
         Some(b'{') => {
             let fields: std::collections::HashMap<std::borrow::Cow<'_, str>, &RawValue> =
-                decode_json(&KIND, endpoint, text.as_bytes())?;
+                decode_json(&KIND, endpoint, body)?;
             match fields.get("sessions").map(|v| v.get()) {
                 Some(list) if list.starts_with('[') => {
                     decode_json(&KIND, endpoint, list.as_bytes())
@@ -361,17 +358,26 @@ fn session_items(endpoint: &str, body: &[u8]) -> Result<Vec<RawRecord>> {
                     &format!("expected an array of sessions, found {}", json_kind(other)),
                 )),
                 None if fields.is_empty() => Ok(Vec::new()),
-                None => Ok(vec![RawRecord::from_raw_value(whole.to_owned())]),
+                None => {
+                    let whole: &RawValue = decode_json(&KIND, endpoint, body)?;
+                    Ok(vec![RawRecord::from_raw_value(whole.to_owned())])
+                }
             }
         }
-        _ => Err(shape_error(
-            endpoint,
-            ".",
-            &format!(
-                "expected an array of sessions, one session or {{\"sessions\": [...]}}, found {}",
-                json_kind(text)
-            ),
-        )),
+        _ => {
+            let whole: &RawValue = decode_json(&KIND, endpoint, body)?;
+            match whole.get() {
+                "null" => Ok(Vec::new()),
+                other => Err(shape_error(
+                    endpoint,
+                    ".",
+                    &format!(
+                        "expected an array of sessions, one session or {{\"sessions\": [...]}}, found {}",
+                        json_kind(other)
+                    ),
+                )),
+            }
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! Path (as `source.rs` runs it): [`smappee_client::decode_sessions`] on the response body (it
 //! accepts an array, one object, a `{"sessions": [...]}` wrapper, `null`, `{}` or nothing, and
 //! decodes each record on its own into `model::Session` with `raw`), then
-//! `normalize::normalize(&session, site, endpoint)`.
+//! `normalize::normalize(session, site, endpoint)`.
 
 use evsessions_core::{ChargingSession, HttpResponse, RawRecord, Result, Site};
 use evsessions_testkit::mutation::{
@@ -78,7 +78,7 @@ fn body_path(body: &[u8]) -> Result<Vec<(RawRecord, Result<ChargingSession>)>> {
     Ok(sessions
         .into_iter()
         .map(|s| match s {
-            Ok(s) => (s.raw.clone(), normalize(&s, Some(&site), ENDPOINT)),
+            Ok(s) => (s.raw.clone(), normalize(s, Some(&site), ENDPOINT)),
             Err(e) => (RawRecord::null(), Err(e)),
         })
         .collect())
