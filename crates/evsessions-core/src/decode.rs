@@ -37,8 +37,12 @@ fn decode_inner<'de, T: Deserialize<'de>>(
     body: &'de [u8],
     with_snippet: bool,
 ) -> Result<T> {
-    if let Ok(v) = serde_json::from_slice(body) {
-        return Ok(v);
+    // One UTF-8 check of the whole body, then text parsing (a slice parse would check the
+    // text of every raw item again).
+    if let Ok(text) = std::str::from_utf8(body) {
+        if let Ok(v) = serde_json::from_str(text) {
+            return Ok(v);
+        }
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de)
