@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 /// every record fits one NDJSON line. White space inside strings is never touched.
 ///
 /// It serializes as the JSON text itself (never re-encoded) and deserializes from any JSON
-/// value. Equality, hashing and ordering are those of the text.
+/// value. Equality and hashing are those of the text.
 ///
 /// ```
 /// use evsessions_core::RawRecord;
@@ -301,7 +301,8 @@ pub enum JsonScalar<'a> {
     Number(&'a str),
     /// A string, unescaped.
     String(&'a str),
-    /// An array or an object (its JSON text).
+    /// An array or an object (its JSON text from `serde_json`; a placeholder from other
+    /// deserializers).
     Composite(&'a str),
 }
 
