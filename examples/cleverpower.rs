@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         match item {
             Ok(mut s) => {
                 read += 1;
-                s.raw = serde_json::Value::Null; // keep the lines short
+                s.raw = evsessions::RawRecord::null(); // keep the lines short
                 println!("{}", serde_json::to_string(&s)?);
             }
             Err(e) => {

@@ -113,4 +113,5 @@ pub use ru_csms_client as ru_csms;
 #[doc = include_str!("../docs/ru-csms.md")]
 #[doc = include_str!("../docs/testkit.md")]
 #[doc = include_str!("../docs/exports.md")]
+#[doc = include_str!("../docs/schema.md")]
 pub struct DocsDoctests;

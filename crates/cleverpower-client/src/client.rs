@@ -109,7 +109,10 @@ impl Client {
         let point = self.charging_point(charge_id, None).await?;
         Ok(self
             .normalizer()
-            .point_sessions(charge_id, self.config.connector_id(), &point))
+            .point_sessions(charge_id, self.config.connector_id(), point)
+            .into_iter()
+            .map(|r| r.map_err(|e| self.http.redact(e)))
+            .collect())
     }
 
     /// `GET api/v1/transactions/{id}`: one transaction with its price components.

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use evsessions_core::chrono_tz::Tz;
 use evsessions_core::serde_util::{decimal_opt, opt_id, opt_string};
 use evsessions_core::time::{parse_timestamp, TimeError};
+use evsessions_core::RawRecord;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -326,14 +327,15 @@ pub struct NabijeciBod {
         default
     )]
     pub available_output_power_class: Option<Value>,
-    /// `NabijeciBodTransakces` — the charging sessions of the point (*transakce*), raw; decode
-    /// each with [`NabijeciBodTransakce::from_value`]. `null` or absent reads as empty.
+    /// `NabijeciBodTransakces` — the charging sessions of the point (*transakce*), each as its
+    /// JSON text exactly as received; decode each with [`NabijeciBodTransakce::from_raw`].
+    /// `null` or absent reads as empty.
     #[serde(
         rename = "NabijeciBodTransakces",
         default,
         deserialize_with = "evsessions_core::serde_util::null_as_default"
     )]
-    pub transactions: Vec<Value>,
+    pub transactions: Vec<RawRecord>,
     /// `NabijeciBodNadstavbovaSluzbaPrirazenas` — assigned value-added services.
     #[serde(rename = "NabijeciBodNadstavbovaSluzbaPrirazenas", default)]
     pub assigned_value_added_services: Option<Vec<Value>>,
@@ -435,24 +437,30 @@ pub struct NabijeciBodTransakce {
     /// `Smazano` — deleted (soft-delete flag).
     #[serde(rename = "Smazano", default)]
     pub deleted: Option<bool>,
-    /// The record exactly as received (not part of the JSON form).
+    /// The record exactly as received, its JSON text (not part of the JSON form).
     #[serde(skip)]
-    pub raw: Value,
+    pub raw: RawRecord,
 }
 
 impl NabijeciBodTransakce {
-    /// Decode one session of [`NabijeciBod::transactions`], keeping it in `raw`. A field of
-    /// the wrong type is [`evsessions_core::Error::Decode`] naming the record (`Id`, else
-    /// `SessionId`) and the field.
-    pub fn from_value(value: &Value) -> evsessions_core::Result<Self> {
+    /// Decode one session of [`NabijeciBod::transactions`] from its text, keeping the text in
+    /// `raw`. A field of the wrong type is [`evsessions_core::Error::Decode`] naming the record
+    /// (`Id`, else `SessionId`) and the field.
+    pub fn from_raw(raw: RawRecord) -> evsessions_core::Result<Self> {
         let mut t: NabijeciBodTransakce = evsessions_core::decode::decode_record(
             &crate::KIND,
             crate::client::OCPP_ENDPOINT,
-            evsessions_core::decode::record_id_hint(value, &["Id", "SessionId"]),
-            value,
+            &["Id", "SessionId"],
+            &raw,
         )?;
-        t.raw = value.clone();
+        t.raw = raw;
         Ok(t)
+    }
+
+    /// [`NabijeciBodTransakce::from_raw`] for a JSON value (tests, hand-made records): `raw`
+    /// is its compact text.
+    pub fn from_value(value: &Value) -> evsessions_core::Result<Self> {
+        NabijeciBodTransakce::from_raw(RawRecord::from_value(value))
     }
 }
 

@@ -48,19 +48,20 @@ impl Normalizer {
     }
 
     /// Every session of `point`, read with `POST api/Ocpp?chargeId={charge_id}&connectorId=
-    /// {connector_id}`. A session that cannot be decoded or read is one `Err` in place.
+    /// {connector_id}`. A session that cannot be decoded or read is one `Err` in place. Takes
+    /// the point by value: each session's text moves into its record's `raw`.
     pub fn point_sessions(
         &self,
         charge_id: &str,
         connector_id: u32,
-        point: &NabijeciBod,
+        mut point: NabijeciBod,
     ) -> Vec<Result<ChargingSession>> {
-        point
-            .transactions
-            .iter()
-            .map(|value| {
-                NabijeciBodTransakce::from_value(value)
-                    .and_then(|tx| self.session(charge_id, connector_id, point, &tx))
+        let transactions = std::mem::take(&mut point.transactions);
+        transactions
+            .into_iter()
+            .map(|raw| {
+                NabijeciBodTransakce::from_raw(raw)
+                    .and_then(|tx| self.session_of(charge_id, connector_id, &point, tx))
             })
             .collect()
     }
@@ -73,6 +74,16 @@ impl Normalizer {
         connector_id: u32,
         point: &NabijeciBod,
         tx: &NabijeciBodTransakce,
+    ) -> Result<ChargingSession> {
+        self.session_of(charge_id, connector_id, point, tx.clone())
+    }
+
+    fn session_of(
+        &self,
+        charge_id: &str,
+        connector_id: u32,
+        point: &NabijeciBod,
+        mut tx: NabijeciBodTransakce,
     ) -> Result<ChargingSession> {
         let id = tx
             .id
@@ -92,7 +103,8 @@ impl Normalizer {
         let started_at = self.time(&id, "DatumZahajeni", tx.started_at.as_ref())?;
         let ended_at = self.time(&id, "DatumUkonceni", tx.ended_at.as_ref())?;
 
-        let mut s = ChargingSession::new(KIND, id, tx.raw.clone());
+        let mut s = ChargingSession::new(KIND, id, std::mem::take(&mut tx.raw));
+        let tx = &tx;
         s.started_at = started_at;
         s.ended_at = ended_at;
         s.status = if tx.deleted == Some(true) {

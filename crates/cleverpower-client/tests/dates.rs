@@ -17,7 +17,7 @@ fn starts(zone: Tz, texts: &[&str]) -> Vec<Result<Option<String>, Error>> {
     let point: NabijeciBod =
         serde_json::from_value(json!({"Id": 1, "NabijeciBodTransakces": txs})).unwrap();
     Normalizer::new(zone, "CZK")
-        .point_sessions("CP", 0, &point)
+        .point_sessions("CP", 0, point.clone())
         .into_iter()
         .map(|r| r.map(|s| s.started_at.map(|t| format_utc(&t))))
         .collect()
@@ -80,7 +80,7 @@ fn sentinels_and_empty_are_unknown() {
     )
     .unwrap();
     let s = Normalizer::new(Europe::Prague, "CZK")
-        .point_sessions("CP", 0, &point)
+        .point_sessions("CP", 0, point.clone())
         .remove(0)
         .unwrap();
     assert_eq!(s.status, SessionStatus::Unknown);
@@ -143,7 +143,7 @@ fn unreadable_dates_are_one_error_each_naming_record_and_field() {
         {"Id": 10, "DatumZahajeni": "2024-05-13T17:05:44"}
     ]}))
     .unwrap();
-    let r = Normalizer::new(Europe::Prague, "CZK").point_sessions("CP", 0, &point);
+    let r = Normalizer::new(Europe::Prague, "CZK").point_sessions("CP", 0, point.clone());
     match &r[0] {
         Err(Error::Decode { record, path, .. }) => {
             assert_eq!(record.as_deref(), Some("9"));

@@ -66,7 +66,7 @@ fn point_path(
     body: &[u8],
 ) -> Result<(NabijeciBod, Vec<Result<ChargingSession>>)> {
     let point: NabijeciBod = decode_json(&KIND, OCPP_ENDPOINT, body)?;
-    let sessions = n.point_sessions(charge_id, 0, &point);
+    let sessions = n.point_sessions(charge_id, 0, point.clone());
     Ok((point, sessions))
 }
 
@@ -128,7 +128,7 @@ fn charging_point_mutated_per_key_never_panics(index: usize) {
                 .push(format!("{label}: not one result per session"));
         }
         for (raw, result) in point.transactions.iter().zip(sessions) {
-            tally.session(&label, result, raw);
+            tally.session(&label, result, raw.clone());
         }
     }
     tally.finish(&format!("cleverpower charging point {charge_id}"));

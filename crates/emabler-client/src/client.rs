@@ -2,9 +2,10 @@
 
 use std::fmt;
 
-use evsessions_core::decode::{decode_record, record_id_hint};
 use evsessions_core::http::{join_path, join_segments};
-use evsessions_core::{Error, ExposeSecret, HttpClient, HttpResponse, Result};
+use evsessions_core::{
+    ChargingSession, Error, ExposeSecret, HttpClient, HttpResponse, RawRecord, Result,
+};
 use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -80,12 +81,13 @@ impl Client {
         join_segments(&self.config.base_url, &["v2", collection, id])
     }
 
-    /// `POST /v2/transactions`, one page, records as raw JSON (what the session stream uses:
-    /// each record is then decoded on its own, so one bad record does not fail the page).
+    /// `POST /v2/transactions`, one page, records as their JSON text exactly as received (what
+    /// the session stream uses: each record is then decoded on its own, so one bad record does
+    /// not fail the page).
     pub async fn transactions_raw(
         &self,
         body: &TransactionsRequest,
-    ) -> Result<Paginated<serde_json::Value>> {
+    ) -> Result<Paginated<RawRecord>> {
         let url = self.url("/v2/transactions");
         let resp = self
             .http
@@ -105,14 +107,14 @@ impl Client {
     /// session stream, which does both).
     pub async fn transactions(&self, body: &TransactionsRequest) -> Result<Paginated<Transaction>> {
         let page = self.transactions_raw(body).await?;
-        typed_page(page, EP_TRANSACTIONS, &["id"])
+        self.typed_page(page, EP_TRANSACTIONS, &["id"])
     }
 
-    /// `GET /v2/ongoing-transactions`, one page, records as raw JSON.
+    /// `GET /v2/ongoing-transactions`, one page, records as their JSON text exactly as received.
     pub async fn ongoing_transactions_raw(
         &self,
         query: &OngoingTransactionsRequest,
-    ) -> Result<Paginated<serde_json::Value>> {
+    ) -> Result<Paginated<RawRecord>> {
         let url = self.url("/v2/ongoing-transactions");
         let pairs = query.query_pairs();
         let resp = self.get(EP_ONGOING, &url, &pairs).await?;
@@ -125,15 +127,15 @@ impl Client {
         query: &OngoingTransactionsRequest,
     ) -> Result<Paginated<OngoingTransaction>> {
         let page = self.ongoing_transactions_raw(query).await?;
-        typed_page(page, EP_ONGOING, &["transactionId"])
+        self.typed_page(page, EP_ONGOING, &["transactionId"])
     }
 
     /// `GET /v2/sites`, one page.
     pub async fn sites(&self, query: &ListRequest) -> Result<Paginated<SiteDto>> {
         let url = self.url("/v2/sites");
         let resp = self.get(EP_SITES, &url, &query.query_pairs()).await?;
-        let page: Paginated<serde_json::Value> = self.http.decode(EP_SITES, &resp)?;
-        typed_page(page, EP_SITES, &["id"])
+        let page: Paginated<RawRecord> = self.http.decode(EP_SITES, &resp)?;
+        self.typed_page(page, EP_SITES, &["id"])
     }
 
     /// `GET /v2/sites/{id}`. A 404 is [`Error::NotFound`] naming the id.
@@ -147,8 +149,8 @@ impl Client {
     pub async fn chargers(&self, query: &ListRequest) -> Result<Paginated<ChargerDto>> {
         let url = self.url("/v2/chargers");
         let resp = self.get(EP_CHARGERS, &url, &query.query_pairs()).await?;
-        let page: Paginated<serde_json::Value> = self.http.decode(EP_CHARGERS, &resp)?;
-        typed_page(page, EP_CHARGERS, &["chargerId", "id"])
+        let page: Paginated<RawRecord> = self.http.decode(EP_CHARGERS, &resp)?;
+        self.typed_page(page, EP_CHARGERS, &["chargerId", "id"])
     }
 
     /// `GET /v2/chargers/{id}`. A 404 is [`Error::NotFound`] naming the id.
@@ -200,22 +202,82 @@ impl Client {
     }
 }
 
-fn typed_page<T: DeserializeOwned>(
-    page: Paginated<serde_json::Value>,
-    endpoint: &str,
-    id_keys: &[&str],
-) -> Result<Paginated<T>> {
-    let items = page
-        .items
-        .iter()
-        .map(|v| decode_record(&KIND, endpoint, record_id_hint(v, id_keys), v))
-        .collect::<Result<Vec<T>>>()?;
-    Ok(Paginated {
-        page: page.page,
-        limit: page.limit,
-        total_records: page.total_records,
-        has_next_page: page.has_next_page,
-        has_previous_page: page.has_previous_page,
-        items,
-    })
+/// Reading pages from their bodies, as the session stream does.
+impl Client {
+    /// Decode one record of a page from its text; errors name the record and the JSON path,
+    /// with the API key masked.
+    pub(crate) fn decode_record<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        id_keys: &[&str],
+        raw: &RawRecord,
+    ) -> Result<T> {
+        self.http.decode_record(endpoint, id_keys, raw)
+    }
+
+    /// The sessions of one body of `POST /v2/transactions`, as the session stream reads them:
+    /// one parse of the page, each record decoded on its own from its text (a bad record is one
+    /// `Err` in place), `raw` the record exactly as received. (The stream also drops the twins
+    /// of ongoing sessions, which needs the ongoing list; this does not.)
+    ///
+    /// ```
+    /// # fn main() -> evsessions_core::Result<()> {
+    /// let client = emabler_client::Client::new(emabler_client::Config::builder().api_key("k").build()?)?;
+    /// let body = br#"{"page":1,"hasNextPage":false,"items":[{"id":48213,"totalAmount":1.20}]}"#;
+    /// let sessions = client.transactions_page_sessions(body)?;
+    /// let s = sessions[0].as_ref().unwrap();
+    /// assert_eq!((s.id.as_str(), s.raw.as_str()), ("48213", r#"{"id":48213,"totalAmount":1.20}"#));
+    /// # Ok(()) }
+    /// ```
+    pub fn transactions_page_sessions(&self, body: &[u8]) -> Result<Vec<Result<ChargingSession>>> {
+        let page: Paginated<RawRecord> = self.decode_body(EP_TRANSACTIONS, body)?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|raw| {
+                let t: Transaction = self.decode_record(EP_TRANSACTIONS, &["id"], &raw)?;
+                Ok(crate::normalize::transaction(t, raw))
+            })
+            .collect())
+    }
+
+    /// The sessions of one body of `GET /v2/ongoing-transactions`, like
+    /// [`Client::transactions_page_sessions`].
+    pub fn ongoing_page_sessions(&self, body: &[u8]) -> Result<Vec<Result<ChargingSession>>> {
+        let page: Paginated<RawRecord> = self.decode_body(EP_ONGOING, body)?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|raw| {
+                let t: OngoingTransaction =
+                    self.decode_record(EP_ONGOING, &["transactionId"], &raw)?;
+                Ok(crate::normalize::ongoing(t, raw))
+            })
+            .collect())
+    }
+
+    fn decode_body<T: DeserializeOwned>(&self, endpoint: &str, body: &[u8]) -> Result<T> {
+        evsessions_core::decode::decode_json(&KIND, endpoint, body).map_err(|e| self.http.redact(e))
+    }
+
+    fn typed_page<T: DeserializeOwned>(
+        &self,
+        page: Paginated<RawRecord>,
+        endpoint: &str,
+        id_keys: &[&str],
+    ) -> Result<Paginated<T>> {
+        let items = page
+            .items
+            .iter()
+            .map(|raw| self.decode_record(endpoint, id_keys, raw))
+            .collect::<Result<Vec<T>>>()?;
+        Ok(Paginated {
+            page: page.page,
+            limit: page.limit,
+            total_records: page.total_records,
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
+            items,
+        })
+    }
 }

@@ -14,15 +14,16 @@
 
 use evsessions_core::{
     AuthMethod, Authorization, Charger, ChargingSession, Cost, CostComponent, CostKind, Decimal,
-    SessionStatus, Site,
+    RawRecord, SessionStatus, Site,
 };
 
 use crate::model::{OngoingTransaction, Transaction};
 use crate::KIND;
 
-/// A finished-list record (`POST /v2/transactions`) as a [`ChargingSession`].
-pub fn transaction(t: &Transaction, raw: serde_json::Value) -> ChargingSession {
-    let mut s = ChargingSession::new(KIND, t.id.clone(), raw);
+/// A finished-list record (`POST /v2/transactions`) as a [`ChargingSession`]. Takes the
+/// record by value: its texts move into the session.
+pub fn transaction(mut t: Transaction, raw: impl Into<RawRecord>) -> ChargingSession {
+    let mut s = ChargingSession::new(KIND, std::mem::take(&mut t.id), raw);
     s.started_at = t.timestamp_start;
     s.ended_at = t.timestamp_end;
     s.status = if t.timestamp_end.is_some() {
@@ -31,23 +32,23 @@ pub fn transaction(t: &Transaction, raw: serde_json::Value) -> ChargingSession {
         SessionStatus::Active
     };
     s.vendor_status = None;
-    s.energy_kwh = energy_kwh(t);
-    s.charger = charger(&t.charger_id, &t.charger_name, &t.socket_id, &t.socket_name);
-    s.site = site(&t.site_id, &t.site_name);
-    s.authorization = authorization(&t.authorized_tag_id, &t.authorized_user_id, &t.user_name);
-    s.cost = cost(t, s.energy_kwh);
+    s.energy_kwh = energy_kwh(&t);
+    s.cost = cost(&t, s.energy_kwh);
+    s.charger = charger(t.charger_id, t.charger_name, t.socket_id, t.socket_name);
+    s.site = site(t.site_id, t.site_name);
+    s.authorization = authorization(t.authorized_tag_id, t.authorized_user_id, t.user_name);
     s
 }
 
 /// An ongoing-list record (`GET /v2/ongoing-transactions`) as a [`ChargingSession`]: always
-/// `active`, no energy, no cost.
-pub fn ongoing(t: &OngoingTransaction, raw: serde_json::Value) -> ChargingSession {
-    let mut s = ChargingSession::new(KIND, t.transaction_id.clone(), raw);
+/// `active`, no energy, no cost. Takes the record by value: its texts move into the session.
+pub fn ongoing(t: OngoingTransaction, raw: impl Into<RawRecord>) -> ChargingSession {
+    let mut s = ChargingSession::new(KIND, t.transaction_id, raw);
     s.started_at = t.start_time;
     s.status = SessionStatus::Active;
-    s.charger = charger(&t.charger_id, &t.charger_name, &t.socket_id, &t.socket_name);
-    s.site = site(&t.site_id, &t.site_name);
-    s.authorization = authorization(&t.authorized_id_tag, &t.authorized_user_id, &None);
+    s.charger = charger(t.charger_id, t.charger_name, t.socket_id, t.socket_name);
+    s.site = site(t.site_id, t.site_name);
+    s.authorization = authorization(t.authorized_id_tag, t.authorized_user_id, None);
     s
 }
 
@@ -60,37 +61,37 @@ pub fn energy_kwh(t: &Transaction) -> Option<Decimal> {
 }
 
 fn charger(
-    id: &Option<String>,
-    name: &Option<String>,
-    socket_id: &Option<String>,
-    socket_name: &Option<String>,
+    id: Option<String>,
+    name: Option<String>,
+    socket_id: Option<String>,
+    socket_name: Option<String>,
 ) -> Charger {
     let mut c = Charger::default();
-    c.id = id.clone();
-    c.name = name.clone();
-    c.connector_id = socket_id.clone().or_else(|| socket_name.clone());
+    c.id = id;
+    c.name = name;
+    c.connector_id = socket_id.or(socket_name);
     c
 }
 
-fn site(id: &Option<String>, name: &Option<String>) -> Option<Site> {
-    let s = Site::new(id.clone(), name.clone());
+fn site(id: Option<String>, name: Option<String>) -> Option<Site> {
+    let s = Site::new(id, name);
     (!s.is_empty()).then_some(s)
 }
 
 fn authorization(
-    tag: &Option<String>,
-    user_id: &Option<String>,
-    user_name: &Option<String>,
+    tag: Option<String>,
+    user_id: Option<String>,
+    user_name: Option<String>,
 ) -> Option<Authorization> {
     // eMabler writes `authorizedUserId: 0` for "no user".
-    let user_id = user_id.clone().filter(|u| u.trim() != "0");
+    let user_id = user_id.filter(|u| u.trim() != "0");
     if tag.is_none() && user_id.is_none() && user_name.is_none() {
         return None;
     }
     let mut a = Authorization::new(AuthMethod::Rfid);
-    a.id_tag = tag.clone();
+    a.id_tag = tag;
     a.user_id = user_id;
-    a.user_name = user_name.clone();
+    a.user_name = user_name;
     Some(a)
 }
 

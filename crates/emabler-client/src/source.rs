@@ -24,7 +24,6 @@
 //! so core filters them exactly on every record (`site_ids`, `id_tags` not set). Status is
 //! filtered by core.
 
-use evsessions_core::decode::{decode_record, record_id_hint};
 use evsessions_core::{
     async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
     SessionQuery, SessionSource, SourceKind, StatusFilter,
@@ -135,9 +134,9 @@ impl Client {
         };
         let mut seen = cur.seen;
         let mut records = Vec::with_capacity(page.items.len());
-        for raw in page.items.iter() {
-            let id_hint = record_id_hint(raw, &["transactionId"]);
-            match decode_record::<OngoingTransaction>(&KIND, EP_ONGOING, id_hint, raw) {
+        let count = page.items.len();
+        for raw in page.items {
+            match self.decode_record::<OngoingTransaction>(EP_ONGOING, &["transactionId"], &raw) {
                 Ok(t) => {
                     if all {
                         seen.push((
@@ -145,12 +144,12 @@ impl Client {
                             t.transaction_id.clone(),
                         ));
                     }
-                    records.push(Ok(normalize::ongoing(&t, raw.clone())));
+                    records.push(Ok(normalize::ongoing(t, raw)));
                 }
                 Err(e) => records.push(Err(e)),
             }
         }
-        let next = if has_more(page.has_next_page, page.items.len(), limit) {
+        let next = if has_more(page.has_next_page, count, limit) {
             cur.page.checked_add(1).map(|p| {
                 PageCursor::page(
                     Cursor {
@@ -195,18 +194,18 @@ impl Client {
         let page = self.transactions_raw(&body).await?;
         let mut records: Vec<Result<ChargingSession>> = Vec::with_capacity(page.items.len());
         let mut dropped = 0usize;
-        for raw in page.items.iter() {
-            let id_hint = record_id_hint(raw, &["id"]);
-            match decode_record::<Transaction>(&KIND, EP_TRANSACTIONS, id_hint, raw) {
+        let count = page.items.len();
+        for raw in page.items {
+            match self.decode_record::<Transaction>(EP_TRANSACTIONS, &["id"], &raw) {
                 Ok(t) if matches_ongoing(&t, &cur.seen) => {
                     tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
                     dropped += 1;
                 }
-                Ok(t) => records.push(Ok(normalize::transaction(&t, raw.clone()))),
+                Ok(t) => records.push(Ok(normalize::transaction(t, raw))),
                 Err(e) => records.push(Err(e)),
             }
         }
-        let next = if has_more(page.has_next_page, page.items.len(), limit) {
+        let next = if has_more(page.has_next_page, count, limit) {
             cur.page.checked_add(1).map(|p| {
                 PageCursor::page(
                     Cursor {
@@ -262,13 +261,9 @@ impl SessionSource for Client {
     /// A finished-list record replaces the ongoing record of the same session: its
     /// `evseTransactionId` is the ongoing `transactionId` (the session's id while it ran).
     fn replaced_ids(&self, session: &ChargingSession) -> Vec<String> {
-        let evse = match session.raw.get("evseTransactionId") {
-            Some(serde_json::Value::String(t)) => evsessions_core::serde_util::non_empty(t),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
+        let evse = session.raw.id_text(&["evseTransactionId"]);
         match evse {
-            Some(e) if e != session.id && session.raw.get("transactionId").is_none() => vec![e],
+            Some(e) if e != session.id && session.raw.field("transactionId").is_none() => vec![e],
             _ => Vec::new(),
         }
     }

@@ -4,14 +4,14 @@
 //!
 //! Record path (as `source.rs` runs it): `decode_record::<Transaction>` then
 //! `normalize::transaction`, and `decode_record::<OngoingTransaction>` then
-//! `normalize::ongoing`. Page path: `decode_json::<Paginated<Value>>` (what the client does with
+//! `normalize::ongoing`. Page path: `decode_json::<Paginated<RawRecord>>` (what the client does with
 //! a response body), then the record path on every item. Not reachable from outside the crate,
 //! so not mutated here: the paging decision (`has_more`) and the twin filter (`matches_ongoing`).
 
 use emabler_client::client::{EP_ONGOING, EP_TRANSACTIONS};
 use emabler_client::{normalize, OngoingTransaction, Paginated, Transaction, KIND};
-use evsessions_core::decode::{decode_json, decode_record, record_id_hint};
-use evsessions_core::{ChargingSession, Result};
+use evsessions_core::decode::{decode_json, decode_record};
+use evsessions_core::{ChargingSession, RawRecord, Result};
 use evsessions_testkit::mutation::{mutations, probe, whole_body_mutations, Tally};
 use serde_json::Value;
 
@@ -43,20 +43,19 @@ enum List {
 
 /// The crate's per-record path.
 fn record_path(list: List, raw: &Value) -> Result<ChargingSession> {
+    raw_record_path(list, RawRecord::from_value(raw))
+}
+
+/// The crate's per-record path, from the record's text.
+fn raw_record_path(list: List, raw: RawRecord) -> Result<ChargingSession> {
     match list {
         List::Transactions => {
-            let t: Transaction =
-                decode_record(&KIND, EP_TRANSACTIONS, record_id_hint(raw, &["id"]), raw)?;
-            Ok(normalize::transaction(&t, raw.clone()))
+            let t: Transaction = decode_record(&KIND, EP_TRANSACTIONS, &["id"], &raw)?;
+            Ok(normalize::transaction(t, raw))
         }
         List::Ongoing => {
-            let t: OngoingTransaction = decode_record(
-                &KIND,
-                EP_ONGOING,
-                record_id_hint(raw, &["transactionId"]),
-                raw,
-            )?;
-            Ok(normalize::ongoing(&t, raw.clone()))
+            let t: OngoingTransaction = decode_record(&KIND, EP_ONGOING, &["transactionId"], &raw)?;
+            Ok(normalize::ongoing(t, raw))
         }
     }
 }
@@ -121,13 +120,13 @@ fn every_page_envelope_mutated_per_key_never_panics() {
             let label = format!("{file}: {}", m.label);
             let body = serde_json::to_vec(&m.value).expect("a Value serializes");
             let outcome = probe(|| {
-                decode_json::<Paginated<Value>>(&KIND, endpoint, &body).map(|p| {
+                decode_json::<Paginated<RawRecord>>(&KIND, endpoint, &body).map(|p| {
                     let page = p.page.unwrap_or_default();
                     let more = p.has_next_page.unwrap_or(false);
                     let sessions: Vec<_> = p
                         .items
                         .iter()
-                        .map(|item| (item.clone(), record_path(list, item)))
+                        .map(|item| (item.clone(), raw_record_path(list, item.clone())))
                         .collect();
                     (page, more, sessions)
                 })
@@ -137,7 +136,7 @@ fn every_page_envelope_mutated_per_key_never_panics() {
             };
             if let Some((_, _, sessions)) = tally.page(&label, decoded) {
                 for (item, result) in sessions {
-                    tally.session(&label, result, &item);
+                    tally.session(&label, result, item);
                 }
             }
         }

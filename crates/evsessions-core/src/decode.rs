@@ -1,37 +1,49 @@
 //! JSON decoding that says where it failed: the JSON path (via `serde_path_to_error`) and a
 //! short excerpt of the body.
+//!
+//! Decoding runs at full speed; only when it fails is the input read again, with path tracking,
+//! to say where.
 
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::error::{truncate_chars, Error, Result};
 use crate::model::SourceKind;
+use crate::raw::RawRecord;
 
-/// Decode a whole response body. On failure: [`Error::Decode`] with the JSON path of the
+/// Decode a whole response body (`T` may borrow from it: `&RawValue`, `&str`). On failure: [`Error::Decode`] with the JSON path of the
 /// offending value and an excerpt of the body around it.
-pub fn decode_json<T: DeserializeOwned>(
+pub fn decode_json<'de, T: Deserialize<'de>>(
     vendor: &SourceKind,
     endpoint: &str,
-    body: &[u8],
+    body: &'de [u8],
 ) -> Result<T> {
     decode_inner(vendor, endpoint, body, true)
 }
 
 /// Like [`decode_json`] but never puts an excerpt of the body into the error: for bodies that
 /// hold secrets (token responses).
-pub fn decode_json_secret<T: DeserializeOwned>(
+pub fn decode_json_secret<'de, T: Deserialize<'de>>(
     vendor: &SourceKind,
     endpoint: &str,
-    body: &[u8],
+    body: &'de [u8],
 ) -> Result<T> {
     decode_inner(vendor, endpoint, body, false)
 }
 
-fn decode_inner<T: DeserializeOwned>(
+fn decode_inner<'de, T: Deserialize<'de>>(
     vendor: &SourceKind,
     endpoint: &str,
-    body: &[u8],
+    body: &'de [u8],
     with_snippet: bool,
 ) -> Result<T> {
+    // One UTF-8 check of the whole body, then text parsing (a slice parse would check the
+    // text of every raw item again).
+    if let Ok(text) = std::str::from_utf8(body) {
+        if let Ok(v) = serde_json::from_str(text) {
+            return Ok(v);
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| (path_text(e.path()), e.into_inner()))
@@ -62,25 +74,74 @@ fn decode_inner<T: DeserializeOwned>(
     })
 }
 
-/// Decode one record of a page from its JSON value. On failure: [`Error::Decode`] naming the
-/// record (`record_id`) and the JSON path inside it; no excerpt (the message names the value).
+/// Decode one record of a page from its own JSON text (the page's items are
+/// [`RawRecord`]s: one parse of the page, no `Value` tree). On failure: [`Error::Decode`]
+/// naming the record (the first of `id_keys` present, exactly as sent) and the JSON path
+/// inside it; no excerpt (the message names the value).
+///
+/// The error is not yet masked with the source's secrets: a vendor crate decodes through
+/// [`crate::HttpClient::decode_record`], which is.
+///
+/// ```
+/// use evsessions_core::{decode::decode_record, RawRecord, SourceKind};
+/// #[derive(serde::Deserialize)]
+/// struct Tx { kwh: f64 }
+/// let raw = RawRecord::from_json(r#"{"id": 7, "kwh": "lots"}"#).unwrap();
+/// let e = decode_record::<Tx>(&SourceKind::from_static("v"), "GET /tx", &["id"], &raw)
+///     .err()
+///     .unwrap();
+/// assert_eq!(
+///     e.to_string(),
+///     "v: could not decode record 7 of GET /tx at `kwh`: invalid type: string \"lots\", expected f64"
+/// );
+/// ```
 pub fn decode_record<T: DeserializeOwned>(
     vendor: &SourceKind,
     endpoint: &str,
-    record_id: Option<String>,
-    value: &serde_json::Value,
+    id_keys: &[&str],
+    raw: &RawRecord,
 ) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| Error::Decode {
-        vendor: vendor.clone(),
-        endpoint: endpoint.to_string(),
-        record: record_id,
-        path: path_text(e.path()),
-        message: e.into_inner().to_string(),
-        snippet: None,
-    })
+    match serde_json::from_str::<T>(raw.as_str()) {
+        Ok(v) => Ok(v),
+        Err(first) => Err(record_error::<T>(vendor, endpoint, id_keys, raw, first)),
+    }
 }
 
-/// The id of a raw record for error messages: the first of `keys` present, as text.
+#[cold]
+fn record_error<T: DeserializeOwned>(
+    vendor: &SourceKind,
+    endpoint: &str,
+    id_keys: &[&str],
+    raw: &RawRecord,
+    first: serde_json::Error,
+) -> Error {
+    let mut de = serde_json::Deserializer::from_str(raw.as_str());
+    let (path, inner) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => (path_text(e.path()), e.into_inner()),
+        Ok(_) => (".".to_string(), first),
+    };
+    Error::Decode {
+        vendor: vendor.clone(),
+        endpoint: endpoint.to_string(),
+        record: raw.id_text(id_keys),
+        path,
+        message: without_position(&inner),
+        snippet: None,
+    }
+}
+
+/// The message of a serde_json error without its ` at line L column C` (a record's position
+/// inside its own text says nothing; the path does).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&suffix) {
+        Some(t) if e.line() > 0 => t.to_string(),
+        _ => text,
+    }
+}
+
+/// The id of a JSON object for error messages: the first of `keys` present, as text.
 pub fn record_id_hint(value: &serde_json::Value, keys: &[&str]) -> Option<String> {
     keys.iter().find_map(|k| match value.get(*k)? {
         serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
@@ -159,11 +220,29 @@ mod tests {
 
     #[test]
     fn record_errors_name_record_and_field() {
-        let v = serde_json::json!({"id": 7, "fullConsumptionWh": "lots"});
-        let e = decode_record::<Item>(&V, "POST /x", record_id_hint(&v, &["id"]), &v).unwrap_err();
+        let raw = RawRecord::from_json(r#"{"id": 7, "fullConsumptionWh": "lots"}"#).unwrap();
+        let e = decode_record::<Item>(&V, "POST /x", &["id"], &raw).unwrap_err();
         assert_eq!(
             e.to_string(),
             "v: could not decode record 7 of POST /x at `fullConsumptionWh`: invalid type: string \"lots\", expected i64"
         );
+        // An id beyond 2^64 names the record exactly; a nested path is named.
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Outer {
+            inner: Vec<Item>,
+        }
+        let raw = RawRecord::from_json(
+            r#"{"id": 184467440737095516170, "inner": [{"fullConsumptionWh": 1}, {"fullConsumptionWh": 1e400}]}"#,
+        )
+        .unwrap();
+        let e = decode_record::<Outer>(&V, "x", &["id"], &raw).unwrap_err();
+        match &e {
+            Error::Decode { record, path, .. } => {
+                assert_eq!(record.as_deref(), Some("184467440737095516170"));
+                assert_eq!(path, "inner[1].fullConsumptionWh");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

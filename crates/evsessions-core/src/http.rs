@@ -477,6 +477,31 @@ impl HttpClient {
         crate::decode::decode_json(&self.vendor, endpoint, &resp.body).map_err(|e| self.redact(e))
     }
 
+    /// Decode one record of a page from its own text ([`crate::decode::decode_record`]); a
+    /// failure names the record and the JSON path, with this client's secrets masked (a
+    /// server that echoes a key inside a bad field does not leak it).
+    ///
+    /// ```
+    /// use evsessions_core::{HttpClient, HttpConfig, RawRecord, SecretString, SourceKind};
+    /// let http = HttpClient::new(SourceKind::from_static("v"), HttpConfig::default())
+    ///     .unwrap()
+    ///     .with_secrets([SecretString::from("k3y-123".to_string())]);
+    /// let raw = RawRecord::from_json(r#"{"id": "1", "n": "k3y-123"}"#).unwrap();
+    /// #[derive(serde::Deserialize, Debug)]
+    /// struct R { n: u32 }
+    /// let e = http.decode_record::<R>("GET /x", &["id"], &raw).unwrap_err();
+    /// assert!(e.to_string().contains("REDACTED") && !e.to_string().contains("k3y-123"), "{e}");
+    /// ```
+    pub fn decode_record<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        id_keys: &[&str],
+        raw: &crate::RawRecord,
+    ) -> Result<T> {
+        crate::decode::decode_record(&self.vendor, endpoint, id_keys, raw)
+            .map_err(|e| self.redact(e))
+    }
+
     fn body_too_large(&self, endpoint: &str, cap: u64) -> Error {
         Error::Transport {
             vendor: self.vendor.clone(),

@@ -10,7 +10,9 @@
 //! - [`http`]: the HTTP plumbing (retry, backoff, `Retry-After`, timeouts, URL policy and
 //!   redaction) that vendor crates use instead of writing their own;
 //! - [`output`]: table, CSV, JSON and NDJSON writers;
-//! - [`time`], [`serde_util`], [`normalize`], [`decode`]: helpers for tolerant vendor models.
+//! - [`RawRecord`]: a vendor's record exactly as received (`ChargingSession::raw`);
+//! - [`time`], [`serde_util`], [`normalize`], [`decode`], [`raw`]: helpers for tolerant vendor
+//!   models.
 //!
 //! ```
 //! use evsessions_core::{SessionQuery, StatusFilter};
@@ -28,6 +30,7 @@ pub mod model;
 pub mod normalize;
 pub mod output;
 pub mod query;
+pub mod raw;
 pub mod serde_util;
 pub mod source;
 pub mod time;
@@ -41,6 +44,7 @@ pub use model::{
 };
 pub use output::{OutputFormat, SessionWriter, Summary};
 pub use query::{Capabilities, SessionQuery, StatusFilter};
+pub use raw::RawRecord;
 pub use source::{PageCursor, SessionPage, SessionSource, SessionSourceExt};
 
 /// Re-exported for [`SessionSource`] implementations.

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::raw::RawRecord;
 use crate::serde_util::{decimal_opt, utc_opt};
 
 /// Which vendor a record came from, as the stable text used in every output (`"emabler"`, …).
@@ -366,13 +367,16 @@ pub struct ChargingSession {
     pub state_of_charge: Option<StateOfCharge>,
     /// Price; `null` when the vendor priced nothing.
     pub cost: Option<Cost>,
-    /// The vendor's record exactly as received.
-    pub raw: serde_json::Value,
+    /// The vendor's record exactly as received: its JSON text, numbers, escapes and key order
+    /// as the vendor wrote them (see [`RawRecord`]). Read fields with [`RawRecord::field`] or
+    /// [`RawRecord::get`].
+    pub raw: RawRecord,
 }
 
 impl ChargingSession {
-    /// A record with its identity and raw JSON; every other field unknown.
-    pub fn new(source: SourceKind, id: impl Into<String>, raw: serde_json::Value) -> Self {
+    /// A record with its identity and raw JSON (a [`RawRecord`], or a `serde_json::Value` for
+    /// hand-made records); every other field unknown.
+    pub fn new(source: SourceKind, id: impl Into<String>, raw: impl Into<RawRecord>) -> Self {
         ChargingSession {
             source,
             id: id.into(),
@@ -386,7 +390,7 @@ impl ChargingSession {
             authorization: None,
             state_of_charge: None,
             cost: None,
-            raw,
+            raw: raw.into(),
         }
     }
 }

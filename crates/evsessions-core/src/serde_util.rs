@@ -4,21 +4,23 @@
 //! the usual API drift (ids as numbers or strings, empty strings, decimals as text, .NET
 //! timestamps) is handled once, here.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde::de::{self, Visitor};
+use serde::de;
 use serde::{Deserialize, Deserializer, Serializer};
+
+use crate::raw::{read_scalar, JsonScalar};
 
 /// `Option<Decimal>` written as a JSON number (or `null`) and read from a number, a numeric
 /// string or `null`.
 ///
-/// Numbers are written through their shortest round-trip form, so every value with at most 15
-/// significant digits (all money and energy in practice) is written exactly as its decimal
-/// text: `24.445` stays `24.445`. Integral values are written without a fraction.
+/// A JSON number is read from its text exactly (`1547.862000000000000001` keeps every digit;
+/// trailing zeros of the fraction are dropped: `0.20` reads as `0.2`); a number no decimal can
+/// hold exactly (`1e400`, `1e-400`) is an error. Numbers are written through their shortest
+/// round-trip form, so every value with at most 15 significant digits (all money and energy in
+/// practice) is written exactly as its decimal text: `24.445` stays `24.445`. Integral values
+/// are written without a fraction.
 pub mod decimal_opt {
     use super::*;
 
@@ -32,7 +34,7 @@ pub mod decimal_opt {
 
     /// Deserialize from a number, a numeric string, an empty string (`None`) or `null`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-        d.deserialize_any(DecimalVisitor)
+        read_scalar(d, decimal_of_scalar)
     }
 }
 
@@ -57,49 +59,46 @@ pub mod decimal {
 
     /// Deserialize from a number or a numeric string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-        match d.deserialize_any(DecimalVisitor)? {
+        match read_scalar(d, decimal_of_scalar)? {
             Some(v) => Ok(v),
             None => Err(de::Error::custom("expected a decimal number, found null")),
         }
     }
 }
 
-struct DecimalVisitor;
+const DECIMAL_EXPECTED: &str = "a decimal number, a numeric string, or null";
 
-impl<'de> Visitor<'de> for DecimalVisitor {
-    type Value = Option<Decimal>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a decimal number, a numeric string, or null")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(DecimalVisitor)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(Decimal::from(v)))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(Decimal::from(v)))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        decimal_from_f64(v)
-            .map(Some)
-            .ok_or_else(|| E::invalid_value(de::Unexpected::Float(v), &self))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let t = v.trim();
-        if t.is_empty() {
-            return Ok(None);
+fn decimal_of_scalar(s: JsonScalar<'_>) -> Result<Option<Decimal>, String> {
+    match s {
+        JsonScalar::Null => Ok(None),
+        JsonScalar::Number(t) => parse_decimal(t).map(|d| Some(without_trailing_zeros(d))).ok_or_else(|| {
+            format!("invalid value: number {t} cannot be held exactly as a decimal, expected {DECIMAL_EXPECTED}")
+        }),
+        JsonScalar::String(v) => {
+            let t = v.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            parse_decimal(t)
+                .map(Some)
+                .ok_or_else(|| format!("invalid value: string {v:?}, expected {DECIMAL_EXPECTED}"))
         }
-        parse_decimal(t)
-            .map(Some)
-            .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+        JsonScalar::Bool(b) => Err(format!(
+            "invalid type: boolean `{b}`, expected {DECIMAL_EXPECTED}"
+        )),
+        JsonScalar::Composite(_) => Err(format!(
+            "invalid type: an array or object, expected {DECIMAL_EXPECTED}"
+        )),
+    }
+}
+
+/// `d` without the trailing zeros of its fraction (`0.20` → `0.2`), as a number read through
+/// `f64` would come out.
+fn without_trailing_zeros(d: Decimal) -> Decimal {
+    if d.scale() == 0 || d.mantissa() % 10 != 0 {
+        d
+    } else {
+        d.normalize()
     }
 }
 
@@ -112,24 +111,72 @@ pub fn decimal_from_f64(v: f64) -> Option<Decimal> {
     parse_decimal(&v.to_string())
 }
 
-/// Parse decimal text, also in scientific notation (`1e-7`). `None` when it is not a number.
+/// Parse decimal text, also in scientific notation (`1e-7`). `None` when it is not a number
+/// or no decimal holds it exactly (`1e400`, `1e-400`).
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
-    Decimal::from_str(text)
+    if let Some(d) = short_decimal(text) {
+        return Some(d);
+    }
+    Decimal::from_str_exact(text)
         .ok()
-        .or_else(|| Decimal::from_scientific(text).ok())
-        .map(|d| d.normalize_scale_for_zero())
+        .or_else(|| scientific_exact(text))
+        .map(|d| if d.is_zero() { Decimal::ZERO } else { d })
 }
 
-trait NormalizeZero {
-    fn normalize_scale_for_zero(self) -> Self;
-}
-impl NormalizeZero for Decimal {
-    fn normalize_scale_for_zero(self) -> Self {
-        if self.is_zero() {
-            Decimal::ZERO
-        } else {
-            self
+/// Plain decimal text of at most 18 digits (`-12.50`, `21437`): the common case, read without
+/// the general parser. `None` for anything else.
+fn short_decimal(text: &str) -> Option<Decimal> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale: u32 = 0;
+    let mut count = 0;
+    let mut dot = false;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                count += 1;
+                if dot {
+                    scale += 1;
+                }
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
         }
+    }
+    if count == 0 || count > 18 || (dot && scale == 0) {
+        return None;
+    }
+    Some(Decimal::new(
+        if negative { -mantissa } else { mantissa },
+        scale,
+    ))
+}
+
+/// `1.5e3`, `1E-7`: exact, else `None` (rust_decimal's own reader rounds what it cannot hold).
+fn scientific_exact(text: &str) -> Option<Decimal> {
+    let (mantissa, exp) = text.split_once(['e', 'E'])?;
+    let exp: i64 = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
+    let m = Decimal::from_str_exact(mantissa).ok()?;
+    if m.is_zero() {
+        return Some(Decimal::ZERO);
+    }
+    let scale = i64::from(m.scale()) - exp;
+    if scale >= 0 {
+        let mut d = m;
+        d.set_scale(u32::try_from(scale).ok()?).ok()?;
+        Some(d)
+    } else {
+        let shift = u32::try_from(-scale).ok()?;
+        let mut d = m;
+        d.set_scale(0).ok()?;
+        d.checked_mul(Decimal::try_from_i128_with_scale(10i128.checked_pow(shift)?, 0).ok()?)
     }
 }
 
@@ -163,52 +210,37 @@ pub fn format_utc(t: &DateTime<Utc>) -> String {
 }
 
 /// An optional identifier that a vendor sends as a JSON string *or* number; read as text.
-/// Empty strings and `null` become `None`; numbers keep their exact digits.
+/// Empty strings and `null` become `None`; a number keeps its digits exactly as sent (ids
+/// beyond 2^64 included), except that a whole number written with a fraction or an exponent
+/// (`12.0`, `1.2e1`) reads as its integer text (`12`).
 pub fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(IdVisitor)
+    read_scalar(d, |s| match s {
+        JsonScalar::Null => Ok(None),
+        JsonScalar::String(v) => Ok(non_empty(v)),
+        JsonScalar::Number(t) => Ok(Some(id_of_number(t))),
+        JsonScalar::Bool(b) => Err(format!(
+            "invalid type: boolean `{b}`, expected an id as a string or a number"
+        )),
+        JsonScalar::Composite(_) => Err(
+            "invalid type: an array or object, expected an id as a string or a number".to_string(),
+        ),
+    })
+}
+
+fn id_of_number(text: &str) -> String {
+    if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return text.to_string();
+    }
+    match parse_decimal(text) {
+        Some(d) if d.fract().is_zero() => d.normalize().to_string(),
+        _ => text.to_string(),
+    }
 }
 
 /// A required identifier sent as a JSON string or number; read as text.
 pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     opt_id(d)?
         .ok_or_else(|| de::Error::custom("expected an id (string or number), found null or \"\""))
-}
-
-struct IdVisitor;
-
-impl<'de> Visitor<'de> for IdVisitor {
-    type Value = Option<String>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an id as a string or a number")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(IdVisitor)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        // An id that arrives as 12.0 is 12; one with a real fraction is kept as written.
-        match decimal_from_f64(v) {
-            Some(d) => Ok(Some(d.normalize().to_string())),
-            None => Err(E::invalid_value(de::Unexpected::Float(v), &self)),
-        }
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(non_empty(v))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(non_empty(&v))
-    }
 }
 
 /// `Option<DateTime<Utc>>` for vendor models: read from any form
@@ -228,25 +260,37 @@ pub mod timestamp_opt {
 
     /// Deserialize from any vendor timestamp form, or `null`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-        let text: Option<String> = serde::Deserialize::deserialize(d)?;
-        match text {
+        with_opt_str(d, |t| match t {
             None => Ok(None),
-            Some(t) => crate::time::parse_timestamp(&t, chrono_tz::UTC).map_err(de::Error::custom),
-        }
+            Some(t) => crate::time::parse_timestamp(t, chrono_tz::UTC).map_err(|e| e.to_string()),
+        })
     }
 }
 
 /// An optional integer sent as a JSON number or as numeric text (`12`, `"12"`, `12.0`);
 /// `null` and `""` are `None`; a real fraction or an out-of-range value is an error.
 pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let Some(text) = opt_id(d)? else {
-        return Ok(None);
-    };
-    parse_decimal(text.trim())
-        .filter(|v| v.fract().is_zero())
-        .and_then(|v| v.to_i64())
-        .map(Some)
-        .ok_or_else(|| de::Error::custom(format!("expected a whole number, found {text:?}")))
+    read_scalar(d, |s| {
+        let text = match s {
+            JsonScalar::Null => return Ok(None),
+            JsonScalar::String(t) if t.trim().is_empty() => return Ok(None),
+            JsonScalar::String(t) | JsonScalar::Number(t) => t,
+            JsonScalar::Bool(b) => return Err(format!("expected a whole number, found {b}")),
+            JsonScalar::Composite(_) => {
+                return Err("expected a whole number, found an array or object".to_string())
+            }
+        };
+        let t = text.trim();
+        t.parse::<i64>()
+            .ok()
+            .or_else(|| {
+                parse_decimal(t)
+                    .filter(|v| v.fract().is_zero())
+                    .and_then(|v| v.to_i64())
+            })
+            .map(Some)
+            .ok_or_else(|| format!("expected a whole number, found {text:?}"))
+    })
 }
 
 /// [`opt_i64`] for counts (pages, sizes, totals), which cannot be negative.
@@ -272,8 +316,36 @@ where
 
 /// An optional string where `""` (or only white space) means absent.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let v: Option<String> = serde::Deserialize::deserialize(d)?;
-    Ok(v.as_deref().and_then(non_empty))
+    with_opt_str(d, |t| Ok(t.and_then(non_empty)))
+}
+
+/// Read an optional string and hand it to `f` without copying it first (the deserializer's
+/// own text when it lends it); `f`'s error message becomes the deserializer's error.
+fn with_opt_str<'de, D, T, F>(d: D, f: F) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    F: FnOnce(Option<&str>) -> Result<T, String>,
+{
+    struct V<F>(F);
+    impl<'de, T, F: FnOnce(Option<&str>) -> Result<T, String>> de::Visitor<'de> for V<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<T, E> {
+            (self.0)(None).map_err(E::custom)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+            (self.0)(None).map_err(E::custom)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            d.deserialize_str(self)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            (self.0)(Some(v)).map_err(E::custom)
+        }
+    }
+    d.deserialize_option(V(f))
 }
 
 /// `Some(text)` unless the text is empty or only white space. The text is kept unchanged.
@@ -322,6 +394,64 @@ mod tests {
     }
 
     #[test]
+    fn the_short_reader_agrees_with_the_general_one() {
+        for t in [
+            "0",
+            "-0",
+            "21437",
+            "-12.50",
+            "0.000",
+            "5.38",
+            "123456789012345678",
+            "0.1",
+            "999999999999999999",
+            "-0.00000000000000001",
+            "007.10",
+        ] {
+            let short = short_decimal(t).unwrap_or_else(|| panic!("{t}"));
+            let general = Decimal::from_str_exact(t).unwrap();
+            assert_eq!((short, short.scale()), (general, general.scale()), "{t}");
+        }
+        for t in [
+            "",
+            "-",
+            ".",
+            "5.",
+            "1e5",
+            "1.2.3",
+            "+5",
+            "1234567890123456789",
+            "x",
+        ] {
+            assert_eq!(short_decimal(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn decimals_are_read_from_the_text_of_the_number() {
+        // More digits than an f64 holds: every one kept (through f64 this was 1547.862).
+        let d: D = serde_json::from_str(r#"{"v":1547.8620000000000000001}"#).unwrap();
+        assert_eq!(d.v.unwrap().to_string(), "1547.8620000000000000001");
+        let d: D = serde_json::from_str(r#"{"v":0.20}"#).unwrap();
+        assert_eq!(d.v.unwrap().to_string(), "0.2");
+        let d: D = serde_json::from_str(r#"{"v":1.5E+3}"#).unwrap();
+        assert_eq!(d.v.unwrap().to_string(), "1500");
+        let d: D = serde_json::from_str(r#"{"v":-0}"#).unwrap();
+        assert_eq!(d.v.unwrap().to_string(), "0");
+        // What no decimal holds exactly is an error, not a rounded value.
+        for bad in [r#"{"v":1e400}"#, r#"{"v":1e-400}"#, r#"{"v":[1]}"#] {
+            let e = serde_json::from_str::<D>(bad).unwrap_err();
+            assert!(
+                e.to_string().contains("expected a decimal number"),
+                "{bad}: {e}"
+            );
+        }
+        // From a Value (tests, stored records) it still works.
+        let d: D = serde_json::from_value(serde_json::json!({"v": 0.1})).unwrap();
+        assert_eq!(d.v.unwrap().to_string(), "0.1");
+    }
+
+    #[test]
     fn decimal_arithmetic_is_exact_and_written_exactly() {
         let a: D = serde_json::from_str(r#"{"v":1547.862}"#).unwrap();
         let b: D = serde_json::from_str(r#"{"v":1523.417}"#).unwrap();
@@ -351,6 +481,17 @@ mod tests {
             (r#"{"v":"6100041237"}"#, Some("6100041237")),
             (r#"{"v":-3}"#, Some("-3")),
             (r#"{"v":12.0}"#, Some("12")),
+            (
+                r#"{"v":18446744073709551617}"#,
+                Some("18446744073709551617"),
+            ),
+            (
+                r#"{"v":18446744073709551616}"#,
+                Some("18446744073709551616"),
+            ),
+            (r#"{"v":-0}"#, Some("-0")),
+            (r#"{"v":1e400}"#, Some("1e400")),
+            (r#"{"v":"a\u00e9"}"#, Some("aé")),
             (r#"{"v":""}"#, None),
             (r#"{"v":null}"#, None),
             (r#"{}"#, None),

@@ -67,6 +67,11 @@ pub fn parse_timestamp(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, Ti
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(Some(dt.with_timezone(&Utc)));
     }
+    // The common zoneless form (`2024-05-13T17:05:44.207`, .NET's), read without interpreting
+    // format strings: those below are the slow path for the rarer forms.
+    if let Ok(naive) = t.parse::<NaiveDateTime>() {
+        return local_to_utc(naive, zone, t).map(Some);
+    }
     // RFC 3339 demands a 'T'; some servers write a space. Offsets without a colon (+0100) too.
     for fmt in [
         "%Y-%m-%d %H:%M:%S%.f%:z",

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use evsessions_core::{ChargingSession, SessionStatus, StatusFilter};
+use evsessions_core::{ChargingSession, RawRecord, SessionStatus, StatusFilter};
 use futures::stream::BoxStream;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -73,32 +73,37 @@ pub struct RecordParts {
 }
 
 impl RecordParts {
-    /// Split a session for storage.
+    /// Split a session for storage. `raw` is stored as its text, byte for byte.
     pub fn of(session: &ChargingSession) -> SyncResult<RecordParts> {
-        let mut value = serde_json::to_value(session).map_err(|e| SyncError::Data {
+        // The normalized part is serialized without `raw` (whose text may hold what a
+        // `serde_json::Value` cannot: `1e400`, deep nesting).
+        let mut bare = session.clone();
+        bare.raw = RawRecord::null();
+        let mut value = serde_json::to_value(&bare).map_err(|e| SyncError::Data {
             message: format!("cannot serialize session {}: {e}", session.id),
         })?;
-        let raw = match value.as_object_mut().and_then(|o| o.remove("raw")) {
-            Some(r) => r,
-            None => serde_json::Value::Null,
-        };
+        if let Some(o) = value.as_object_mut() {
+            o.remove("raw");
+        }
         Ok(RecordParts {
             record: value.to_string(),
-            raw: raw.to_string(),
+            raw: session.raw.as_str().to_string(),
         })
     }
 
-    /// Join stored parts back into a session.
+    /// Join stored parts back into a session; `raw` comes back as the text stored (rows of
+    /// earlier versions hold it re-encoded, and read back as such).
     pub fn join(record: &str, raw: &str) -> SyncResult<ChargingSession> {
         let bad = |e: serde_json::Error| SyncError::Data {
             message: format!("a stored record is not valid JSON: {e}"),
         };
         let mut value: serde_json::Value = serde_json::from_str(record).map_err(bad)?;
-        let raw: serde_json::Value = serde_json::from_str(raw).map_err(bad)?;
         if let Some(o) = value.as_object_mut() {
-            o.insert("raw".into(), raw);
+            o.insert("raw".into(), serde_json::Value::Null);
         }
-        serde_json::from_value(value).map_err(bad)
+        let mut session: ChargingSession = serde_json::from_value(value).map_err(bad)?;
+        session.raw = RawRecord::from_json(raw).map_err(bad)?;
+        Ok(session)
     }
 
     /// The top-level fields that differ between two stored versions (`raw` included).

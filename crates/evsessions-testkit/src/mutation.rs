@@ -247,8 +247,13 @@ impl Tally {
     }
 
     /// A result of the path: `Err` must display without panicking; `Ok` must serialize and
-    /// keep `raw` equal to the record that went in.
-    pub fn session(&mut self, label: &str, result: Result<ChargingSession>, raw_in: &Value) {
+    /// keep `raw` equal to the record that went in (its text: the mutated value serialized).
+    pub fn session(
+        &mut self,
+        label: &str,
+        result: Result<ChargingSession>,
+        raw_in: impl Into<evsessions_core::RawRecord>,
+    ) {
         match result {
             Err(e) => {
                 self.err += 1;
@@ -268,7 +273,7 @@ impl Tally {
                         .problems
                         .push(format!("{label}: serializing the session: {p}")),
                 }
-                if s.raw != *raw_in {
+                if s.raw != raw_in.into() {
                     self.problems
                         .push(format!("{label}: raw is not the record that went in"));
                 }

@@ -4,10 +4,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use evsessions_core::decode::{decode_json, decode_record, record_id_hint};
+use evsessions_core::decode::decode_json;
 use evsessions_core::http::redact_url;
 use evsessions_core::{
-    ApiErrorBody, ChargingSession, Error, ExposeSecret, HttpClient, HttpResponse, Result,
+    ApiErrorBody, ChargingSession, Error, ExposeSecret, HttpClient, HttpResponse, RawRecord, Result,
 };
 use url::Url;
 
@@ -122,7 +122,25 @@ impl Client {
         if !resp.is_success() {
             return Err(self.http_error(&resp));
         }
-        let envelope: Envelope = decode_json(&KIND, endpoint, &resp.body)?;
+        self.decode_page(&resp.body)
+    }
+
+    /// Decode one body of the session list: the envelope, with its items left as their text
+    /// (one parse of the page). A `meta.status_code` outside 2xx is the error it stands for.
+    ///
+    /// ```
+    /// # fn main() -> evsessions_core::Result<()> {
+    /// use ru_csms_client::{Client, Config};
+    /// let client = Client::new(Config::builder().sessions_url("http://127.0.0.1:9/s").no_auth().build()?)?;
+    /// let body = br#"{"meta":{"status_code":200},"payload":{"items":[{"id":"1","kwh":0.20}],"total":1}}"#;
+    /// let page = client.decode_page(body)?;
+    /// assert_eq!(page.payload.items[0].as_str(), r#"{"id":"1","kwh":0.20}"#);
+    /// # Ok(()) }
+    /// ```
+    pub fn decode_page(&self, body: &[u8]) -> Result<ListPage> {
+        let endpoint = self.endpoint();
+        let envelope: Envelope =
+            decode_json(&KIND, endpoint, body).map_err(|e| self.inner.http.redact(e))?;
         if let Some(meta) = envelope.meta.as_ref().filter(|m| !m.is_success()) {
             return Err(meta_error(endpoint, meta));
         }
@@ -141,14 +159,16 @@ impl Client {
         })
     }
 
-    /// Decode one item of a page into the platform's [`Session`]. A failure is an
-    /// [`Error::Decode`] naming the session id and the field.
-    pub fn decode_session(&self, item: &serde_json::Value) -> Result<Session> {
-        decode_record(&KIND, self.endpoint(), record_id_hint(item, &["id"]), item)
+    /// Decode one item of a page into the platform's [`Session`], from its text. A failure is
+    /// an [`Error::Decode`] naming the session id and the field (secrets masked).
+    pub fn decode_session(&self, item: &RawRecord) -> Result<Session> {
+        self.inner
+            .http
+            .decode_record(self.endpoint(), &["id"], item)
     }
 
-    /// Decode and normalize one item of a page (`raw` = the item).
-    pub fn normalize_item(&self, item: serde_json::Value) -> Result<ChargingSession> {
+    /// Decode and normalize one item of a page (`raw` = the item, exactly as received).
+    pub fn normalize_item(&self, item: RawRecord) -> Result<ChargingSession> {
         let session = self.decode_session(&item)?;
         normalize(&session, item, &self.inner.options)
     }

@@ -50,14 +50,14 @@ impl Meta {
     }
 }
 
-/// `payload` of the session list, with the items left as JSON so that each one is decoded on
-/// its own (one bad item is one error, the others survive).
+/// `payload` of the session list, with the items left as their JSON text so that each one is
+/// decoded on its own (one bad item is one error, the others survive) and kept as received.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[non_exhaustive]
 pub struct Payload {
     /// The sessions of this page, newest first in the capture.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub items: Vec<serde_json::Value>,
+    pub items: Vec<evsessions_core::RawRecord>,
     /// Sessions in the whole listing.
     #[serde(default, deserialize_with = "opt_u64")]
     pub total: Option<u64>,

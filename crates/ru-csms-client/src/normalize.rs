@@ -18,7 +18,7 @@ use evsessions_core::normalize::connector_type;
 use evsessions_core::time::from_epoch_seconds;
 use evsessions_core::{
     AuthMethod, Authorization, Charger, ChargingSession, Cost, CostComponent, CostKind, Decimal,
-    Error, Result, SessionStatus, Site, StateOfCharge,
+    Error, RawRecord, Result, SessionStatus, Site, StateOfCharge,
 };
 
 use crate::config::CoordinateOrder;
@@ -49,7 +49,7 @@ impl Default for NormalizeOptions {
 /// Fails only on a time out of range (an [`Error::Decode`] naming the record and the field).
 pub fn normalize(
     session: &Session,
-    raw: serde_json::Value,
+    raw: impl Into<RawRecord>,
     options: &NormalizeOptions,
 ) -> Result<ChargingSession> {
     let time = |field: &str, v: Option<i64>| epoch(&session.id, field, v);
@@ -214,15 +214,26 @@ pub fn kind_of_unit(unit: Option<&str>) -> CostKind {
         return CostKind::Other;
     };
     // Letters only, lower case: "кВт⋅ч", "кВт·ч", "кВт*ч", "кВт ч" → "квтч"; "мин." → "мин".
-    let key: String = unit
+    // (Read into a few chars on the stack: no key is longer than four letters.)
+    let mut key = ['\0'; 4];
+    let mut len = 0;
+    for c in unit
         .chars()
         .filter(|c| c.is_alphabetic())
         .flat_map(char::to_lowercase)
-        .collect();
-    match key.as_str() {
-        "квтч" | "kwh" => CostKind::Energy,
-        "шт" | "pcs" | "pc" => CostKind::Flat,
-        "мин" | "min" | "ч" | "час" | "h" => CostKind::Time,
+    {
+        match key.get_mut(len) {
+            Some(slot) => *slot = c,
+            None => return CostKind::Other,
+        }
+        len += 1;
+    }
+    match key.get(..len).unwrap_or_default() {
+        ['к', 'в', 'т', 'ч'] | ['k', 'w', 'h'] => CostKind::Energy,
+        ['ш', 'т'] | ['p', 'c', 's'] | ['p', 'c'] => CostKind::Flat,
+        ['м', 'и', 'н'] | ['m', 'i', 'n'] | ['ч'] | ['ч', 'а', 'с'] | ['h'] => {
+            CostKind::Time
+        }
         _ => CostKind::Other,
     }
 }

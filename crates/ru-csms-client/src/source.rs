@@ -111,7 +111,7 @@ mod tests {
 
     fn payload(n: usize, total: Option<u64>, per_page: Option<u64>, page: Option<u64>) -> Payload {
         Payload {
-            items: vec![serde_json::json!({}); n],
+            items: vec![serde_json::json!({}).into(); n],
             total,
             per_page,
             page,

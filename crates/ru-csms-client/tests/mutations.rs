@@ -12,7 +12,7 @@
 //! and the paging decision (`next_page`).
 
 use evsessions_core::decode::decode_json;
-use evsessions_core::{ChargingSession, Result};
+use evsessions_core::{ChargingSession, RawRecord, Result};
 use evsessions_testkit::mutation::{
     child_mutations, mutant_values, mutations, probe, whole_body_mutations, Mutant, Tally,
 };
@@ -96,11 +96,11 @@ fn records_mutated_per_key_never_panic(index: usize, range: std::ops::Range<usiz
         let c = i % 2;
         let client = &clients[c];
         // The unmutated record goes through cleanly.
-        let clean = client.normalize_item(record.clone());
+        let clean = client.normalize_item(record.into());
         assert!(clean.is_ok(), "{file} items[{i}]: {clean:?}");
         for m in mutations(record, true) {
             let label = format!("{file} items[{i}] (client {c}): {}", m.label);
-            let outcome = probe(|| client.normalize_item(m.value.clone()));
+            let outcome = probe(|| client.normalize_item((&m.value).into()));
             if let Some(result) = tally.input(&label, outcome) {
                 tally.session(&label, result, &m.value);
             }
@@ -146,7 +146,7 @@ fn synthetic_records_mutated_per_key_never_panic() {
 }
 
 /// Each normalized item with the item it should keep in `raw`.
-type Normalized = Vec<(Value, Result<ChargingSession>)>;
+type Normalized = Vec<(RawRecord, Result<ChargingSession>)>;
 
 /// The envelope path on one body: decode, read `meta`, normalize every item. Each result
 /// comes with the item it should keep in `raw`.
@@ -203,7 +203,7 @@ fn every_envelope_mutated_per_key_never_panics() {
             };
             if let Some((_, sessions)) = tally.page(&label, decoded) {
                 for (item, result) in sessions {
-                    tally.session(&label, result, &item);
+                    tally.session(&label, result, item);
                 }
             }
         }

@@ -9,10 +9,11 @@ use std::fmt;
 use std::sync::{Arc, Mutex as StdMutex};
 
 use chrono::{DateTime, Utc};
-use evsessions_core::decode::{decode_json, decode_record, record_id_hint};
+use evsessions_core::decode::{decode_json, decode_record};
 use evsessions_core::http::{join_path, join_segments};
-use evsessions_core::{Error, HttpClient, HttpResponse, Result, SessionQuery};
+use evsessions_core::{Error, HttpClient, HttpResponse, RawRecord, Result, SessionQuery};
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::value::RawValue;
 use url::Url;
 
 use crate::auth::TokenManager;
@@ -255,7 +256,7 @@ impl Client {
                 &format!("charging park (service location) {service_location_id:?}"),
             )
             .await?;
-        decode_sessions(EP_PARK_SESSIONS, &resp)
+        self.sessions_of(EP_PARK_SESSIONS, &resp)
     }
 
     /// `GET /dev/v3/chargingstations/{serial}/sessions?range=…&active=…`: the sessions of one
@@ -274,7 +275,20 @@ impl Client {
                 &format!("charging station {serial:?}"),
             )
             .await?;
-        decode_sessions(EP_STATION_SESSIONS, &resp)
+        self.sessions_of(EP_STATION_SESSIONS, &resp)
+    }
+
+    /// [`decode_sessions`] with this client's secrets masked in every error.
+    fn sessions_of(&self, endpoint: &str, resp: &HttpResponse) -> Result<Vec<Result<Session>>> {
+        let http = &self.inner.http;
+        decode_sessions(endpoint, resp)
+            .map(|records| {
+                records
+                    .into_iter()
+                    .map(|r| r.map_err(|e| http.redact(e)))
+                    .collect()
+            })
+            .map_err(|e| http.redact(e))
     }
 
     /// Like [`Client::park_sessions`], but a 404 (the location is no charging park) is `None`.
@@ -287,7 +301,7 @@ impl Client {
         let url = self.sessions_url("/dev/v3/chargingparks", service_location_id, range, active);
         let resp = self.get_any(EP_PARK_SESSIONS, &url).await?;
         match resp.status {
-            s if (200..300).contains(&s) => decode_sessions(EP_PARK_SESSIONS, &resp).map(Some),
+            s if (200..300).contains(&s) => self.sessions_of(EP_PARK_SESSIONS, &resp).map(Some),
             404 => {
                 tracing::debug!(vendor = %KIND, service_location_id, "not a charging park (404); skipped");
                 Ok(None)
@@ -307,58 +321,75 @@ impl Client {
 
 /// Decode a sessions body of any shape the API is known or feared to send: a JSON array, one
 /// object, a `{"sessions": [...]}` wrapper, `null`, `{}`, 204 or an empty body (no sessions). Each
-/// record is decoded on its own (one bad record is one `Err`).
+/// record is decoded on its own from its text (one bad record is one `Err`), and keeps that text
+/// in [`Session::raw`]. Errors are not masked with a client's secrets (the client's own calls
+/// are).
 pub fn decode_sessions(endpoint: &str, resp: &HttpResponse) -> Result<Vec<Result<Session>>> {
     if resp.status == 204 || resp.body_is_empty() {
         return Ok(Vec::new());
     }
-    let value: serde_json::Value = decode_json(&KIND, endpoint, &resp.body)?;
-    let items = session_items(endpoint, value)?;
+    let items = session_items(endpoint, &resp.body)?;
     Ok(items
         .into_iter()
-        .map(|v| {
-            let mut s: Session = decode_record(&KIND, endpoint, record_id_hint(&v, &["id"]), &v)?;
-            s.raw = v;
+        .map(|raw| {
+            let mut s: Session = decode_record(&KIND, endpoint, &["id"], &raw)?;
+            s.raw = raw;
             Ok(s)
         })
         .collect())
 }
 
-fn session_items(endpoint: &str, value: serde_json::Value) -> Result<Vec<serde_json::Value>> {
-    use serde_json::Value;
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => Ok(items),
-        Value::Object(mut map) => match map.remove("sessions") {
-            Some(Value::Array(items)) => Ok(items),
-            Some(Value::Null) => Ok(Vec::new()),
-            Some(other) => Err(shape_error(
-                endpoint,
-                "sessions",
-                &format!("expected an array of sessions, found {}", json_kind(&other)),
-            )),
-            None if map.is_empty() => Ok(Vec::new()),
-            None => Ok(vec![Value::Object(map)]),
-        },
-        other => Err(shape_error(
-            endpoint,
-            ".",
-            &format!(
-                "expected an array of sessions, one session or {{\"sessions\": [...]}}, found {}",
-                json_kind(&other)
-            ),
-        )),
+/// The records of a sessions body, each as its text, in one parse of the body (a first look
+/// at its first byte says which shape to read).
+fn session_items(endpoint: &str, body: &[u8]) -> Result<Vec<RawRecord>> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => decode_json(&KIND, endpoint, body),
+        Some(b'{') => {
+            let fields: std::collections::HashMap<std::borrow::Cow<'_, str>, &RawValue> =
+                decode_json(&KIND, endpoint, body)?;
+            match fields.get("sessions").map(|v| v.get()) {
+                Some(list) if list.starts_with('[') => {
+                    decode_json(&KIND, endpoint, list.as_bytes())
+                }
+                Some("null") => Ok(Vec::new()),
+                Some(other) => Err(shape_error(
+                    endpoint,
+                    "sessions",
+                    &format!("expected an array of sessions, found {}", json_kind(other)),
+                )),
+                None if fields.is_empty() => Ok(Vec::new()),
+                None => {
+                    let whole: &RawValue = decode_json(&KIND, endpoint, body)?;
+                    Ok(vec![RawRecord::from_raw_value(whole.to_owned())])
+                }
+            }
+        }
+        _ => {
+            let whole: &RawValue = decode_json(&KIND, endpoint, body)?;
+            match whole.get() {
+                "null" => Ok(Vec::new()),
+                other => Err(shape_error(
+                    endpoint,
+                    ".",
+                    &format!(
+                        "expected an array of sessions, one session or {{\"sessions\": [...]}}, found {}",
+                        json_kind(other)
+                    ),
+                )),
+            }
+        }
     }
 }
 
-fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
+/// What kind of JSON value `text` is.
+fn json_kind(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
     }
 }
 

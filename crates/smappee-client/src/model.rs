@@ -146,9 +146,10 @@ pub struct Session {
     /// Meter reading at the end, kWh (exact); missing or `null` while the session runs.
     #[serde(default, with = "decimal_opt")]
     pub stop_reading: Option<Decimal>,
-    /// The record exactly as received (filled by the client, not read from the JSON).
+    /// The record exactly as received, its JSON text (filled by the client, not read from the
+    /// JSON).
     #[serde(skip)]
-    pub raw: serde_json::Value,
+    pub raw: evsessions_core::RawRecord,
 }
 
 /// Smappee's session states.

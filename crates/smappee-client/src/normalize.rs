@@ -39,15 +39,20 @@ pub fn status(state: Option<&SessionState>) -> SessionStatus {
 /// The authorization of a session: `RFID` → [`AuthMethod::Rfid`] with the tag; another type
 /// → [`AuthMethod::Other`] with the tag if one was sent; neither a type nor a tag → `None`.
 pub fn authorization(session: &Session) -> Option<Authorization> {
-    let method = match session.authentication_type.as_deref() {
-        Some(t) if t.trim().eq_ignore_ascii_case("RFID") => AuthMethod::Rfid,
-        Some(_) => AuthMethod::Other,
-        None if session.rfid.is_some() => AuthMethod::Other,
-        None => return None,
-    };
-    let mut auth = Authorization::new(method);
-    auth.id_tag = session.rfid.clone();
-    Some(auth)
+    auth_method(session).map(|method| {
+        let mut auth = Authorization::new(method);
+        auth.id_tag = session.rfid.clone();
+        auth
+    })
+}
+
+fn auth_method(session: &Session) -> Option<AuthMethod> {
+    match session.authentication_type.as_deref() {
+        Some(t) if t.trim().eq_ignore_ascii_case("RFID") => Some(AuthMethod::Rfid),
+        Some(_) => Some(AuthMethod::Other),
+        None if session.rfid.is_some() => Some(AuthMethod::Other),
+        None => None,
+    }
 }
 
 fn epoch_ms(
@@ -70,25 +75,33 @@ fn epoch_ms(
     }
 }
 
-/// Normalize one session. `site` is the charging park it was read through (`None` when read
-/// through a station); `endpoint` names the call in errors. Fails only on an epoch value out
-/// of range.
+/// Normalize one session (taken by value: its `raw` text moves into the record). `site` is
+/// the charging park it was read through (`None` when read through a station); `endpoint`
+/// names the call in errors. Fails only on an epoch value out of range.
 pub fn normalize(
-    session: &Session,
+    mut session: Session,
     site: Option<&Site>,
     endpoint: &str,
 ) -> Result<ChargingSession> {
-    let mut s = ChargingSession::new(KIND, session.id.clone(), session.raw.clone());
+    let started_at = epoch_ms(&session, endpoint, "from", session.from)?;
+    let ended_at = epoch_ms(&session, endpoint, "to", session.to)?;
+    let method = auth_method(&session);
+    let raw = std::mem::take(&mut session.raw);
+    let mut s = ChargingSession::new(KIND, std::mem::take(&mut session.id), raw);
     s.status = status(session.state().as_ref());
-    s.vendor_status = session.status.clone();
-    s.started_at = epoch_ms(session, endpoint, "from", session.from)?;
-    s.ended_at = epoch_ms(session, endpoint, "to", session.to)?;
+    s.vendor_status = session.status.take();
+    s.started_at = started_at;
+    s.ended_at = ended_at;
     s.energy_kwh = session.energy_kwh();
     let mut charger = Charger::default();
-    charger.id = session.serial_number.clone();
+    charger.id = session.serial_number.take();
     s.charger = charger;
     s.site = site.cloned();
-    s.authorization = authorization(session);
+    s.authorization = method.map(|m| {
+        let mut auth = Authorization::new(m);
+        auth.id_tag = session.rfid.take();
+        auth
+    });
     Ok(s)
 }
 
@@ -98,7 +111,7 @@ mod tests {
 
     fn session(json: serde_json::Value) -> Session {
         let mut s: Session = serde_json::from_value(json.clone()).unwrap();
-        s.raw = json;
+        s.raw = json.into();
         s
     }
 
@@ -126,7 +139,7 @@ mod tests {
             "rfid": "04A1B2C3D4E580", "csmsTransactionId": "", "from": 1748886130000i64,
             "to": 1748901940000i64, "status": "STOPPED", "startReading": 1523.417, "stopReading": 1547.862
         }));
-        let n = normalize(&s, None, "x").unwrap();
+        let n = normalize(s, None, "x").unwrap();
         assert_eq!(n.energy_kwh.unwrap().to_string(), "24.445");
         assert_eq!(
             n.started_at.unwrap().to_rfc3339(),
@@ -141,7 +154,7 @@ mod tests {
     #[test]
     fn out_of_range_time_is_a_record_error() {
         let s = session(serde_json::json!({"id": 1, "from": i64::MAX}));
-        let e = normalize(&s, None, "GET x").unwrap_err();
+        let e = normalize(s, None, "GET x").unwrap_err();
         assert!(
             matches!(&e, Error::Decode { record: Some(r), path, .. } if r == "1" && path == "from"),
             "{e:?}"

@@ -194,7 +194,7 @@ impl SessionSource for Client {
         };
         let records = sessions
             .into_iter()
-            .map(|s: Result<Session>| s.and_then(|s| normalize(&s, site.as_ref(), endpoint)))
+            .map(|s: Result<Session>| s.and_then(|s| normalize(s, site.as_ref(), endpoint)))
             .collect();
 
         let flag_pos = flags.iter().position(|f| *f == active).unwrap_or(0);

@@ -5,9 +5,9 @@
 //! Path (as `source.rs` runs it): [`smappee_client::decode_sessions`] on the response body (it
 //! accepts an array, one object, a `{"sessions": [...]}` wrapper, `null`, `{}` or nothing, and
 //! decodes each record on its own into `model::Session` with `raw`), then
-//! `normalize::normalize(&session, site, endpoint)`.
+//! `normalize::normalize(session, site, endpoint)`.
 
-use evsessions_core::{ChargingSession, HttpResponse, Result, Site};
+use evsessions_core::{ChargingSession, HttpResponse, RawRecord, Result, Site};
 use evsessions_testkit::mutation::{
     child_mutations, mutant_values, mutations, probe, whole_body_mutations, Mutant, Tally,
 };
@@ -72,14 +72,14 @@ fn response(body: Vec<u8>) -> HttpResponse {
 
 /// The crate's path for one body: decode, then normalize every decoded record. Each result
 /// comes with the record JSON it should keep in `raw` (the decoded `Session::raw`).
-fn body_path(body: &[u8]) -> Result<Vec<(Value, Result<ChargingSession>)>> {
+fn body_path(body: &[u8]) -> Result<Vec<(RawRecord, Result<ChargingSession>)>> {
     let site = Site::new(Some("40101".to_string()), Some("Park".to_string()));
     let sessions = decode_sessions(ENDPOINT, &response(body.to_vec()))?;
     Ok(sessions
         .into_iter()
         .map(|s| match s {
-            Ok(s) => (s.raw.clone(), normalize(&s, Some(&site), ENDPOINT)),
-            Err(e) => (Value::Null, Err(e)),
+            Ok(s) => (s.raw.clone(), normalize(s, Some(&site), ENDPOINT)),
+            Err(e) => (RawRecord::null(), Err(e)),
         })
         .collect())
 }
@@ -137,7 +137,7 @@ fn every_session_mutated_per_key_never_panics() {
                     ));
                 }
                 for (raw, result) in results {
-                    if result.is_ok() && raw != m.value {
+                    if result.is_ok() && raw != RawRecord::from_value(&m.value) {
                         tally
                             .problems
                             .push(format!("{label}: Session::raw is not the record sent"));
@@ -172,7 +172,7 @@ fn every_body_shape_mutated_never_panics() {
             };
             if let Some(results) = tally.page(&label, decoded) {
                 for (raw, result) in results {
-                    tally.session(&label, result, &raw);
+                    tally.session(&label, result, raw);
                 }
             }
         }

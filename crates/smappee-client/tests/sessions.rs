@@ -46,10 +46,10 @@ async fn discovery_reads_every_park_both_calls_window_exact_values() {
     assert_eq!(s.cost, None);
     assert_eq!(s.state_of_charge, None);
     // duration, range, priority, csmsTransactionId only in raw.
-    assert_eq!(s.raw["duration"], 15810);
-    assert_eq!(s.raw["range"], 147);
-    assert_eq!(s.raw["priority"], 100);
-    assert_eq!(s.raw["csmsTransactionId"], "");
+    assert_eq!(s.raw.to_value().unwrap()["duration"], 15810);
+    assert_eq!(s.raw.to_value().unwrap()["range"], 147);
+    assert_eq!(s.raw.to_value().unwrap()["priority"], 100);
+    assert_eq!(s.raw.to_value().unwrap()["csmsTransactionId"], "");
     let json = serde_json::to_string(s).unwrap();
     assert!(json.contains(r#""energy_kwh":24.445"#), "{json}");
     assert!(
@@ -61,7 +61,7 @@ async fn discovery_reads_every_park_both_calls_window_exact_values() {
     assert_eq!(s.energy_kwh.unwrap().to_string(), "15.26");
     assert_eq!(s.ended_at, Some(t("2025-06-03T09:12:44Z")));
     assert_eq!(s.charger.id.as_deref(), Some("6100041238"));
-    assert_eq!(s.raw["csmsTransactionId"], "TX-7781324");
+    assert_eq!(s.raw.to_value().unwrap()["csmsTransactionId"], "TX-7781324");
 
     let s = by_id("48241");
     assert_eq!(s.status, SessionStatus::Active);
@@ -301,5 +301,5 @@ async fn typed_session_calls_apply_range_and_active() {
     assert_eq!(s.id, "48241");
     assert_eq!(s.to, None);
     assert_eq!(s.stop_reading, None);
-    assert_eq!(s.raw["to"], serde_json::Value::Null);
+    assert_eq!(s.raw.to_value().unwrap()["to"], serde_json::Value::Null);
 }

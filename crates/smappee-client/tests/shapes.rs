@@ -109,7 +109,10 @@ async fn unknown_status_and_authentication_types_do_not_fail() {
         Some("EMAID-BE-SMP-000123"),
         "tag kept"
     );
-    assert_eq!(b.raw["authenticationType"], "PLUG_AND_CHARGE_V2");
+    assert_eq!(
+        b.raw.to_value().unwrap()["authenticationType"],
+        "PLUG_AND_CHARGE_V2"
+    );
 }
 
 #[tokio::test]
@@ -133,9 +136,9 @@ async fn a_sessions_wrapper() {
 async fn extra_keys_are_kept_in_raw_only() {
     let n = &normalized(fixture!("smappee/shape-extra-keys.json")).await[0];
     assert_eq!(n.energy_kwh.unwrap().to_string(), "24.445");
-    assert_eq!(n.raw["energy"], 24.445);
-    assert_eq!(n.raw["connector"], 1);
-    assert_eq!(n.raw["tariff"]["name"], "Employees");
+    assert_eq!(n.raw.to_value().unwrap()["energy"], 24.445);
+    assert_eq!(n.raw.to_value().unwrap()["connector"], 1);
+    assert_eq!(n.raw.to_value().unwrap()["tariff"]["name"], "Employees");
     assert_eq!(
         n.charger.connector_id, None,
         "an undocumented key is not mapped"

@@ -1,0 +1,60 @@
+//! One page of 1,000 `POST /v2/transactions` records (the fixture records, repeated with
+//! distinct ids): the client's decode + normalize, against parsing the same bytes into a
+//! `serde_json::Value` and against skipping them (`IgnoredAny`).
+//!
+//! `cargo bench -p emabler-client --bench page`
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use emabler_client::{Client, Config};
+use serde_json::{json, Value};
+
+fn page() -> Vec<u8> {
+    let fixture: Value = serde_json::from_str(evsessions_testkit::fixture!(
+        "emabler/transactions-page1.json"
+    ))
+    .expect("the fixture is JSON");
+    let records = fixture["items"].as_array().expect("items").clone();
+    let items: Vec<Value> = (0..1000)
+        .map(|i| {
+            let mut r = records[i % records.len()].clone();
+            r["id"] = json!(1_048_576_000 + i);
+            r
+        })
+        .collect();
+    serde_json::to_vec(&json!({
+        "page": 1, "limit": 1000, "totalRecords": 1000,
+        "hasNextPage": false, "hasPreviousPage": false, "items": items
+    }))
+    .expect("a Value serializes")
+}
+
+fn bench(c: &mut Criterion) {
+    let body = page();
+    let client = Client::new(
+        Config::builder()
+            .api_key("bench-key")
+            .build()
+            .expect("config"),
+    )
+    .expect("client");
+    let n = client
+        .transactions_page_sessions(&body)
+        .expect("page")
+        .len();
+    assert_eq!(n, 1000);
+    let mut g = c.benchmark_group("emabler page of 1000");
+    g.throughput(Throughput::Bytes(body.len() as u64));
+    g.bench_function("decode+normalize", |b| {
+        b.iter(|| client.transactions_page_sessions(black_box(&body)))
+    });
+    g.bench_function("serde_json Value", |b| {
+        b.iter(|| serde_json::from_slice::<Value>(black_box(&body)))
+    });
+    g.bench_function("IgnoredAny", |b| {
+        b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&body)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
