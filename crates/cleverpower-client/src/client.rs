@@ -21,7 +21,7 @@ const BY_CODE_ENDPOINT: &str = "GET api/v1/charging_points/by_code/{evse_id}";
 /// sessions embedded in charging points. Cheap to clone; `Debug` shows no secret.
 #[derive(Clone)]
 pub struct Client {
-    http: HttpClient,
+    pub(crate) http: HttpClient,
     config: Arc<Config>,
 }
 

@@ -47,6 +47,9 @@ impl SessionSource for Client {
     fn kind(&self) -> SourceKind {
         KIND
     }
+    fn requests_sent(&self) -> Option<u64> {
+        Some(self.http.requests_sent())
+    }
 
     /// The charge ids are the scope of the API (`charger_ids` applied); the window and the
     /// status are filtered by core.

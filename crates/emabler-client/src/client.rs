@@ -35,7 +35,7 @@ pub const EP_CHARGER: &str = "GET /v2/chargers/{id}";
 #[derive(Clone)]
 pub struct Client {
     config: Config,
-    http: HttpClient,
+    pub(crate) http: HttpClient,
     key_header: HeaderValue,
 }
 

@@ -231,6 +231,9 @@ impl SessionSource for Client {
     fn kind(&self) -> SourceKind {
         KIND
     }
+    fn requests_sent(&self) -> Option<u64> {
+        Some(self.http.requests_sent())
+    }
 
     fn capabilities(&self) -> Capabilities {
         Capabilities::none().with_charger_ids(true)

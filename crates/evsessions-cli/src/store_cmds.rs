@@ -405,8 +405,12 @@ pub fn summary_line(r: &SyncReport) -> String {
         RunResult::Running => "running".to_string(),
         _ => "?".to_string(),
     };
+    let requests = c
+        .requests
+        .map(|n| format!(", {n} requests"))
+        .unwrap_or_default();
     format!(
-        "{}: {} new, {} changed, {} unchanged, {} superseded, {} missing, {} errors, {} pages — {how}",
+        "{}: {} new, {} changed, {} unchanged, {} superseded, {} missing, {} errors, {} pages{requests} — {how}",
         r.account, c.new, c.changed, c.unchanged, c.superseded, c.missing, c.errors, c.pages
     )
 }

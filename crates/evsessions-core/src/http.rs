@@ -262,6 +262,8 @@ pub struct HttpClient {
     client: reqwest::Client,
     config: HttpConfig,
     secrets: std::sync::Arc<[secrecy::SecretString]>,
+    /// HTTP requests sent (every attempt, retries included), shared by clones.
+    requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl HttpClient {
@@ -287,6 +289,7 @@ impl HttpClient {
             client,
             config,
             secrets: std::sync::Arc::from(Vec::new()),
+            requests: std::sync::Arc::default(),
         })
     }
 
@@ -345,6 +348,20 @@ impl HttpClient {
         check_base_url(&self.vendor, url, self.config.allow_insecure_http)
     }
 
+    /// HTTP requests this client (and its clones) sent so far, every attempt and retry
+    /// included: what a run's log reports as its requests.
+    ///
+    /// ```
+    /// let http = evsessions_core::HttpClient::new(
+    ///     evsessions_core::SourceKind::from_static("emabler"),
+    ///     evsessions_core::HttpConfig::for_tests(),
+    /// ).unwrap();
+    /// assert_eq!(http.requests_sent(), 0);
+    /// ```
+    pub fn requests_sent(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Send a request with retries and return the successful (2xx) response. Any other final
     /// status becomes the matching [`Error`] (see [`Error::from_status`]). `build` makes the
     /// request anew for every attempt; `endpoint` names the call in logs and errors
@@ -381,6 +398,8 @@ impl HttpClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            self.requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let span = tracing::debug_span!(
                 "http_request",
                 vendor = %self.vendor,

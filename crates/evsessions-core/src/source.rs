@@ -132,6 +132,12 @@ pub trait SessionSource: Send + Sync + std::fmt::Debug {
         let _ = session;
         Vec::new()
     }
+
+    /// HTTP requests this source sent so far (retries and token calls included), when it can
+    /// count them: a sync run's log reports the difference over the run. `None` by default.
+    fn requests_sent(&self) -> Option<u64> {
+        None
+    }
 }
 
 #[async_trait]
@@ -141,6 +147,9 @@ impl<T: SessionSource + ?Sized> SessionSource for Box<T> {
     }
     fn replaced_ids(&self, session: &ChargingSession) -> Vec<String> {
         (**self).replaced_ids(session)
+    }
+    fn requests_sent(&self) -> Option<u64> {
+        (**self).requests_sent()
     }
     fn capabilities(&self) -> Capabilities {
         (**self).capabilities()
@@ -161,6 +170,9 @@ impl<T: SessionSource + ?Sized> SessionSource for std::sync::Arc<T> {
     }
     fn replaced_ids(&self, session: &ChargingSession) -> Vec<String> {
         (**self).replaced_ids(session)
+    }
+    fn requests_sent(&self) -> Option<u64> {
+        (**self).requests_sent()
     }
     fn capabilities(&self) -> Capabilities {
         (**self).capabilities()

@@ -42,6 +42,10 @@ macro_rules! shared_backend {
                     missing: n("missing_count")?,
                     errors: n("error_count")?,
                     pages: n("pages")?,
+                    requests: r
+                        .try_get::<Option<i64>, _>("requests")
+                        .map_err(db)?
+                        .map(|v| u64::try_from(v).unwrap_or(0)),
                 },
                 duration_ms: r.try_get("duration_ms").map_err(db)?,
                 error: r.try_get("error").map_err(db)?,

@@ -285,6 +285,9 @@ impl SessionSource for Counting<'_> {
     fn replaced_ids(&self, session: &ChargingSession) -> Vec<String> {
         self.inner.replaced_ids(session)
     }
+    fn requests_sent(&self) -> Option<u64> {
+        self.inner.requests_sent()
+    }
 }
 
 /// Is this error one record's (the stream goes on), not the page's?
@@ -595,6 +598,7 @@ async fn run_locked(
         error_seq: 0,
     };
     let mut counts = RunCounts::default();
+    let requests_before = source.requests_sent();
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut read = 0u64;
     {
@@ -630,6 +634,10 @@ async fn run_locked(
         }
     }
     counts.pages = counting.pages.load(Ordering::Relaxed);
+    counts.requests = match (requests_before, source.requests_sent()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
 
     // The last batch, stale flags, the vanished check, the state and the run log: together.
     let complete = report.failure.is_none();

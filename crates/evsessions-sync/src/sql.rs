@@ -129,6 +129,7 @@ macro_rules! bind_run {
             .bind(run.duration_ms)
             .bind(run.error.as_deref())
             .bind(run.window_from.map($t))
+            .bind(run.counts.requests.map(n))
     }};
 }
 pub(crate) use bind_run;
@@ -237,14 +238,14 @@ pub(crate) const START_RUN: &str = "INSERT INTO runs (account, source, worker, s
 pub(crate) const FINISH_RUN_SQL: &str = "UPDATE runs SET finished_at = $2, result = $3, \
      new_count = $4, changed_count = $5, unchanged_count = $6, superseded_count = $7, \
      missing_count = $8, error_count = $9, pages = $10, duration_ms = $11, error = $12, \
-     window_from = $13 WHERE run_id = $1";
+     window_from = $13, requests = $14 WHERE run_id = $1";
 
 pub(crate) const RUN_ERROR: &str =
     "INSERT INTO run_errors (run_id, seq, record_id, message) VALUES ($1, $2, $3, $4)";
 
 pub(crate) const RUNS: &str = "SELECT run_id, account, source, worker, started_at, finished_at, \
      result, window_from, new_count, changed_count, unchanged_count, superseded_count, \
-     missing_count, error_count, pages, duration_ms, error FROM runs WHERE account = $1 \
+     missing_count, error_count, pages, requests, duration_ms, error FROM runs WHERE account = $1 \
      ORDER BY run_id DESC LIMIT $2";
 
 pub(crate) const COUNTS: &str = "SELECT account, COUNT(*) AS sessions, \

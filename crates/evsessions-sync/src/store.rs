@@ -334,6 +334,10 @@ pub struct RunCounts {
     pub errors: u64,
     /// Pages fetched.
     pub pages: u64,
+    /// HTTP requests sent (retries and token calls included); `None` when the source cannot
+    /// count them ([`evsessions_core::SessionSource::requests_sent`]) or for runs logged by an
+    /// older version.
+    pub requests: Option<u64>,
 }
 
 /// One entry of the run log.

@@ -7,6 +7,7 @@ use common::*;
 use evsessions_core::{SessionStatus, StatusFilter};
 use evsessions_sync::{sync_account, RunResult, SessionFilter, SyncOptions};
 use evsessions_testkit::emabler::EmablerMock;
+use evsessions_testkit::VendorMock;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -53,13 +54,21 @@ async fn guarantees(backend: &str) {
         (12, 0, 0)
     );
     assert_eq!(ids(store, account).await, FIRST);
+    // The ongoing list and the finished list: 2 pages, 2 requests.
+    assert_eq!((r.counts.pages, r.counts.requests), (2, Some(2)));
     assert_eq!(r.window_from, Some(t("2025-03-01T00:00:00Z")));
     assert_eq!(r.watermark, Some(t("2025-03-06T23:50:00Z")));
 
-    // Run 2, nothing changed: nothing written but the run log.
+    // Run 2, nothing changed: nothing written but the run log. One 503 on each listing
+    // (the mock injects per endpoint): each retry is a request of its own, logged with the run.
+    mock.inject(evsessions_testkit::Fault::status(503), 1).await;
     let r = sync_account(store, account, &source, &opts("2025-03-07T01:00:00Z"))
         .await
         .unwrap();
+    assert_eq!((r.counts.pages, r.counts.requests), (2, Some(4)));
+    let logged = store.runs(account, 1).await.unwrap();
+    assert_eq!(logged[0].counts.requests, Some(4));
+    assert_eq!(logged[0].counts.pages, 2);
     assert_eq!(
         (r.counts.new, r.counts.changed, r.counts.unchanged),
         (0, 0, 12)

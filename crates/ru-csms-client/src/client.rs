@@ -48,6 +48,11 @@ pub struct ListPage {
 }
 
 impl Client {
+    /// HTTP requests sent so far (for the sync run log).
+    pub(crate) fn requests_sent_total(&self) -> u64 {
+        self.inner.http.requests_sent()
+    }
+
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Client> {
         let secret = match &config.auth {

@@ -14,6 +14,9 @@ impl SessionSource for Client {
     fn kind(&self) -> SourceKind {
         KIND
     }
+    fn requests_sent(&self) -> Option<u64> {
+        Some(self.requests_sent_total())
+    }
 
     /// The platform filters nothing that is known: window, status, charger and site are all
     /// applied by core on the normalized records.

@@ -129,6 +129,9 @@ impl SessionSource for Client {
     fn kind(&self) -> SourceKind {
         KIND
     }
+    fn requests_sent(&self) -> Option<u64> {
+        Some(self.inner.http.requests_sent())
+    }
 
     /// The window and the status are applied by Smappee (`range`, `active`); site and charger
     /// ids are the scopes of the calls. Id tags are filtered by core.
