@@ -103,13 +103,8 @@ pub fn csv_row(s: &ChargingSession) -> Vec<String> {
         o(&site.address),
         dec(&site.latitude),
         dec(&site.longitude),
-        auth.map(|a| {
-            serde_json::to_value(a.method)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default()
-        })
-        .unwrap_or_default(),
+        auth.map(|a| auth_method_name(a.method).to_string())
+            .unwrap_or_default(),
         auth.and_then(|a| a.id_tag.clone()).unwrap_or_default(),
         auth.and_then(|a| a.user_id.clone()).unwrap_or_default(),
         auth.and_then(|a| a.user_name.clone()).unwrap_or_default(),
@@ -143,6 +138,148 @@ pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Write one CSV cell straight into `out` (no allocation unless the cell must be neutralised):
+/// the comma before it unless it is the first, [`csv_safe`], and RFC 4180 quoting when the
+/// text holds a comma, a quote or a line break — byte for byte what the `csv` crate writes.
+fn csv_cell(out: &mut impl Write, first: bool, text: &str) -> io::Result<()> {
+    if !first {
+        out.write_all(b",")?;
+    }
+    let text = csv_safe(text);
+    let bytes = text.as_bytes();
+    if bytes
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.write_all(b"\"")?;
+        for (i, part) in bytes.split(|&b| b == b'"').enumerate() {
+            if i > 0 {
+                out.write_all(b"\"\"")?;
+            }
+            out.write_all(part)?;
+        }
+        out.write_all(b"\"")
+    } else {
+        out.write_all(bytes)
+    }
+}
+
+/// A decimal cell, formatted without an intermediate string.
+fn csv_dec(out: &mut impl Write, d: &Option<Decimal>) -> io::Result<()> {
+    out.write_all(b",")?;
+    match d {
+        Some(d) => write!(out, "{d}"),
+        None => Ok(()),
+    }
+}
+
+/// One CSV row of `s` ([`CSV_COLUMNS`]), written field by field into `out`: the same bytes as
+/// [`csv_row`] through the `csv` crate, without a `String` per field.
+fn write_csv_row(out: &mut impl Write, s: &ChargingSession) -> io::Result<()> {
+    fn o(v: &Option<String>) -> &str {
+        v.as_deref().unwrap_or("")
+    }
+    let site = s.site.as_ref();
+    let auth = s.authorization.as_ref();
+    let soc = s.state_of_charge.as_ref();
+    let cost = s.cost.as_ref();
+    let time = |out: &mut dyn Write, t: Option<chrono::DateTime<chrono::Utc>>| -> io::Result<()> {
+        out.write_all(b",")?;
+        match t {
+            Some(t) => write!(
+                out,
+                "{}",
+                t.format(if t.timestamp_subsec_nanos() == 0 {
+                    "%Y-%m-%dT%H:%M:%SZ"
+                } else {
+                    "%Y-%m-%dT%H:%M:%S%.fZ"
+                })
+            ),
+            None => Ok(()),
+        }
+    };
+    csv_cell(out, true, s.source.as_str())?;
+    csv_cell(out, false, &s.id)?;
+    csv_cell(out, false, s.status.as_str())?;
+    csv_cell(out, false, o(&s.vendor_status))?;
+    time(out, s.started_at)?;
+    time(out, s.ended_at)?;
+    csv_dec(out, &s.energy_kwh)?;
+    csv_cell(out, false, o(&s.charger.id))?;
+    csv_cell(out, false, o(&s.charger.name))?;
+    csv_cell(out, false, o(&s.charger.connector_id))?;
+    csv_cell(out, false, o(&s.charger.connector_type))?;
+    csv_cell(out, false, o(&s.charger.evse_id))?;
+    csv_dec(out, &s.charger.max_power_kw)?;
+    csv_cell(out, false, site.and_then(|x| x.id.as_deref()).unwrap_or(""))?;
+    csv_cell(
+        out,
+        false,
+        site.and_then(|x| x.name.as_deref()).unwrap_or(""),
+    )?;
+    csv_cell(
+        out,
+        false,
+        site.and_then(|x| x.address.as_deref()).unwrap_or(""),
+    )?;
+    csv_dec(out, &site.and_then(|x| x.latitude))?;
+    csv_dec(out, &site.and_then(|x| x.longitude))?;
+    csv_cell(
+        out,
+        false,
+        auth.map(|a| auth_method_name(a.method)).unwrap_or(""),
+    )?;
+    csv_cell(
+        out,
+        false,
+        auth.and_then(|a| a.id_tag.as_deref()).unwrap_or(""),
+    )?;
+    csv_cell(
+        out,
+        false,
+        auth.and_then(|a| a.user_id.as_deref()).unwrap_or(""),
+    )?;
+    csv_cell(
+        out,
+        false,
+        auth.and_then(|a| a.user_name.as_deref()).unwrap_or(""),
+    )?;
+    csv_dec(out, &soc.and_then(|x| x.start_percent))?;
+    csv_dec(out, &soc.and_then(|x| x.end_percent))?;
+    csv_cell(
+        out,
+        false,
+        cost.and_then(|c| c.currency.as_deref()).unwrap_or(""),
+    )?;
+    csv_dec(out, &cost.and_then(|c| c.total_excl_vat))?;
+    csv_dec(out, &cost.and_then(|c| c.total_incl_vat))?;
+    csv_dec(out, &cost.and_then(|c| c.vat_amount))?;
+    csv_dec(out, &cost.and_then(|c| c.vat_percent))?;
+    match cost {
+        // Rare and nested: one string for the components' JSON.
+        Some(c) => csv_cell(
+            out,
+            false,
+            &serde_json::to_string(&c.components).unwrap_or_default(),
+        )?,
+        None => out.write_all(b",")?,
+    }
+    out.write_all(b"\n")
+}
+
+/// The snake_case name of an authorization method, as serde writes it.
+fn auth_method_name(m: crate::model::AuthMethod) -> &'static str {
+    use crate::model::AuthMethod as M;
+    match m {
+        M::Rfid => "rfid",
+        M::App => "app",
+        M::Remote => "remote",
+        M::PlugAndCharge => "plug_and_charge",
+        M::Free => "free",
+        M::Other => "other",
     }
 }
 
@@ -300,11 +437,7 @@ impl<W: Write> SessionWriter<W> {
         self.start()?;
         match self.format {
             OutputFormat::Table => writeln!(self.out, "{}", table_row(s))?,
-            OutputFormat::Csv => {
-                let row = csv_row(s);
-                self.out
-                    .write_all(&csv_line(row.iter().map(|c| csv_safe(c).into_owned()))?)?
-            }
+            OutputFormat::Csv => write_csv_row(&mut self.out, s)?,
             OutputFormat::Json => {
                 if self.count > 0 {
                     write!(self.out, ",")?;
@@ -471,6 +604,44 @@ mod tests {
         assert!(!table.contains('\u{1b}'), "{table:?}");
         assert!(!table.contains('\r'), "{table:?}");
         assert!(table.contains("\\u{1b}]0;pwned"), "{table:?}");
+    }
+
+    #[test]
+    fn csv_written_field_by_field_is_what_the_csv_crate_writes() {
+        let mut hostile = sample();
+        hostile.id = "a,\"b\"\r\nc".into();
+        hostile.vendor_status = Some("=1+2".into());
+        hostile.charger.name = Some("-x, \"quoted\"".into());
+        hostile.charger.max_power_kw = Some(Decimal::new(-225, 1));
+        hostile.started_at = Some("2025-03-06T07:45:10.123456Z".parse().unwrap());
+        hostile.ended_at = Some("2025-03-06T09:00:00Z".parse().unwrap());
+        hostile.authorization = Some(Authorization::new(AuthMethod::PlugAndCharge));
+        let mut bare = sample();
+        bare.cost = None;
+        bare.site = None;
+        for s in [sample(), hostile, bare] {
+            let mut direct = Vec::new();
+            write_csv_row(&mut direct, &s).unwrap();
+            let row = csv_row(&s);
+            let via_crate = csv_line(row.iter().map(|c| csv_safe(c).into_owned())).unwrap();
+            assert_eq!(
+                String::from_utf8(direct).unwrap(),
+                String::from_utf8(via_crate).unwrap()
+            );
+        }
+        for m in [
+            AuthMethod::Rfid,
+            AuthMethod::App,
+            AuthMethod::Remote,
+            AuthMethod::PlugAndCharge,
+            AuthMethod::Free,
+            AuthMethod::Other,
+        ] {
+            assert_eq!(
+                serde_json::to_value(m).unwrap().as_str(),
+                Some(auth_method_name(m))
+            );
+        }
     }
 
     #[test]
