@@ -189,15 +189,7 @@ fn write_csv_row(out: &mut impl Write, s: &ChargingSession) -> io::Result<()> {
     let time = |out: &mut dyn Write, t: Option<chrono::DateTime<chrono::Utc>>| -> io::Result<()> {
         out.write_all(b",")?;
         match t {
-            Some(t) => write!(
-                out,
-                "{}",
-                t.format(if t.timestamp_subsec_nanos() == 0 {
-                    "%Y-%m-%dT%H:%M:%SZ"
-                } else {
-                    "%Y-%m-%dT%H:%M:%S%.fZ"
-                })
-            ),
+            Some(t) => write!(out, "{}", crate::serde_util::utc_display(&t)),
             None => Ok(()),
         }
     };

@@ -188,7 +188,8 @@ pub mod utc_opt {
     pub fn serialize<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         match v {
             None => s.serialize_none(),
-            Some(t) => s.serialize_str(&format_utc(t)),
+            // Written through Display: no string per timestamp.
+            Some(t) => s.collect_str(&utc_display(t)),
         }
     }
 
@@ -202,6 +203,15 @@ pub mod utc_opt {
                 .map_err(|e| de::Error::custom(format!("invalid RFC 3339 time {t:?}: {e}"))),
         }
     }
+}
+
+/// [`format_utc`] as a `Display` (for writers that format in place).
+pub(crate) fn utc_display(t: &DateTime<Utc>) -> impl std::fmt::Display + '_ {
+    t.format(if t.timestamp_subsec_nanos() == 0 {
+        "%Y-%m-%dT%H:%M:%SZ"
+    } else {
+        "%Y-%m-%dT%H:%M:%S%.fZ"
+    })
 }
 
 /// RFC 3339 in UTC with `Z` and only as many fractional digits as needed.
@@ -365,6 +375,20 @@ pub fn non_empty_opt(text: Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_display_is_format_utc() {
+        for text in [
+            "2025-03-06T07:45:10Z",
+            "2025-03-06T07:45:10.1Z",
+            "2025-03-06T07:45:10.123456Z",
+            "2025-03-06T07:45:10.123456789Z",
+            "1970-01-01T00:00:00Z",
+        ] {
+            let t: DateTime<Utc> = text.parse().unwrap();
+            assert_eq!(utc_display(&t).to_string(), format_utc(&t), "{text}");
+        }
+    }
     use serde::{Deserialize, Serialize};
 
     #[derive(Serialize, Deserialize, Debug, PartialEq)]
