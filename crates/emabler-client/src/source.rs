@@ -125,6 +125,22 @@ fn has_more(has_next: Option<bool>, len: usize, limit: u32) -> bool {
     has_next.unwrap_or(len >= limit as usize) && len > 0
 }
 
+/// `totalRecords` and the page size for core's bound on a listing
+/// ([`SessionPage::stated_total`]): the smaller of the limit asked and the one echoed, so that a
+/// server paging by less than asked is not cut short. A negative value states nothing.
+fn stated_total(
+    total_records: Option<i64>,
+    echoed: Option<i64>,
+    asked: u32,
+) -> (Option<u64>, Option<u64>) {
+    let total = total_records.and_then(|n| u64::try_from(n).ok());
+    let size = echoed
+        .and_then(|n| u64::try_from(n).ok())
+        .filter(|n| *n >= 1)
+        .map_or(u64::from(asked), |n| n.min(u64::from(asked)));
+    (total, Some(size))
+}
+
 fn matches_ongoing(t: &Transaction, seen: &HashSet<u64>) -> bool {
     if seen.is_empty() {
         return false;
@@ -174,6 +190,7 @@ impl Client {
             }
             Err(e) => return Err(e),
         };
+        let (total, size) = stated_total(page.total_records, page.limit, limit);
         let mut records = Vec::with_capacity(page.items.len());
         let count = page.items.len();
         for raw in page.items {
@@ -218,7 +235,9 @@ impl Client {
             )
         });
         let next = next.or_else(|| finished.clone());
-        Ok(SessionPage::new(records, next).with_after_listing(finished))
+        Ok(SessionPage::new(records, next)
+            .with_after_listing(finished)
+            .with_stated_total(total, size))
     }
 
     async fn transactions_page(
@@ -239,6 +258,7 @@ impl Client {
             ..TransactionsRequest::default()
         };
         let page = self.transactions_raw(&body).await?;
+        let (total, size) = stated_total(page.total_records, page.limit, limit);
         let mut records: Vec<Result<ChargingSession>> = Vec::with_capacity(page.items.len());
         let mut dropped = 0usize;
         let count = page.items.len();
@@ -275,7 +295,9 @@ impl Client {
         // A page whose every record was dropped (each the twin of an ongoing session) is not
         // the end of the listing; core counts it as bringing nothing new, so its guards still
         // apply (a server that sends twins forever is stopped).
-        Ok(SessionPage::new(records, next).with_dropped(dropped))
+        Ok(SessionPage::new(records, next)
+            .with_dropped(dropped)
+            .with_stated_total(total, size))
     }
 }
 

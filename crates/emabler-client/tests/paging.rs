@@ -4,7 +4,7 @@
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use common::*;
 use evsessions_core::{HttpConfig, PageCursor, SessionQuery, SessionSource, StatusFilter};
@@ -61,7 +61,7 @@ impl Respond for Generated {
         } else {
             let n = self.transaction_calls.fetch_add(1, Ordering::SeqCst) + 1;
             let total = if self.invent {
-                self.finished + n * limit
+                self.finished + (n - 1) * limit
             } else {
                 self.finished
             };
@@ -154,4 +154,58 @@ async fn cursors_do_not_grow_with_the_ongoing_sessions() {
     let finished: Vec<&str> = all[2000..].iter().map(|s| s.id.as_str()).collect();
     assert_eq!(finished.first(), Some(&"1000120"));
     assert_eq!(finished.last(), Some(&"1000149"));
+}
+
+/// The log lines at WARN and above written while `f` runs (on this thread).
+async fn warnings<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let out = f.await;
+    drop(guard);
+    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    (out, text)
+}
+
+#[tokio::test]
+async fn a_server_that_invents_records_forever_is_stopped_past_its_stated_total() {
+    // The first page states 10 finished records (2 pages of 5); every page then claims another
+    // and a larger total. The walk reads 2 + 2 extra pages and stops with a warning.
+    let (server, calls) = generated(0, 10, 0, true).await;
+    let c = client_for(&server, 5);
+    let q = SessionQuery::new().status(StatusFilter::Completed);
+    let ((ok, errs), log) = warnings(collect(&c, &q)).await;
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    assert_eq!(ok.len(), 20);
+    assert_eq!(ok[19].id, "1000019");
+    assert!(
+        log.contains("WARN") && log.contains("the server stated 10 records, but 4 pages were read"),
+        "{log}"
+    );
+
+    // Status `all`: the ongoing list is read, then the finished list is stopped the same way.
+    let (server, calls) = generated(3, 10, 0, true).await;
+    let c = client_for(&server, 5);
+    let ((ok, errs), log) = warnings(collect(&c, &SessionQuery::new())).await;
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 4);
+    assert_eq!(ok.len(), 3 + 20);
+    assert!(log.contains("4 pages were read"), "{log}");
 }

@@ -135,6 +135,12 @@ pub struct SessionPage {
     /// Where the walk goes if a safety guard abandons this listing (the first page of the next
     /// listing), so that one hostile listing does not end the whole walk.
     pub after_listing: Option<PageCursor>,
+    /// The number of records in the whole listing, as the server states it (eMabler's
+    /// `totalRecords`, RU's `total`), if it does. With [`SessionPage::page_size`], core stops a
+    /// listing that runs more than [`extra_pages`] pages past it.
+    pub stated_total: Option<u64>,
+    /// The records per page the server uses (echoed or asked), for [`SessionPage::stated_total`].
+    pub page_size: Option<u64>,
 }
 
 impl SessionPage {
@@ -145,6 +151,8 @@ impl SessionPage {
             next,
             dropped: 0,
             after_listing: None,
+            stated_total: None,
+            page_size: None,
         }
     }
     /// Set [`SessionPage::dropped`].
@@ -166,6 +174,17 @@ impl SessionPage {
     /// ```
     pub fn with_after_listing(mut self, c: Option<PageCursor>) -> Self {
         self.after_listing = c;
+        self
+    }
+    /// Set [`SessionPage::stated_total`] and [`SessionPage::page_size`].
+    ///
+    /// ```
+    /// let p = evsessions_core::SessionPage::empty().with_stated_total(Some(250), Some(100));
+    /// assert_eq!((p.stated_total, p.page_size), (Some(250), Some(100)));
+    /// ```
+    pub fn with_stated_total(mut self, total: Option<u64>, page_size: Option<u64>) -> Self {
+        self.stated_total = total;
+        self.page_size = page_size;
         self
     }
     /// The empty last page.
@@ -255,7 +274,10 @@ pub trait SessionSourceExt: SessionSource {
     /// filters the vendor did not (see [`Capabilities`]), and always the window on a known start;
     /// drops a repeated `(source, id)`; stops at the last page, on an empty page of the same
     /// listing, on a page of the same listing that repeats only records already received (a
-    /// server that ignores paging), or on a cursor seen before. A record that could not be
+    /// server that ignores paging), on a cursor seen before, or once a listing whose first page
+    /// states its total ([`SessionPage::stated_total`]) has run [`extra_pages`] pages past it
+    /// and still claims more (a server that invents records forever); each guard logs a
+    /// warning. A record that could not be
     /// decoded is one `Err` item and the stream goes on; a failed page is one `Err` item and the
     /// stream ends.
     ///
@@ -301,6 +323,10 @@ struct Walk<'a, S: ?Sized> {
     received_ids: HashSet<u64>,
     buffer: VecDeque<Result<ChargingSession>>,
     barren: u32,
+    /// Pages read in the current listing.
+    listing_pages: u64,
+    /// The total the current listing's first page stated, and the most pages it may run to.
+    listing_limit: Option<(u64, u64)>,
 }
 
 /// A 64-bit hash of `value`, the same in every run and process (SipHash-1-3 with fixed keys):
@@ -320,6 +346,28 @@ pub fn dedupe_hash<T: Hash + ?Sized>(value: &T) -> u64 {
 
 fn session_key(s: &ChargingSession) -> u64 {
     dedupe_hash(&(&s.source, &s.id))
+}
+
+/// Pages read past the stated total before a listing is stopped: 10% of the stated pages,
+/// at least 2 (records that arrive while the listing is read push a few records onto later
+/// pages; a server that invents records forever is stopped).
+///
+/// ```
+/// use evsessions_core::source::extra_pages;
+/// assert_eq!(extra_pages(3), 2);
+/// assert_eq!(extra_pages(100), 10);
+/// assert_eq!(extra_pages(101), 11);
+/// ```
+pub fn extra_pages(stated_pages: u64) -> u64 {
+    stated_pages.div_ceil(10).max(2)
+}
+
+/// The most pages a listing may run to when its first page states `total` records of `size` a
+/// page: `⌈total / size⌉ + extra_pages`, or `None` when the server states no total or size.
+fn page_limit(total: Option<u64>, size: Option<u64>) -> Option<(u64, u64)> {
+    let (total, size) = (total?, size.filter(|n| *n >= 1)?);
+    let pages = total.div_ceil(size);
+    Some((total, pages.saturating_add(extra_pages(pages))))
 }
 
 /// Consecutive pages of one listing that bring no new record (every record undecodable, or
@@ -346,6 +394,8 @@ where
         received_ids: HashSet::new(),
         buffer: VecDeque::new(),
         barren: 0,
+        listing_pages: 0,
+        listing_limit: None,
     };
     stream::unfold(walk, |mut w| async move {
         loop {
@@ -379,12 +429,20 @@ where
                 w.started = true;
                 None
             };
+            if cursor.as_ref().is_none_or(PageCursor::is_new_listing) {
+                w.listing_pages = 0;
+                w.listing_limit = None;
+            }
             match w.source.fetch_page(&w.query, cursor).await {
                 Err(e) => {
                     w.done = true;
                     return Some((Err(e), w));
                 }
                 Ok(page) => {
+                    w.listing_pages += 1;
+                    if w.listing_pages == 1 {
+                        w.listing_limit = page_limit(page.stated_total, page.page_size);
+                    }
                     let empty = page.records.is_empty() && page.dropped == 0;
                     // A page that brings nothing new (every record was received before) means
                     // the server ignores the page parameter: following it would never end.
@@ -420,6 +478,11 @@ where
                                 abandon(&mut w, "a page repeated only records already received (the server seems to ignore paging)");
                             } else if w.barren >= MAX_BARREN_PAGES && !c.is_new_listing() {
                                 abandon(&mut w, &format!("{MAX_BARREN_PAGES} pages in a row brought no readable new record"));
+                            } else if let Some((total, limit)) = w
+                                .listing_limit
+                                .filter(|(_, l)| w.listing_pages >= *l && !c.is_new_listing())
+                            {
+                                abandon(&mut w, &format!("the server stated {total} records, but {limit} pages were read and it still claims more (a server that invents records)"));
                             } else if !w.seen_cursors.insert(dedupe_hash(&c)) {
                                 abandon(&mut w, "a page cursor came back (endless paging)");
                             } else {
