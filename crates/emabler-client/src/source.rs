@@ -8,10 +8,15 @@
 //! **One session in both lists.** A session in progress can be in both lists under two ids:
 //! the ongoing list's `transactionId` is a string that is most likely the OCPP transaction id
 //! (the finished record's `evseTransactionId`), not the internal `id`. For `all`, the
-//! `(chargerId, transactionId)` pairs of the ongoing list travel in the cursor, and a
+//! `(chargerId, transactionId)` pairs of the ongoing list are kept beside the walk (a set of
+//! their 64-bit hashes, shared by the walk's cursors with [`PageCursor::with_state`], never
+//! written into the cursor's token, so a cursor stays a few bytes however many sessions are
+//! ongoing), and a
 //! `/v2/transactions` record is dropped when it is on the same charger and either its
 //! `evseTransactionId` equals one of those ids, or it has no real end and its `id` does. The
-//! session then appears once, as the ongoing (`active`) record.
+//! session then appears once, as the ongoing (`active`) record. A collision of two hashes
+//! would drop a finished record that is not a twin (about `n × m / 2⁶⁴` for `n` finished and
+//! `m` ongoing sessions: 1 M × 20 k → about 10⁻⁹; see [`evsessions_core::source`]).
 //!
 //! If the server has no ongoing list (404, 405 or 501 on its first page), status `all` reads the
 //! finished sessions alone (with a warning in the log); status `active` fails.
@@ -24,6 +29,10 @@
 //! so core filters them exactly on every record (`site_ids`, `id_tags` not set). Status is
 //! filtered by core.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use evsessions_core::source::dedupe_hash;
 use evsessions_core::{
     async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
     SessionQuery, SessionSource, SourceKind, StatusFilter,
@@ -52,9 +61,39 @@ struct Cursor {
     listing: Listing,
     #[serde(rename = "p")]
     page: u32,
-    /// `(chargerId, transactionId)` of the ongoing sessions seen (status `all` only).
-    #[serde(rename = "s", default, skip_serializing_if = "Vec::is_empty")]
-    seen: Vec<(String, String)>,
+}
+
+/// The ongoing sessions seen in this walk (status `all` only): hashes of
+/// `(chargerId, transactionId)`, shared by the walk's cursors.
+#[derive(Debug, Default)]
+struct Ongoing(Mutex<HashSet<u64>>);
+
+impl Ongoing {
+    fn key(charger: &str, id: &str) -> u64 {
+        dedupe_hash(&(charger, id))
+    }
+    fn set(&self) -> std::sync::MutexGuard<'_, HashSet<u64>> {
+        // The lock is never held across a panic; a poisoned set is still a valid set.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn insert(&self, charger: &str, id: &str) {
+        self.set().insert(Self::key(charger, id));
+    }
+    fn is_empty(&self) -> bool {
+        self.set().is_empty()
+    }
+}
+
+/// The walk's set of ongoing sessions, from the cursor (a new one on the first page).
+fn ongoing_of(cursor: Option<&PageCursor>) -> Arc<Ongoing> {
+    cursor
+        .and_then(PageCursor::shared_state)
+        .and_then(|s| s.downcast::<Ongoing>().ok())
+        .unwrap_or_default()
+}
+
+fn with_ongoing(cursor: PageCursor, ongoing: &Arc<Ongoing>) -> PageCursor {
+    cursor.with_state(ongoing.clone())
 }
 
 impl Cursor {
@@ -86,20 +125,40 @@ fn has_more(has_next: Option<bool>, len: usize, limit: u32) -> bool {
     has_next.unwrap_or(len >= limit as usize) && len > 0
 }
 
-fn matches_ongoing(t: &Transaction, seen: &[(String, String)]) -> bool {
+/// `totalRecords` and the page size for core's bound on a listing
+/// ([`SessionPage::stated_total`]): the smaller of the limit asked and the one echoed, so that a
+/// server paging by less than asked is not cut short. A negative value states nothing.
+fn stated_total(
+    total_records: Option<i64>,
+    echoed: Option<i64>,
+    asked: u32,
+) -> (Option<u64>, Option<u64>) {
+    let total = total_records.and_then(|n| u64::try_from(n).ok());
+    let size = echoed
+        .and_then(|n| u64::try_from(n).ok())
+        .filter(|n| *n >= 1)
+        .map_or(u64::from(asked), |n| n.min(u64::from(asked)));
+    (total, Some(size))
+}
+
+fn matches_ongoing(t: &Transaction, seen: &HashSet<u64>) -> bool {
     if seen.is_empty() {
         return false;
     }
     let charger = t.charger_id.as_deref().unwrap_or("");
-    seen.iter().any(|(c, id)| {
-        c == charger
-            && (t.evse_transaction_id.as_deref() == Some(id.as_str())
-                || (t.timestamp_end.is_none() && t.id == *id))
-    })
+    t.evse_transaction_id
+        .as_deref()
+        .is_some_and(|e| seen.contains(&Ongoing::key(charger, e)))
+        || (t.timestamp_end.is_none() && seen.contains(&Ongoing::key(charger, &t.id)))
 }
 
 impl Client {
-    async fn ongoing_page(&self, query: &SessionQuery, cur: Cursor) -> Result<SessionPage> {
+    async fn ongoing_page(
+        &self,
+        query: &SessionQuery,
+        cur: Cursor,
+        ongoing: Arc<Ongoing>,
+    ) -> Result<SessionPage> {
         let limit = page_size(self, query, MAX_LIST_PAGE_SIZE);
         let req = OngoingTransactionsRequest {
             page: Some(cur.page),
@@ -124,7 +183,6 @@ impl Client {
                         Cursor {
                             listing: Listing::Transactions,
                             page: 1,
-                            seen: Vec::new(),
                         }
                         .token(),
                     )),
@@ -132,17 +190,14 @@ impl Client {
             }
             Err(e) => return Err(e),
         };
-        let mut seen = cur.seen;
+        let (total, size) = stated_total(page.total_records, page.limit, limit);
         let mut records = Vec::with_capacity(page.items.len());
         let count = page.items.len();
         for raw in page.items {
             match self.decode_record::<OngoingTransaction>(EP_ONGOING, &["transactionId"], &raw) {
                 Ok(t) => {
                     if all {
-                        seen.push((
-                            t.charger_id.clone().unwrap_or_default(),
-                            t.transaction_id.clone(),
-                        ));
+                        ongoing.insert(t.charger_id.as_deref().unwrap_or(""), &t.transaction_id);
                     }
                     records.push(Ok(normalize::ongoing(t, raw)));
                 }
@@ -151,13 +206,15 @@ impl Client {
         }
         let next = if has_more(page.has_next_page, count, limit) {
             cur.page.checked_add(1).map(|p| {
-                PageCursor::page(
-                    Cursor {
-                        listing: Listing::Ongoing,
-                        page: p,
-                        seen: seen.clone(),
-                    }
-                    .token(),
+                with_ongoing(
+                    PageCursor::page(
+                        Cursor {
+                            listing: Listing::Ongoing,
+                            page: p,
+                        }
+                        .token(),
+                    ),
+                    &ongoing,
                 )
             })
         } else {
@@ -166,20 +223,29 @@ impl Client {
         // For `all`, the finished list comes next: when the ongoing list ends, or when core's
         // guards abandon it (a server that repeats or invents ongoing pages).
         let finished = all.then(|| {
-            PageCursor::listing(
-                Cursor {
-                    listing: Listing::Transactions,
-                    page: 1,
-                    seen,
-                }
-                .token(),
+            with_ongoing(
+                PageCursor::listing(
+                    Cursor {
+                        listing: Listing::Transactions,
+                        page: 1,
+                    }
+                    .token(),
+                ),
+                &ongoing,
             )
         });
         let next = next.or_else(|| finished.clone());
-        Ok(SessionPage::new(records, next).with_after_listing(finished))
+        Ok(SessionPage::new(records, next)
+            .with_after_listing(finished)
+            .with_stated_total(total, size))
     }
 
-    async fn transactions_page(&self, query: &SessionQuery, cur: Cursor) -> Result<SessionPage> {
+    async fn transactions_page(
+        &self,
+        query: &SessionQuery,
+        cur: Cursor,
+        ongoing: Arc<Ongoing>,
+    ) -> Result<SessionPage> {
         let limit = page_size(self, query, MAX_TRANSACTIONS_PAGE_SIZE);
         let body = TransactionsRequest {
             page: Some(cur.page),
@@ -192,12 +258,14 @@ impl Client {
             ..TransactionsRequest::default()
         };
         let page = self.transactions_raw(&body).await?;
+        let (total, size) = stated_total(page.total_records, page.limit, limit);
         let mut records: Vec<Result<ChargingSession>> = Vec::with_capacity(page.items.len());
         let mut dropped = 0usize;
         let count = page.items.len();
+        let seen = ongoing.set();
         for raw in page.items {
             match self.decode_record::<Transaction>(EP_TRANSACTIONS, &["id"], &raw) {
-                Ok(t) if matches_ongoing(&t, &cur.seen) => {
+                Ok(t) if matches_ongoing(&t, &seen) => {
                     tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
                     dropped += 1;
                 }
@@ -205,16 +273,21 @@ impl Client {
                 Err(e) => records.push(Err(e)),
             }
         }
+        drop(seen);
         let next = if has_more(page.has_next_page, count, limit) {
             cur.page.checked_add(1).map(|p| {
-                PageCursor::page(
+                let c = PageCursor::page(
                     Cursor {
                         listing: Listing::Transactions,
                         page: p,
-                        seen: cur.seen,
                     }
                     .token(),
-                )
+                );
+                if !ongoing.is_empty() {
+                    with_ongoing(c, &ongoing)
+                } else {
+                    c
+                }
             })
         } else {
             None
@@ -222,7 +295,9 @@ impl Client {
         // A page whose every record was dropped (each the twin of an ongoing session) is not
         // the end of the listing; core counts it as bringing nothing new, so its guards still
         // apply (a server that sends twins forever is stopped).
-        Ok(SessionPage::new(records, next).with_dropped(dropped))
+        Ok(SessionPage::new(records, next)
+            .with_dropped(dropped)
+            .with_stated_total(total, size))
     }
 }
 
@@ -244,6 +319,7 @@ impl SessionSource for Client {
         query: &SessionQuery,
         cursor: Option<PageCursor>,
     ) -> Result<SessionPage> {
+        let ongoing = ongoing_of(cursor.as_ref());
         let cur = match cursor {
             Some(c) => Cursor::parse(&c)?,
             None => Cursor {
@@ -252,12 +328,11 @@ impl SessionSource for Client {
                     StatusFilter::Active | StatusFilter::All => Listing::Ongoing,
                 },
                 page: 1,
-                seen: Vec::new(),
             },
         };
         match cur.listing {
-            Listing::Ongoing => self.ongoing_page(query, cur).await,
-            Listing::Transactions => self.transactions_page(query, cur).await,
+            Listing::Ongoing => self.ongoing_page(query, cur, ongoing).await,
+            Listing::Transactions => self.transactions_page(query, cur, ongoing).await,
         }
     }
 
@@ -293,7 +368,8 @@ mod tests {
             }))
             .unwrap()
         };
-        let seen = vec![("C1".to_string(), "500".to_string())];
+        let set = |c: &str, id: &str| HashSet::from([Ongoing::key(c, id)]);
+        let seen = set("C1", "500");
         // Same charger, evseTransactionId = ongoing transactionId: a twin, ended or not.
         assert!(matches_ongoing(&t("1", Some("500"), None), &seen));
         assert!(matches_ongoing(
@@ -310,9 +386,12 @@ mod tests {
             &seen
         ));
         // Another charger is another session.
-        let other = vec![("C2".to_string(), "500".to_string())];
+        let other = set("C2", "500");
         assert!(!matches_ongoing(&t("1", Some("500"), None), &other));
-        assert!(!matches_ongoing(&t("1", Some("500"), None), &[]));
+        assert!(!matches_ongoing(
+            &t("1", Some("500"), None),
+            &HashSet::new()
+        ));
     }
 
     #[test]
@@ -320,12 +399,14 @@ mod tests {
         let c = Cursor {
             listing: Listing::Transactions,
             page: 3,
-            seen: vec![("EMB,1".into(), "10:32\"x".into())],
         };
         let back = Cursor::parse(&PageCursor::page(c.token())).unwrap();
         assert_eq!(back.page, 3);
         assert_eq!(back.listing, Listing::Transactions);
-        assert_eq!(back.seen, c.seen);
+        assert_eq!(c.token(), r#"{"l":"t","p":3}"#);
+        // A token of an older version (with the ongoing pairs in it) still reads.
+        let old = Cursor::parse(&PageCursor::page(r#"{"l":"t","p":2,"s":[["C","1"]]}"#)).unwrap();
+        assert_eq!(old.page, 2);
         assert!(Cursor::parse(&PageCursor::page("nonsense")).is_err());
     }
 }

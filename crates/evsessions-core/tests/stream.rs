@@ -502,3 +502,64 @@ async fn a_guard_ends_one_listing_and_the_walk_goes_on_to_the_next() {
         [None, Some("o2".to_string()), Some("finished".to_string())]
     );
 }
+
+#[tokio::test]
+async fn a_listing_stops_a_few_pages_past_the_stated_total() {
+    // The first page states 10 records of 5 a page (2 pages, +2 extra): the server goes on
+    // inventing new records (and a growing total) forever; the listing is read 4 pages deep,
+    // then the walk goes on to the next listing.
+    let fresh = |i: usize| {
+        vec![Ok(session(
+            &format!("r{i}"),
+            "2025-01-01T00:00:00Z",
+            SessionStatus::Completed,
+        ))]
+    };
+    let mut pages = Vec::new();
+    for i in 0..4 {
+        pages.push(Ok(SessionPage::new(
+            fresh(i),
+            Some(PageCursor::page(format!("{}", i + 2))),
+        )
+        .with_stated_total(Some(10 + 5 * i as u64), Some(5))
+        .with_after_listing(Some(PageCursor::listing("next")))));
+    }
+    // The next listing states a total too; its limit is its own.
+    pages.push(Ok(
+        SessionPage::new(fresh(99), None).with_stated_total(Some(1), Some(5))
+    ));
+    let src = Scripted::new(pages, Capabilities::none());
+    let (ids, errs) = run(&src, &SessionQuery::new()).await;
+    assert!(errs.is_empty());
+    assert_eq!(ids, ["r0", "r1", "r2", "r3", "r99"]);
+    assert_eq!(
+        *src.cursors.lock().unwrap(),
+        [
+            None,
+            Some("2".to_string()),
+            Some("3".to_string()),
+            Some("4".to_string()),
+            Some("next".to_string())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_listing_within_its_stated_total_and_margin_is_read_to_the_end() {
+    // 10 records stated, 5 a page, but 2 more pages arrive (records added while reading): read.
+    let mut pages = Vec::new();
+    for i in 0..4 {
+        let next = (i < 3).then(|| PageCursor::page(format!("{}", i + 2)));
+        let s = session(
+            &format!("r{i}"),
+            "2025-01-01T00:00:00Z",
+            SessionStatus::Completed,
+        );
+        pages.push(Ok(
+            SessionPage::new(vec![Ok(s)], next).with_stated_total(Some(10), Some(5))
+        ));
+    }
+    let src = Scripted::new(pages, Capabilities::none());
+    let (ids, _) = run(&src, &SessionQuery::new()).await;
+    assert_eq!(ids, ["r0", "r1", "r2", "r3"]);
+}

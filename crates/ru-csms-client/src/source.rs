@@ -53,6 +53,12 @@ impl SessionSource for Client {
         let list = self.list_page(page, asked).await?;
         let mut next =
             next_page(page, asked, &list.payload).map(|p| PageCursor::page(p.to_string()));
+        let stated = list.payload.total;
+        let size = list
+            .payload
+            .per_page
+            .filter(|n| *n >= 1)
+            .unwrap_or(u64::from(asked));
         let records: Vec<Result<ChargingSession>> = list
             .payload
             .items
@@ -63,7 +69,7 @@ impl SessionSource for Client {
             tracing::debug!(vendor = %KIND, page, "the list is newest first and this whole page started before the window: stopping");
             next = None;
         }
-        Ok(SessionPage::new(records, next))
+        Ok(SessionPage::new(records, next).with_stated_total(stated, Some(size)))
     }
 }
 
