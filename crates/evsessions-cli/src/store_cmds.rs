@@ -95,7 +95,8 @@ pub struct ExportArgs {
     /// all, active or completed.
     #[arg(long, default_value = "all", ignore_case = true, value_parser = crate::status_parser())]
     pub status: StatusFilter,
-    /// table, csv, json, ndjson, or ocpi-cdr (OCPI 2.2.1 CDRs, one a line).
+    /// table, csv, json, ndjson, ocpi-cdr (OCPI 2.2.1 CDRs, one a line) or parquet (a typed,
+    /// zstd-compressed Parquet file; needs --output).
     #[arg(long, default_value = "table", ignore_case = true, value_parser = export_format_parser())]
     pub format: ExportFormat,
     /// Include rows superseded by a later record of the same session.
@@ -128,6 +129,8 @@ pub enum ExportFormat {
     Sessions(OutputFormat),
     /// OCPI 2.2.1 CDRs, one JSON object a line.
     OcpiCdr,
+    /// A Parquet file (needs `--output`).
+    Parquet,
 }
 
 fn export_format_parser() -> impl clap::builder::TypedValueParser<Value = ExportFormat> {
@@ -138,9 +141,11 @@ fn export_format_parser() -> impl clap::builder::TypedValueParser<Value = Export
         PossibleValue::new("json"),
         PossibleValue::new("ndjson").alias("jsonl"),
         PossibleValue::new("ocpi-cdr"),
+        PossibleValue::new("parquet"),
     ])
     .try_map(|s| match s.as_str() {
         "ocpi-cdr" => Ok(ExportFormat::OcpiCdr),
+        "parquet" => Ok(ExportFormat::Parquet),
         other => other.parse::<OutputFormat>().map(ExportFormat::Sessions),
     })
 }
@@ -454,6 +459,10 @@ pub async fn export(args: ExportArgs) -> u8 {
             return EXIT_CONFIG;
         }
     }
+    if args.format == ExportFormat::Parquet && args.output.is_none() {
+        eprintln!("error: --format parquet writes a file: give --output FILE (e.g. --output sessions.parquet)");
+        return EXIT_CONFIG;
+    }
     let location = store_location(args.store.as_deref(), None);
     let store = match open(&location).await {
         Ok(s) => s,
@@ -471,6 +480,7 @@ pub async fn export(args: ExportArgs) -> u8 {
         ExportFormat::OcpiCdr => {
             return crate::ocpi_cmd::export(&args, store.as_ref(), filter).await
         }
+        ExportFormat::Parquet => return export_parquet(&args, store.as_ref(), &filter).await,
     };
     if args.since_last_export || args.ocpi_country.is_some() || args.ocpi_party.is_some() {
         eprintln!(
@@ -537,6 +547,67 @@ async fn write_rows<W: Write>(
         Ok(out) => (EXIT_OK, Some(out)),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => (EXIT_OK, None),
         Err(e) => (failed(e), None),
+    }
+}
+
+/// `evsessions export --format parquet`: the rows into a Parquet file beside `--output`,
+/// renamed into place once the footer is written. A session whose values do not fit a column
+/// is named on stderr and left out (exit 5); any other failure leaves no file (exit 6 or the
+/// store's code).
+async fn export_parquet(args: &ExportArgs, store: &dyn SessionStore, filter: &SessionFilter) -> u8 {
+    use evsessions_export::parquet::{ParquetWriteError, ParquetWriter};
+    if args.since_last_export || args.ocpi_country.is_some() || args.ocpi_party.is_some() {
+        eprintln!(
+            "error: --since-last-export, --ocpi-country and --ocpi-party go with --format ocpi-cdr"
+        );
+        return EXIT_CONFIG;
+    }
+    let Some(path) = &args.output else {
+        eprintln!("error: --format parquet writes a file: give --output FILE");
+        return EXIT_CONFIG;
+    };
+    let file = match OutputFile::create(path) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let target = file.target();
+    let failed = |e: &dyn std::fmt::Display| {
+        eprintln!("error: cannot write {target}: {e}");
+        EXIT_OUTPUT
+    };
+    let mut writer = match ParquetWriter::new(file) {
+        Ok(w) => w,
+        Err(e) => return failed(&e),
+    };
+    let mut refused = 0u64;
+    let mut rows = store.sessions(filter);
+    while let Some(item) = rows.next().await {
+        match item {
+            Ok(s) => match writer.write(Some(&s.account), &s.session) {
+                Ok(()) => {}
+                Err(ParquetWriteError::Refused(r)) => {
+                    eprintln!("warning: account {:?}: {r}", s.account);
+                    refused += 1;
+                }
+                Err(e) => return failed(&e),
+            },
+            // A store that fails mid-read leaves no file.
+            Err(e) => return report_sync_error(&e),
+        }
+    }
+    let written = writer.rows();
+    let code = match writer.finish() {
+        Ok(file) => match file.commit() {
+            Ok(()) => EXIT_OK,
+            Err(code) => return code,
+        },
+        Err(e) => return failed(&e),
+    };
+    eprintln!("parquet: {written} sessions written to {target}, {refused} refused");
+    if refused > 0 {
+        worse(code, EXIT_DECODE)
+    } else {
+        code
     }
 }
 

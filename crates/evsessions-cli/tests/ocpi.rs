@@ -3,13 +3,11 @@
 //! again: the next incremental export is exactly a credit CDR of what was sent and the new CDR,
 //! and the one after it is empty.
 
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use evsessions_testkit::emabler::{EmablerMock, API_KEY};
-use evsessions_testkit::VendorMock;
+use common::{run, s, sync, text};
+use evsessions_testkit::emabler::EmablerMock;
 use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_evsessions");
 
 const CONFIG: &str = r#"
 [accounts.emabler]
@@ -27,46 +25,6 @@ connector_standard = "IEC_62196_T2"
 connector_format = "SOCKET"
 power_type = "AC_3_PHASE"
 "#;
-
-async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(BIN)
-            .env_clear()
-            .env("EMABLER_API_KEY", API_KEY)
-            .args(&args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-async fn sync(mock: &EmablerMock, store: &str, now: &str) {
-    let o = run(s(&[
-        "sync",
-        "--source",
-        "emabler",
-        "--base-url",
-        &mock.base_url(),
-        "--store",
-        store,
-        "--since",
-        "2025-03-01",
-        "--now",
-        now,
-    ]))
-    .await;
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-}
 
 /// An incremental export: the CDRs written, the exit code and stderr.
 async fn cdrs(store: &str, config: &str, extra: &[&str]) -> (Vec<Value>, Option<i32>, String) {

@@ -180,6 +180,24 @@ pub enum AuthMethod {
     Other,
 }
 
+impl AuthMethod {
+    /// The snake_case name used in every output format (as serde writes it).
+    ///
+    /// ```
+    /// assert_eq!(evsessions_core::AuthMethod::PlugAndCharge.as_str(), "plug_and_charge");
+    /// ```
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AuthMethod::Rfid => "rfid",
+            AuthMethod::App => "app",
+            AuthMethod::Remote => "remote",
+            AuthMethod::PlugAndCharge => "plug_and_charge",
+            AuthMethod::Free => "free",
+            AuthMethod::Other => "other",
+        }
+    }
+}
+
 /// Who or what authorized the session.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -103,7 +103,7 @@ pub fn csv_row(s: &ChargingSession) -> Vec<String> {
         o(&site.address),
         dec(&site.latitude),
         dec(&site.longitude),
-        auth.map(|a| auth_method_name(a.method).to_string())
+        auth.map(|a| a.method.as_str().to_string())
             .unwrap_or_default(),
         auth.and_then(|a| a.id_tag.clone()).unwrap_or_default(),
         auth.and_then(|a| a.user_id.clone()).unwrap_or_default(),
@@ -219,11 +219,7 @@ fn write_csv_row(out: &mut impl Write, s: &ChargingSession) -> io::Result<()> {
     )?;
     csv_dec(out, &site.and_then(|x| x.latitude))?;
     csv_dec(out, &site.and_then(|x| x.longitude))?;
-    csv_cell(
-        out,
-        false,
-        auth.map(|a| auth_method_name(a.method)).unwrap_or(""),
-    )?;
+    csv_cell(out, false, auth.map(|a| a.method.as_str()).unwrap_or(""))?;
     csv_cell(
         out,
         false,
@@ -260,19 +256,6 @@ fn write_csv_row(out: &mut impl Write, s: &ChargingSession) -> io::Result<()> {
         None => out.write_all(b",")?,
     }
     out.write_all(b"\n")
-}
-
-/// The snake_case name of an authorization method, as serde writes it.
-fn auth_method_name(m: crate::model::AuthMethod) -> &'static str {
-    use crate::model::AuthMethod as M;
-    match m {
-        M::Rfid => "rfid",
-        M::App => "app",
-        M::Remote => "remote",
-        M::PlugAndCharge => "plug_and_charge",
-        M::Free => "free",
-        M::Other => "other",
-    }
 }
 
 fn csv_line<I, T>(fields: I) -> io::Result<Vec<u8>>
@@ -629,10 +612,7 @@ mod tests {
             AuthMethod::Free,
             AuthMethod::Other,
         ] {
-            assert_eq!(
-                serde_json::to_value(m).unwrap().as_str(),
-                Some(auth_method_name(m))
-            );
+            assert_eq!(serde_json::to_value(m).unwrap().as_str(), Some(m.as_str()));
         }
     }
 

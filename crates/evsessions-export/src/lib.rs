@@ -9,7 +9,8 @@
 //! - [`mod@render`]: the statement as a text table, CSV, JSON or one self-contained HTML page with
 //!   a kWh-per-day chart (inline SVG, no JavaScript, no network);
 //! - [`ocpi`]: OCPI 2.2.1 CDRs from completed sessions, a validator of the OCPI CDR rules, and
-//!   credit corrections for sessions that changed after their CDR was sent.
+//!   credit corrections for sessions that changed after their CDR was sent;
+//! - `parquet` (feature `parquet`): sessions as a typed, zstd-compressed Parquet file.
 //!
 //! ```
 //! use evsessions_export::render::{render, StatementFormat};
@@ -26,6 +27,8 @@
 #![warn(missing_docs)]
 
 pub mod ocpi;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod render;
 pub mod statement;
 
