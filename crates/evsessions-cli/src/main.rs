@@ -38,7 +38,8 @@ enum Command {
     /// configured from the environment (--source). See docs/sync.md.
     #[command(after_help = SYNC_EXAMPLES)]
     Sync(store_cmds::SyncArgs),
-    /// Write the stored sessions (each once, latest values) as table, CSV, JSON or NDJSON.
+    /// Write the stored sessions (each once, latest values) as table, CSV, JSON, NDJSON, OCPI
+    /// CDRs or a Parquet file.
     #[command(after_help = EXPORT_EXAMPLES)]
     Export(store_cmds::ExportArgs),
     /// Per account: last run and result, watermark, sessions, open sessions, last error.
@@ -67,6 +68,7 @@ Examples:
   evsessions export --format ndjson --output sessions.ndjson
   evsessions export --account helsinki --from 2025-03-01 --to 2025-04-01 --status completed --format csv
   evsessions export --format ocpi-cdr --since-last-export --output cdrs.ndjson   new and corrected CDRs only
+  evsessions export --format parquet --output sessions.parquet   typed columns for DuckDB, Polars, Spark
 
 OCPI CDRs, their settings and credit corrections: docs/exports.md.";
 
