@@ -24,6 +24,7 @@ pub mod cleverpower;
 pub mod conformance;
 pub mod emabler;
 pub mod fault;
+pub mod generator;
 pub mod hostile;
 pub mod mutation;
 pub mod ru_csms;
