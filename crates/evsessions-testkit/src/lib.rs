@@ -26,6 +26,7 @@ pub mod emabler;
 pub mod fault;
 pub mod hostile;
 pub mod mutation;
+pub mod proxy;
 pub mod ru_csms;
 pub mod smappee;
 
