@@ -140,3 +140,69 @@ async fn a_lying_has_next_page_stops_at_the_empty_page_as_before() {
         "the pages past the stated total are read one at a time"
     );
 }
+
+/// Cheap generated `/v2/transactions` pages (the fixture mock re-sorts and re-serializes its
+/// whole list per request, which in a debug build costs more than the 50 ms being measured).
+struct Generated {
+    total: usize,
+}
+
+impl wiremock::Respond for Generated {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let b: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let page = b["page"].as_u64().unwrap_or(1) as usize;
+        let limit = b["limit"].as_u64().unwrap_or(100) as usize;
+        let items: Vec<serde_json::Value> = ((page - 1) * limit..(page * limit).min(self.total))
+            .map(|i| {
+                serde_json::json!({"id": 9_000_000 + i, "chargerId": "C1",
+                    "timestampStart": "2025-01-01T10:00:00Z",
+                    "timestampEnd": "2025-01-01T11:00:00Z", "fullConsumptionWh": 1200})
+            })
+            .collect();
+        let body = serde_json::json!({"page": page, "limit": limit, "totalRecords": self.total,
+            "hasNextPage": page * limit < self.total, "items": items});
+        wiremock::ResponseTemplate::new(200)
+            .set_body_json(body)
+            .set_delay(Duration::from_millis(50))
+    }
+}
+
+/// The figure in `docs/performance.md`: 100 pages with 50 ms per response, concurrency 1 vs 8.
+/// Not a timed test (it asserts nothing about time); run it with
+/// `cargo test -p emabler-client --test concurrency -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a test: prints the times of 100 pages at 50 ms"]
+async fn measure_100_pages_at_50_ms() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(Generated { total: 1000 })
+        .mount(&server)
+        .await;
+    let c = client_at(&format!("{}/api/v2/cpo", server.uri()), 10);
+    let q = SessionQuery::new().status(StatusFilter::Completed);
+    let mut times = Vec::new();
+    for n in [1usize, 8] {
+        let before = server.received_requests().await.unwrap().len();
+        let t0 = std::time::Instant::now();
+        let got = ids_of(&c, &q.clone().concurrency(n)).await;
+        let took = t0.elapsed();
+        assert_eq!(
+            server.received_requests().await.unwrap().len() - before,
+            100
+        );
+        assert_eq!(got.len(), 1000);
+        println!(
+            "concurrency {n}: {} sessions, 100 pages, {:.0} ms",
+            got.len(),
+            took.as_secs_f64() * 1e3
+        );
+        times.push(took.as_secs_f64());
+    }
+    let ideal = (100f64 / 8.0).ceil() * 0.050;
+    println!(
+        "concurrency 8: {:.2}x faster than 1; {:.3}x the ideal ceil(100/8) x 50 ms = {:.0} ms",
+        times[0] / times[1],
+        times[1] / ideal,
+        ideal * 1e3
+    );
+}
