@@ -50,6 +50,9 @@ impl SessionSource for Client {
     fn requests_sent(&self) -> Option<u64> {
         Some(self.http.requests_sent())
     }
+    fn rate_limited_responses(&self) -> Option<u64> {
+        Some(self.http.rate_limited_responses())
+    }
 
     /// The charge ids are the scope of the API (`charger_ids` applied); the window and the
     /// status are filtered by core.

@@ -32,7 +32,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use evsessions_core::source::dedupe_hash;
+use evsessions_core::source::{dedupe_hash, PagePlan};
 use evsessions_core::{
     async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
     SessionQuery, SessionSource, SourceKind, StatusFilter,
@@ -141,6 +141,19 @@ fn stated_total(
     (total, Some(size))
 }
 
+/// Pages 2..=⌈total / size⌉ of a listing (page numbers fit the `u32` the API takes).
+fn plan(
+    total: Option<u64>,
+    size: Option<u64>,
+    cursor: impl Fn(u32) -> PageCursor + Send + Sync + 'static,
+) -> Option<PagePlan> {
+    let p = PagePlan::from_total(1, total?, size?, |_| PageCursor::page(""))?;
+    let last = p.last().min(u64::from(u32::MAX));
+    Some(PagePlan::new(p.first(), last, move |n| {
+        cursor(u32::try_from(n).unwrap_or(u32::MAX))
+    }))
+}
+
 fn matches_ongoing(t: &Transaction, seen: &HashSet<u64>) -> bool {
     if seen.is_empty() {
         return false;
@@ -235,9 +248,26 @@ impl Client {
             )
         });
         let next = next.or_else(|| finished.clone());
+        // For `active`, the pages that follow, for core to fetch several at once. Not for
+        // `all`: each ongoing page adds to the set beside the walk, and a page fetched ahead
+        // that the walk then drops must not change what later pages drop.
+        let plan = if cur.page == 1 && !all && next.is_some() {
+            plan(total, size, |n| {
+                PageCursor::page(
+                    Cursor {
+                        listing: Listing::Ongoing,
+                        page: n,
+                    }
+                    .token(),
+                )
+            })
+        } else {
+            None
+        };
         Ok(SessionPage::new(records, next)
             .with_after_listing(finished)
-            .with_stated_total(total, size))
+            .with_stated_total(total, size)
+            .with_remaining_pages(plan))
     }
 
     async fn transactions_page(
@@ -292,12 +322,34 @@ impl Client {
         } else {
             None
         };
+        // The pages that follow, for core to fetch several at once (the ongoing set is
+        // complete by now: the ongoing list is read before this one).
+        let plan = if cur.page == 1 && next.is_some() {
+            let ongoing = ongoing.clone();
+            plan(total, size, move |n| {
+                let c = PageCursor::page(
+                    Cursor {
+                        listing: Listing::Transactions,
+                        page: n,
+                    }
+                    .token(),
+                );
+                if !ongoing.is_empty() {
+                    with_ongoing(c, &ongoing)
+                } else {
+                    c
+                }
+            })
+        } else {
+            None
+        };
         // A page whose every record was dropped (each the twin of an ongoing session) is not
         // the end of the listing; core counts it as bringing nothing new, so its guards still
         // apply (a server that sends twins forever is stopped).
         Ok(SessionPage::new(records, next)
             .with_dropped(dropped)
-            .with_stated_total(total, size))
+            .with_stated_total(total, size)
+            .with_remaining_pages(plan))
     }
 }
 
@@ -308,6 +360,9 @@ impl SessionSource for Client {
     }
     fn requests_sent(&self) -> Option<u64> {
         Some(self.http.requests_sent())
+    }
+    fn rate_limited_responses(&self) -> Option<u64> {
+        Some(self.http.rate_limited_responses())
     }
 
     fn capabilities(&self) -> Capabilities {

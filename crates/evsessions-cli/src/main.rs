@@ -138,6 +138,10 @@ pub struct SessionsArgs {
     /// Records per request where the vendor pages.
     #[arg(long, value_name = "N")]
     pub page_size: Option<u32>,
+    /// Pages fetched at once where the vendor states its total (eMabler, RU), 1 to 64; records
+    /// still come in the vendor's order. Lowered automatically on HTTP 429.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
     /// Total timeout of one request, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub timeout: u64,

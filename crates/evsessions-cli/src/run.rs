@@ -134,6 +134,7 @@ pub async fn sessions(args: SessionsArgs) -> u8 {
     query.site_ids = args.sites.clone();
     query.id_tags = args.id_tags.clone();
     query.page_size = args.page_size;
+    query = query.concurrency(args.concurrency as usize);
     if let (Some(f), Some(t)) = (query.from, query.to) {
         if t <= f {
             eprintln!("error: --to ({t}) must be after --from ({f})");

@@ -558,6 +558,70 @@ mod ru_csms {
     }
 
     #[tokio::test]
+    async fn concurrency_8_prints_the_same_lines_in_the_same_order_as_1() {
+        let mock =
+            RuCsmsMock::start_with(RuCsmsMockOptions::default().with_server_per_page(5)).await;
+        let env = [
+            ("RU_CSMS_SESSIONS_URL", mock.sessions_url()),
+            ("RU_CSMS_TOKEN", TOKEN.to_string()),
+        ];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut outs = Vec::new();
+        for n in ["1", "8"] {
+            let o = run(
+                &[
+                    "sessions",
+                    "--source",
+                    "ru-csms",
+                    "--format",
+                    "ndjson",
+                    "--concurrency",
+                    n,
+                ],
+                &env,
+            )
+            .await;
+            assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+            outs.push(stdout(&o));
+        }
+        assert_eq!(outs[0].lines().count(), 49);
+        assert_eq!(outs[0], outs[1], "byte for byte, in the vendor's order");
+        let order: Vec<String> = outs[1]
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(order, mock.session_ids());
+    }
+
+    #[tokio::test]
+    async fn concurrency_out_of_range_is_a_usage_error() {
+        for bad in ["0", "65", "x"] {
+            let o = run(
+                &["sessions", "--source", "ru-csms", "--concurrency", bad],
+                &[
+                    ("RU_CSMS_SESSIONS_URL", "http://127.0.0.1:9/x"),
+                    ("RU_CSMS_TOKEN", "t"),
+                ],
+            )
+            .await;
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "--concurrency {bad}: {}",
+                stderr(&o)
+            );
+            let err = stderr(&o);
+            assert!(err.contains("--concurrency"), "{err}");
+            assert!(stdout(&o).is_empty());
+        }
+    }
+
+    #[tokio::test]
     async fn a_refused_token_under_http_200_exits_3_with_the_servers_words() {
         let mock = RuCsmsMock::start().await;
         let o = run(

@@ -264,6 +264,11 @@ pub struct HttpClient {
     secrets: std::sync::Arc<[secrecy::SecretString]>,
     /// HTTP requests sent (every attempt, retries included), shared by clones.
     requests: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// 429 responses received, shared by clones.
+    rate_limited: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// No request of this source (or its clones) starts before this instant: set by a
+    /// `Retry-After`, so that it holds back every request, not only the one that got it.
+    hold: std::sync::Arc<std::sync::Mutex<Option<Instant>>>,
 }
 
 impl HttpClient {
@@ -290,6 +295,8 @@ impl HttpClient {
             config,
             secrets: std::sync::Arc::from(Vec::new()),
             requests: std::sync::Arc::default(),
+            rate_limited: std::sync::Arc::default(),
+            hold: std::sync::Arc::default(),
         })
     }
 
@@ -362,6 +369,37 @@ impl HttpClient {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// HTTP 429 responses this client (and its clones) received so far, retried or not: the
+    /// session stream halves its concurrency when this grows (see
+    /// [`crate::SessionSource::rate_limited_responses`]).
+    ///
+    /// ```
+    /// let http = evsessions_core::HttpClient::new(
+    ///     evsessions_core::SourceKind::from_static("emabler"),
+    ///     evsessions_core::HttpConfig::for_tests(),
+    /// ).unwrap();
+    /// assert_eq!(http.rate_limited_responses(), 0);
+    /// ```
+    pub fn rate_limited_responses(&self) -> u64 {
+        self.rate_limited.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The instant before which no request of this client starts (a server's `Retry-After`
+    /// still running), if any.
+    fn held_until(&self) -> Option<Instant> {
+        let hold = self.hold.lock().unwrap_or_else(|e| e.into_inner());
+        hold.filter(|t| *t > Instant::now())
+    }
+
+    /// Hold back every request of this client until `wait` from now (a later hold stays).
+    fn hold_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut hold = self.hold.lock().unwrap_or_else(|e| e.into_inner());
+        if hold.is_none_or(|t| t < until) {
+            *hold = Some(until);
+        }
+    }
+
     /// Send a request with retries and return the successful (2xx) response. Any other final
     /// status becomes the matching [`Error`] (see [`Error::from_status`]). `build` makes the
     /// request anew for every attempt; `endpoint` names the call in logs and errors
@@ -398,6 +436,13 @@ impl HttpClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            // A `Retry-After` that another request of this source received holds this one
+            // back too (concurrent pages must not keep hitting a server that asked to wait).
+            if let Some(until) = self.held_until() {
+                let wait = until.saturating_duration_since(Instant::now());
+                tracing::debug!(vendor = %self.vendor, endpoint, wait_ms = wait.as_millis() as u64, "held back by the server's Retry-After");
+                tokio::time::sleep(wait).await;
+            }
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let span = tracing::debug_span!(
@@ -450,8 +495,17 @@ impl HttpClient {
                     span.record("status", resp.status);
                     tracing::debug!(parent: &span, status = resp.status, elapsed_ms = t0.elapsed().as_millis() as u64, bytes = resp.body.len(), "response");
                     let retryable = matches!(resp.status, 408 | 429 | 500..=599);
+                    if resp.status == 429 {
+                        self.rate_limited
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    let retry_after = resp.retry_after();
+                    if let (true, Some(ra)) = (retryable, retry_after) {
+                        // Every request of this source waits, not only this one.
+                        self.hold_for(ra.max(retry.backoff(attempt)).min(retry.max_retry_after));
+                    }
                     if retryable && may_retry {
-                        let wait = retry.wait_for(attempt, resp.retry_after());
+                        let wait = retry.wait_for(attempt, retry_after);
                         if started.elapsed() + wait <= retry.total_budget {
                             if wait > ANNOUNCE_WAIT {
                                 tracing::warn!(vendor = %self.vendor, endpoint, status = resp.status, attempt, "the server asked to wait; retrying in {}s", wait.as_secs());

@@ -56,8 +56,9 @@ impl std::str::FromStr for StatusFilter {
 ///     .status(StatusFilter::Completed)
 ///     .charger("EMB_HKI_0001");
 /// assert_eq!(q.charger_ids, vec!["EMB_HKI_0001".to_string()]);
+/// assert_eq!(q.concurrency, 4, "pages fetched at once, by default");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SessionQuery {
     /// Sessions that start at or after this instant.
@@ -79,6 +80,36 @@ pub struct SessionQuery {
     /// not apply itself (default `false`: an unknown start is outside any window). A sync sets
     /// it, so that nothing is lost.
     pub include_unstarted: bool,
+    /// Pages fetched at once, at most (default [`DEFAULT_CONCURRENCY`], at most
+    /// [`MAX_CONCURRENCY`]; `0` counts as 1). It applies where the source states, after the
+    /// first page of a listing, the pages that follow (eMabler and RU state their total and page
+    /// size): core then fetches up to this many of them at once and still yields the records in
+    /// the vendor's order, with at most this many pages in flight or waiting in memory. On a 429
+    /// the number drops and climbs back slowly (see `docs/performance.md`). `1` reads one page
+    /// at a time, as sources that state nothing always do.
+    pub concurrency: usize,
+}
+
+/// The default of [`SessionQuery::concurrency`].
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// The largest [`SessionQuery::concurrency`]; a larger value counts as this.
+pub const MAX_CONCURRENCY: usize = 64;
+
+impl Default for SessionQuery {
+    fn default() -> Self {
+        SessionQuery {
+            from: None,
+            to: None,
+            status: StatusFilter::default(),
+            charger_ids: Vec::new(),
+            site_ids: Vec::new(),
+            id_tags: Vec::new(),
+            page_size: None,
+            include_unstarted: false,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
 }
 
 impl SessionQuery {
@@ -120,6 +151,24 @@ impl SessionQuery {
     pub fn page_size(mut self, n: u32) -> Self {
         self.page_size = Some(n);
         self
+    }
+
+    /// Set [`SessionQuery::concurrency`] (clamped to `1..=`[`MAX_CONCURRENCY`]).
+    ///
+    /// ```
+    /// use evsessions_core::SessionQuery;
+    /// assert_eq!(SessionQuery::new().concurrency(8).concurrency, 8);
+    /// assert_eq!(SessionQuery::new().concurrency(0).concurrency, 1);
+    /// assert_eq!(SessionQuery::new().concurrency(1000).concurrency, 64);
+    /// ```
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.clamp(1, MAX_CONCURRENCY);
+        self
+    }
+
+    /// [`SessionQuery::concurrency`] as the stream uses it: clamped to `1..=`[`MAX_CONCURRENCY`].
+    pub fn effective_concurrency(&self) -> usize {
+        self.concurrency.clamp(1, MAX_CONCURRENCY)
     }
 
     /// Set [`SessionQuery::include_unstarted`].

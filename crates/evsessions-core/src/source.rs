@@ -21,10 +21,13 @@
 use std::any::Any;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use async_trait::async_trait;
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::future::BoxFuture;
+use futures::stream::{BoxStream, FuturesOrdered, Stream, StreamExt};
 
 use crate::error::Result;
 use crate::model::{ChargingSession, SourceKind};
@@ -141,6 +144,107 @@ pub struct SessionPage {
     pub stated_total: Option<u64>,
     /// The records per page the server uses (echoed or asked), for [`SessionPage::stated_total`].
     pub page_size: Option<u64>,
+    /// The pages of this listing that follow, as the source already knows them after this
+    /// page (from a stated total and page size). Read on the **first** page of a listing only;
+    /// core then fetches up to [`SessionQuery::concurrency`] of them at once. See [`PagePlan`].
+    pub remaining: Option<PagePlan>,
+}
+
+/// The pages that follow the first page of a listing, numbered `first..=last`, each turned into
+/// its cursor by the source ([`PagePlan::new`]); the cursors are made one at a time as they are
+/// fetched, so a plan of many pages costs nothing up front.
+///
+/// Core fetches planned pages ahead, up to [`SessionQuery::concurrency`] at once, but **uses**
+/// a page only when the walk reaches it in order: page `n`'s own [`SessionPage::next`] must be
+/// the planned cursor of page `n + 1`. When it is not (the listing ended early, a guard
+/// stopped it, the source moved on), the pages fetched ahead are dropped unread and the walk
+/// goes on one page at a time from the cursor the page gave. So a plan can make the walk
+/// faster, never different.
+///
+/// Fetching a planned page must have no effect on later pages (a page fetched ahead may be
+/// dropped): a source whose pages feed state beside the walk states no plan for them.
+///
+/// ```
+/// use evsessions_core::{PageCursor, SessionPage, source::PagePlan};
+/// let plan = PagePlan::new(2, 5, |n| PageCursor::page(n.to_string()));
+/// assert_eq!(plan.len(), 4);
+/// assert_eq!(plan.cursor(3), Some(PageCursor::page("3")));
+/// assert_eq!(plan.cursor(6), None);
+/// let p = SessionPage::empty().with_remaining_pages(Some(plan));
+/// assert!(p.remaining.is_some());
+/// ```
+#[derive(Clone)]
+pub struct PagePlan {
+    first: u64,
+    last: u64,
+    make: Arc<dyn Fn(u64) -> PageCursor + Send + Sync>,
+}
+
+impl std::fmt::Debug for PagePlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PagePlan")
+            .field("first", &self.first)
+            .field("last", &self.last)
+            .finish()
+    }
+}
+
+impl PagePlan {
+    /// Pages `first..=last` (empty when `last < first`); `make(n)` is page `n`'s cursor.
+    pub fn new(
+        first: u64,
+        last: u64,
+        make: impl Fn(u64) -> PageCursor + Send + Sync + 'static,
+    ) -> Self {
+        PagePlan {
+            first,
+            last,
+            make: Arc::new(make),
+        }
+    }
+    /// The pages that `total` records at `size` a page make after page `current`:
+    /// `current + 1 ..= ⌈total / size⌉`, or `None` when there are none (or `size` is 0).
+    ///
+    /// ```
+    /// use evsessions_core::{PageCursor, source::PagePlan};
+    /// let p = PagePlan::from_total(1, 250, 100, |n| PageCursor::page(n.to_string())).unwrap();
+    /// assert_eq!((p.first(), p.last()), (2, 3));
+    /// assert!(PagePlan::from_total(1, 100, 100, |n| PageCursor::page(n.to_string())).is_none());
+    /// ```
+    pub fn from_total(
+        current: u64,
+        total: u64,
+        size: u64,
+        make: impl Fn(u64) -> PageCursor + Send + Sync + 'static,
+    ) -> Option<Self> {
+        let pages = total.checked_div(size).map(|_| total.div_ceil(size))?;
+        let first = current.checked_add(1)?;
+        (pages >= first).then(|| PagePlan::new(first, pages, make))
+    }
+    /// The first planned page number.
+    pub fn first(&self) -> u64 {
+        self.first
+    }
+    /// The last planned page number.
+    pub fn last(&self) -> u64 {
+        self.last
+    }
+    /// The number of planned pages.
+    pub fn len(&self) -> u64 {
+        self.last
+            .checked_sub(self.first)
+            .map_or(0, |d| d.saturating_add(1))
+    }
+    /// True when no page is planned.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Page `n`'s cursor, if `n` is planned.
+    pub fn cursor(&self, n: u64) -> Option<PageCursor> {
+        (self.first..=self.last)
+            .contains(&n)
+            .then(|| (self.make)(n))
+    }
 }
 
 impl SessionPage {
@@ -153,6 +257,7 @@ impl SessionPage {
             after_listing: None,
             stated_total: None,
             page_size: None,
+            remaining: None,
         }
     }
     /// Set [`SessionPage::dropped`].
@@ -185,6 +290,11 @@ impl SessionPage {
     pub fn with_stated_total(mut self, total: Option<u64>, page_size: Option<u64>) -> Self {
         self.stated_total = total;
         self.page_size = page_size;
+        self
+    }
+    /// Set [`SessionPage::remaining`].
+    pub fn with_remaining_pages(mut self, plan: Option<PagePlan>) -> Self {
+        self.remaining = plan;
         self
     }
     /// The empty last page.
@@ -230,6 +340,13 @@ pub trait SessionSource: Send + Sync + std::fmt::Debug {
     fn requests_sent(&self) -> Option<u64> {
         None
     }
+
+    /// HTTP 429 responses this source received so far, when it can count them (the four
+    /// vendors report their [`crate::HttpClient::rate_limited_responses`]). The session stream
+    /// halves its concurrency when the count grows. `None` by default.
+    fn rate_limited_responses(&self) -> Option<u64> {
+        None
+    }
 }
 
 #[async_trait]
@@ -242,6 +359,9 @@ impl<T: SessionSource + ?Sized> SessionSource for Box<T> {
     }
     fn requests_sent(&self) -> Option<u64> {
         (**self).requests_sent()
+    }
+    fn rate_limited_responses(&self) -> Option<u64> {
+        (**self).rate_limited_responses()
     }
     fn capabilities(&self) -> Capabilities {
         (**self).capabilities()
@@ -265,6 +385,9 @@ impl<T: SessionSource + ?Sized> SessionSource for std::sync::Arc<T> {
     }
     fn requests_sent(&self) -> Option<u64> {
         (**self).requests_sent()
+    }
+    fn rate_limited_responses(&self) -> Option<u64> {
+        (**self).rate_limited_responses()
     }
     fn capabilities(&self) -> Capabilities {
         (**self).capabilities()
@@ -323,24 +446,6 @@ impl dyn SessionSource + '_ {
     }
 }
 
-struct Walk<'a, S: ?Sized> {
-    source: &'a S,
-    query: SessionQuery,
-    caps: Capabilities,
-    next: Option<PageCursor>,
-    started: bool,
-    done: bool,
-    seen_cursors: HashSet<u64>,
-    seen_ids: HashSet<u64>,
-    received_ids: HashSet<u64>,
-    buffer: VecDeque<Result<ChargingSession>>,
-    barren: u32,
-    /// Pages read in the current listing.
-    listing_pages: u64,
-    /// The total the current listing's first page stated, and the most pages it may run to.
-    listing_limit: Option<(u64, u64)>,
-}
-
 /// A 64-bit hash of `value`, the same in every run and process (SipHash-1-3 with fixed keys):
 /// what the session stream keeps to de-duplicate ids and cursors. See the module docs for what
 /// a collision means.
@@ -386,31 +491,256 @@ fn page_limit(total: Option<u64>, size: Option<u64>) -> Option<(u64, u64)> {
 /// dropped by the vendor crate) after which the listing is abandoned.
 pub const MAX_BARREN_PAGES: u32 = 5;
 
-/// The stream behind [`SessionSourceExt::sessions`], for any (possibly unsized) source.
-pub fn session_stream<'a, S>(
+/// Pages read without a 429 after which a lowered concurrency climbs back by one.
+pub const RAMP_UP_PAGES: u32 = 8;
+
+type PageFuture<'a> = BoxFuture<'a, Result<SessionPage>>;
+
+/// The walk behind [`session_stream`]: a queue of page fetches in the vendor's order (the
+/// next page, and with a [`PagePlan`] the planned pages after it), the records of the page being
+/// yielded, and the guards' memory.
+struct Walk<'a, S: ?Sized> {
     source: &'a S,
-    query: &SessionQuery,
-) -> BoxStream<'a, Result<ChargingSession>>
-where
-    S: SessionSource + ?Sized + 'a,
-{
-    let walk = Walk {
-        source,
-        caps: source.capabilities(),
-        query: query.clone(),
-        next: None,
-        started: false,
-        done: false,
-        seen_cursors: HashSet::new(),
-        seen_ids: HashSet::new(),
-        received_ids: HashSet::new(),
-        buffer: VecDeque::new(),
-        barren: 0,
-        listing_pages: 0,
-        listing_limit: None,
-    };
-    stream::unfold(walk, |mut w| async move {
+    query: Arc<SessionQuery>,
+    caps: Capabilities,
+    /// Set once the walk ends: nothing more is fetched; buffered records are still yielded.
+    done: bool,
+    seen_cursors: HashSet<u64>,
+    seen_ids: HashSet<u64>,
+    received_ids: HashSet<u64>,
+    buffer: VecDeque<Result<ChargingSession>>,
+    barren: u32,
+    /// Pages read in the current listing.
+    listing_pages: u64,
+    /// The total the current listing's first page stated, and the most pages it may run to.
+    listing_limit: Option<(u64, u64)>,
+    /// The cursor to fetch next, not yet sent (`Some(None)`: the first page).
+    want: Option<Option<PageCursor>>,
+    /// The planned pages not yet sent: the plan and the next page number to send.
+    plan: Option<(PagePlan, u64)>,
+    /// The cursors of the pages sent and not yet read, in order: those in `ready`, then those
+    /// in `flight`.
+    queued: VecDeque<Option<PageCursor>>,
+    ready: VecDeque<Result<SessionPage>>,
+    flight: FuturesOrdered<PageFuture<'a>>,
+    /// [`SessionQuery::concurrency`], and the current limit (lowered on 429s).
+    max_window: usize,
+    window: usize,
+    /// 429s seen so far, and pages read since the last one.
+    throttled: u64,
+    calm: u32,
+}
+
+impl<'a, S: SessionSource + ?Sized + 'a> Walk<'a, S> {
+    /// Pages in flight, read and waiting, or being yielded.
+    fn held(&self) -> usize {
+        self.flight.len() + self.ready.len() + usize::from(!self.buffer.is_empty())
+    }
+
+    fn send(&mut self, cursor: Option<PageCursor>) {
+        let source = self.source;
+        let query = self.query.clone();
+        let c = cursor.clone();
+        self.queued.push_back(cursor);
+        self.flight
+            .push_back(Box::pin(async move { source.fetch_page(&query, c).await }));
+    }
+
+    /// Send what may be sent: the next page, then planned pages, while fewer than the window
+    /// are held. With a window of 1 the next page is sent only once the last page's records
+    /// were all yielded, as the walk always did.
+    fn top_up(&mut self) {
+        if self.done {
+            return;
+        }
+        if self.want.is_some() && self.held() < self.window.max(1) {
+            if let Some(c) = self.want.take() {
+                self.send(c);
+            }
+        }
+        while self.want.is_none() && self.held() < self.window {
+            let Some((plan, n)) = self.plan.as_mut() else {
+                break;
+            };
+            let Some(c) = plan.cursor(*n) else {
+                self.plan = None;
+                break;
+            };
+            *n += 1;
+            self.send(Some(c));
+        }
+    }
+
+    /// Drop every page sent or planned (the walk went elsewhere or ended).
+    fn drop_ahead(&mut self) {
+        if !self.queued.is_empty() {
+            tracing::debug!(
+                vendor = %self.source.kind(),
+                pages = self.queued.len(),
+                "pages fetched ahead dropped unread"
+            );
+        }
+        self.queued.clear();
+        self.ready.clear();
+        self.flight = FuturesOrdered::new();
+        self.plan = None;
+        self.want = None;
+    }
+
+    fn finish(&mut self) {
+        self.done = true;
+        self.drop_ahead();
+    }
+
+    /// The walk goes on at `c`: a page already sent for it is used, the plan's next page is
+    /// left to the plan, anything else drops what was fetched ahead.
+    fn follow(&mut self, c: PageCursor) {
+        if self.queued.front().is_some_and(|q| q.as_ref() == Some(&c)) {
+            return;
+        }
+        if self.queued.is_empty() {
+            if let Some((plan, n)) = &self.plan {
+                if plan.cursor(*n).as_ref() == Some(&c) {
+                    return;
+                }
+            }
+        }
+        self.drop_ahead();
+        self.want = Some(Some(c));
+    }
+
+    /// A lowered window after a 429, raised by one every [`RAMP_UP_PAGES`] calm pages.
+    fn adapt(&mut self, page_read: bool) {
+        if self.max_window <= 1 {
+            return;
+        }
+        if let Some(n) = self.source.rate_limited_responses() {
+            if n > self.throttled {
+                self.throttled = n;
+                let lower = (self.window / 2).max(1);
+                if lower < self.window {
+                    tracing::info!(vendor = %self.source.kind(), concurrency = lower, "the server sent 429: fewer pages at once");
+                }
+                self.window = lower;
+                self.calm = 0;
+                return;
+            }
+        }
+        if page_read && self.window < self.max_window {
+            self.calm += 1;
+            if self.calm >= RAMP_UP_PAGES {
+                self.window += 1;
+                self.calm = 0;
+            }
+        }
+    }
+
+    /// Read one page, in order: the guards, then where the walk goes. An `Err` ends the walk.
+    fn read(
+        &mut self,
+        cursor: Option<PageCursor>,
+        result: Result<SessionPage>,
+    ) -> Option<crate::Error> {
+        if cursor.as_ref().is_none_or(PageCursor::is_new_listing) {
+            self.listing_pages = 0;
+            self.listing_limit = None;
+        }
+        let page = match result {
+            Err(e) => {
+                self.finish();
+                return Some(e);
+            }
+            Ok(page) => page,
+        };
+        self.adapt(true);
+        self.listing_pages += 1;
+        let plan = if self.listing_pages == 1 {
+            self.listing_limit = page_limit(page.stated_total, page.page_size);
+            page.remaining.clone().filter(|_| self.max_window > 1)
+        } else {
+            None
+        };
+        let empty = page.records.is_empty() && page.dropped == 0;
+        // A page that brings nothing new (every record was received before) means the server
+        // ignores the page parameter: following it would never end.
+        let mut fresh = 0usize;
+        let mut known = 0usize;
+        for s in page.records.iter().flatten() {
+            if self.received_ids.insert(session_key(s)) {
+                fresh += 1;
+            } else {
+                known += 1;
+            }
+        }
+        let nothing_new = fresh == 0 && known > 0;
+        // Pages of undecodable or dropped records only: a few may be real, an endless run of
+        // them is a hostile or broken server.
+        self.barren = if fresh == 0 && !empty {
+            self.barren + 1
+        } else {
+            0
+        };
+        self.buffer.extend(page.records);
+        let after_listing = page.after_listing;
+        let abandon = |w: &mut Self, why: &str| {
+            tracing::warn!(vendor = %w.source.kind(), "{why}: stopping this listing");
+            w.barren = 0;
+            match after_listing.clone() {
+                Some(a) if w.seen_cursors.insert(dedupe_hash(&a)) => w.follow(a),
+                _ => w.finish(),
+            }
+        };
+        match page.next {
+            None => self.finish(),
+            Some(c) => {
+                if empty && !c.is_new_listing() {
+                    tracing::debug!(cursor = c.token(), "empty page: the listing ends here");
+                    self.finish();
+                } else if nothing_new && !c.is_new_listing() {
+                    abandon(self, "a page repeated only records already received (the server seems to ignore paging)");
+                } else if self.barren >= MAX_BARREN_PAGES && !c.is_new_listing() {
+                    abandon(
+                        self,
+                        &format!(
+                            "{MAX_BARREN_PAGES} pages in a row brought no readable new record"
+                        ),
+                    );
+                } else if let Some((total, limit)) = self
+                    .listing_limit
+                    .filter(|(_, l)| self.listing_pages >= *l && !c.is_new_listing())
+                {
+                    abandon(self, &format!("the server stated {total} records, but {limit} pages were read and it still claims more (a server that invents records)"));
+                } else if !self.seen_cursors.insert(dedupe_hash(&c)) {
+                    abandon(self, "a page cursor came back (endless paging)");
+                } else {
+                    if c.is_new_listing() {
+                        self.barren = 0;
+                    }
+                    if let Some(plan) = plan {
+                        self.drop_ahead();
+                        let first = plan.first();
+                        self.plan = Some((plan, first));
+                    }
+                    self.follow(c);
+                }
+            }
+        }
+        None
+    }
+}
+
+impl<'a, S: SessionSource + ?Sized + 'a> Stream for Walk<'a, S> {
+    type Item = Result<ChargingSession>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let w = &mut *self;
         loop {
+            w.adapt(false);
+            w.top_up();
+            // Drive every page in flight (they progress while earlier records are yielded).
+            while let Poll::Ready(Some(page)) = w.flight.poll_next_unpin(cx) {
+                w.ready.push_back(page);
+            }
             if let Some(item) = w.buffer.pop_front() {
                 match item {
                     Ok(s) => {
@@ -421,93 +751,69 @@ where
                             tracing::debug!(source = %s.source, id = %s.id, "duplicate session dropped");
                             continue;
                         }
-                        return Some((Ok(s), w));
+                        return Poll::Ready(Some(Ok(s)));
                     }
-                    Err(e) => return Some((Err(e), w)),
+                    Err(e) => return Poll::Ready(Some(Err(e))),
                 }
             }
-            if w.done {
-                return None;
-            }
-            let cursor = if w.started {
-                match w.next.take() {
-                    Some(c) => Some(c),
-                    None => {
-                        w.done = true;
-                        continue;
-                    }
+            if let Some(page) = w.ready.pop_front() {
+                let cursor = w.queued.pop_front().flatten();
+                if let Some(e) = w.read(cursor, page) {
+                    return Poll::Ready(Some(Err(e)));
                 }
-            } else {
-                w.started = true;
-                None
-            };
-            if cursor.as_ref().is_none_or(PageCursor::is_new_listing) {
-                w.listing_pages = 0;
-                w.listing_limit = None;
+                continue;
             }
-            match w.source.fetch_page(&w.query, cursor).await {
-                Err(e) => {
-                    w.done = true;
-                    return Some((Err(e), w));
+            if w.flight.is_empty() {
+                // Nothing sent, nothing to yield: top_up sends whatever is wanted, so the walk
+                // is over.
+                if w.want.is_some() && !w.done {
+                    continue;
                 }
-                Ok(page) => {
-                    w.listing_pages += 1;
-                    if w.listing_pages == 1 {
-                        w.listing_limit = page_limit(page.stated_total, page.page_size);
-                    }
-                    let empty = page.records.is_empty() && page.dropped == 0;
-                    // A page that brings nothing new (every record was received before) means
-                    // the server ignores the page parameter: following it would never end.
-                    let mut fresh = 0usize;
-                    let mut known = 0usize;
-                    for s in page.records.iter().flatten() {
-                        if w.received_ids.insert(session_key(s)) {
-                            fresh += 1;
-                        } else {
-                            known += 1;
-                        }
-                    }
-                    let nothing_new = fresh == 0 && known > 0;
-                    // Pages of undecodable or dropped records only: a few may be real, an
-                    // endless run of them is a hostile or broken server.
-                    w.barren = if fresh == 0 && !empty { w.barren + 1 } else { 0 };
-                    w.buffer.extend(page.records);
-                    let abandon = |w: &mut Walk<'a, S>, why: &str| {
-                        tracing::warn!(vendor = %w.source.kind(), "{why}: stopping this listing");
-                        w.barren = 0;
-                        match page.after_listing.clone() {
-                            Some(a) if w.seen_cursors.insert(dedupe_hash(&a)) => w.next = Some(a),
-                            _ => w.done = true,
-                        }
-                    };
-                    match page.next {
-                        None => w.done = true,
-                        Some(c) => {
-                            if empty && !c.is_new_listing() {
-                                tracing::debug!(cursor = c.token(), "empty page: the listing ends here");
-                                w.done = true;
-                            } else if nothing_new && !c.is_new_listing() {
-                                abandon(&mut w, "a page repeated only records already received (the server seems to ignore paging)");
-                            } else if w.barren >= MAX_BARREN_PAGES && !c.is_new_listing() {
-                                abandon(&mut w, &format!("{MAX_BARREN_PAGES} pages in a row brought no readable new record"));
-                            } else if let Some((total, limit)) = w
-                                .listing_limit
-                                .filter(|(_, l)| w.listing_pages >= *l && !c.is_new_listing())
-                            {
-                                abandon(&mut w, &format!("the server stated {total} records, but {limit} pages were read and it still claims more (a server that invents records)"));
-                            } else if !w.seen_cursors.insert(dedupe_hash(&c)) {
-                                abandon(&mut w, "a page cursor came back (endless paging)");
-                            } else {
-                                if c.is_new_listing() {
-                                    w.barren = 0;
-                                }
-                                w.next = Some(c);
-                            }
-                        }
-                    }
-                }
+                return Poll::Ready(None);
             }
+            return Poll::Pending;
         }
-    })
-    .boxed()
+    }
+}
+
+/// The stream behind [`SessionSourceExt::sessions`], for any (possibly unsized) source.
+///
+/// **Concurrency.** When the first page of a listing states the pages that follow
+/// ([`SessionPage::remaining`]) and [`SessionQuery::concurrency`] is above 1, up to that many
+/// pages are in flight or waiting at once; records still come in the vendor's order, and each
+/// page goes through the same guards, in the same order, as when read one at a time (pages
+/// fetched ahead of a stop are dropped unread). A 429 (see
+/// [`SessionSource::rate_limited_responses`]) halves the number (at least 1); every
+/// [`RAMP_UP_PAGES`] pages without one raise it by one, up to the query's.
+pub fn session_stream<'a, S>(
+    source: &'a S,
+    query: &SessionQuery,
+) -> BoxStream<'a, Result<ChargingSession>>
+where
+    S: SessionSource + ?Sized + 'a,
+{
+    let max_window = query.effective_concurrency();
+    let walk = Walk {
+        source,
+        caps: source.capabilities(),
+        query: Arc::new(query.clone()),
+        done: false,
+        seen_cursors: HashSet::new(),
+        seen_ids: HashSet::new(),
+        received_ids: HashSet::new(),
+        buffer: VecDeque::new(),
+        barren: 0,
+        listing_pages: 0,
+        listing_limit: None,
+        want: Some(None),
+        plan: None,
+        queued: VecDeque::new(),
+        ready: VecDeque::new(),
+        flight: FuturesOrdered::new(),
+        max_window,
+        window: max_window,
+        throttled: source.rate_limited_responses().unwrap_or(0),
+        calm: 0,
+    };
+    walk.boxed()
 }

@@ -322,3 +322,50 @@ async fn a_body_trickling_in_ends_at_the_total_timeout() {
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
     assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
 }
+
+/// A `Retry-After` holds back every request of the client (and its clones), not only the one
+/// that received it. (Only lower bounds on time: a sleep never ends early.)
+#[tokio::test]
+async fn a_retry_after_holds_back_every_request_of_the_source() {
+    use wiremock::matchers::path;
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(path("/busy"))
+        .respond_with(wiremock::ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .mount(&server)
+        .await;
+    wiremock::Mock::given(path("/ok"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let config = evsessions_core::HttpConfig::for_tests().with_retry(
+        evsessions_core::RetryConfig::none()
+            .with_max_retry_after(std::time::Duration::from_millis(300)),
+    );
+    let http = evsessions_core::HttpClient::new(
+        evsessions_core::SourceKind::from_static("v"),
+        config.clone(),
+    )
+    .unwrap();
+    let other =
+        evsessions_core::HttpClient::new(evsessions_core::SourceKind::from_static("v"), config)
+            .unwrap();
+    let busy = format!("{}/busy", server.uri());
+    let ok = format!("{}/ok", server.uri());
+    let e = http.send("GET /busy", |c| c.get(&busy)).await.unwrap_err();
+    assert!(
+        matches!(e, evsessions_core::Error::RateLimited { .. }),
+        "{e:?}"
+    );
+    assert_eq!(http.rate_limited_responses(), 1);
+    // Another client is not held.
+    let t0 = std::time::Instant::now();
+    other.send("GET /ok", |c| c.get(&ok)).await.unwrap();
+    let free = t0.elapsed();
+    // A clone of the held client waits for the Retry-After (capped at 300 ms) to pass.
+    let clone = http.clone();
+    clone.send("GET /ok", |c| c.get(&ok)).await.unwrap();
+    let held = t0.elapsed();
+    assert!(held >= std::time::Duration::from_millis(250), "{held:?}");
+    assert!(free < held, "{free:?} {held:?}");
+    assert_eq!(other.rate_limited_responses(), 0);
+}

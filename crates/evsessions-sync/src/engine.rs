@@ -288,6 +288,9 @@ impl SessionSource for Counting<'_> {
     fn requests_sent(&self) -> Option<u64> {
         self.inner.requests_sent()
     }
+    fn rate_limited_responses(&self) -> Option<u64> {
+        self.inner.rate_limited_responses()
+    }
 }
 
 /// Is this error one record's (the stream goes on), not the page's?

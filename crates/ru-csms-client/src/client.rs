@@ -53,6 +53,10 @@ impl Client {
         self.inner.http.requests_sent()
     }
 
+    pub(crate) fn rate_limited_total(&self) -> u64 {
+        self.inner.http.rate_limited_responses()
+    }
+
     /// A client for `config`.
     pub fn new(config: Config) -> Result<Client> {
         let secret = match &config.auth {

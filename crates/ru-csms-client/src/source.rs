@@ -1,5 +1,6 @@
 //! [`SessionSource`] for [`Client`]: 1-based pages, sized by the page size the server echoes.
 
+use evsessions_core::source::PagePlan;
 use evsessions_core::{
     async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
     SessionQuery, SessionSource, SourceKind,
@@ -16,6 +17,9 @@ impl SessionSource for Client {
     }
     fn requests_sent(&self) -> Option<u64> {
         Some(self.requests_sent_total())
+    }
+    fn rate_limited_responses(&self) -> Option<u64> {
+        Some(self.rate_limited_total())
     }
 
     /// The platform filters nothing that is known: window, status, charger and site are all
@@ -69,7 +73,22 @@ impl SessionSource for Client {
             tracing::debug!(vendor = %KIND, page, "the list is newest first and this whole page started before the window: stopping");
             next = None;
         }
-        Ok(SessionPage::new(records, next).with_stated_total(stated, Some(size)))
+        // The pages that follow, for core to fetch several at once. Not with a window: the
+        // list is newest first and a windowed read usually ends after a page or two, so pages
+        // fetched ahead would mostly be wasted requests.
+        let plan = match (page, stated, &next, query.from) {
+            (1, Some(total), Some(_), None) => {
+                PagePlan::from_total(1, total, size, |n| PageCursor::page(n.to_string())).map(|p| {
+                    PagePlan::new(p.first(), p.last().min(u64::from(u32::MAX)), |n| {
+                        PageCursor::page(n.to_string())
+                    })
+                })
+            }
+            _ => None,
+        };
+        Ok(SessionPage::new(records, next)
+            .with_stated_total(stated, Some(size))
+            .with_remaining_pages(plan))
     }
 }
 

@@ -132,6 +132,9 @@ impl SessionSource for Client {
     fn requests_sent(&self) -> Option<u64> {
         Some(self.inner.http.requests_sent())
     }
+    fn rate_limited_responses(&self) -> Option<u64> {
+        Some(self.inner.http.rate_limited_responses())
+    }
 
     /// The window and the status are applied by Smappee (`range`, `active`); site and charger
     /// ids are the scopes of the calls. Id tags are filtered by core.
