@@ -175,8 +175,10 @@ pub enum Behaviour {
         /// The whole body's length.
         bytes: u64,
     },
-    /// A `200` JSON body `{"deep": [[[…]]]}` nested `depth` arrays deep (serde_json stops at
-    /// 128): an `Error::Decode` of the page (or of the token response), never a stack overflow.
+    /// A `200` JSON object whose values under the keys the vendors read (`items`, `payload`,
+    /// `access_token`, `NabijeciBodTransakces`, `data`) are arrays nested `depth` deep
+    /// (serde_json stops at 128): an `Error::Decode` of the page, the record or the token
+    /// response, never a stack overflow, a hang or a silent empty page.
     Deep {
         /// How many arrays are nested.
         depth: usize,
@@ -189,9 +191,11 @@ pub enum Behaviour {
         /// The size the body would inflate to.
         expands_to: u64,
     },
-    /// Answers `status` with the whole request (request line, every header, the body) as its
-    /// `text/plain` body: a server that echoes credentials (`x-api-key`, `Authorization`, a
-    /// password grant's form). The client's error must show none of them.
+    /// Answers `status` with the whole request as its `text/plain` body: the request's body
+    /// first (a password grant's form, a JSON query), then the request line and every header
+    /// (`x-api-key`, `Authorization`): a server that echoes credentials, as sent or encoded.
+    /// The client's error must show none of them (and a client that shortens server text
+    /// still meets the body).
     EchoRequest {
         /// The status to answer (200, 400, 401, 500, …).
         status: u16,
@@ -265,6 +269,11 @@ impl HostileServer {
             .local_addr()
             .unwrap_or_else(|e| panic!("HostileServer: no local address: {e}"));
         let state = Arc::new(State::default());
+        // A body that costs time to build is built once, before the first request.
+        let prepared = match &behaviour {
+            Behaviour::CompressionBomb { expands_to } => Some(Arc::new(gzip_bomb(*expands_to))),
+            _ => None,
+        };
         let behaviour = Arc::new(behaviour);
         let st = state.clone();
         let task = tokio::spawn(async move {
@@ -274,7 +283,7 @@ impl HostileServer {
                 tokio::select! {
                     accepted = listener.accept() => {
                         if let Ok((stream, _)) = accepted {
-                            connections.spawn(serve(stream, behaviour.clone(), st.clone()));
+                            connections.spawn(serve(stream, behaviour.clone(), prepared.clone(), st.clone()));
                         }
                     }
                     Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -318,7 +327,12 @@ impl Drop for HostileServer {
 
 /// Serve one connection: read a request, answer it, and again while the behaviour lets the
 /// connection live (keep-alive), until the client hangs up.
-async fn serve(mut stream: TcpStream, behaviour: Arc<Behaviour>, state: Arc<State>) {
+async fn serve(
+    mut stream: TcpStream,
+    behaviour: Arc<Behaviour>,
+    prepared: Option<Arc<Vec<u8>>>,
+    state: Arc<State>,
+) {
     let mut pending = Vec::new();
     loop {
         let Some(request) = read_request(&mut stream, &mut pending).await else {
@@ -332,7 +346,11 @@ async fn serve(mut stream: TcpStream, behaviour: Arc<Behaviour>, state: Arc<Stat
             stream: &mut stream,
             state: &state,
         };
-        if answer(&mut out, &behaviour, &request, n).await.is_err() {
+        let body = prepared.as_deref().map(Vec::as_slice);
+        if answer(&mut out, &behaviour, body, &request, n)
+            .await
+            .is_err()
+        {
             return;
         }
         if matches!(*behaviour, Behaviour::Raw { .. }) {
@@ -422,10 +440,12 @@ fn reason(status: u16) -> &'static str {
 async fn answer(
     out: &mut Counted<'_>,
     behaviour: &Behaviour,
+    prepared: Option<&[u8]>,
     request: &HostileRequest,
     n: u64,
 ) -> std::io::Result<()> {
-    const CHUNKED_JSON: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+    const CHUNKED_JSON: &[u8] =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
     let fixed = |status: u16, ctype: &str, extra: &str, body: &[u8]| {
         let mut r = format!(
             "HTTP/1.1 {status} {}\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\n{extra}\r\n",
@@ -469,15 +489,25 @@ async fn answer(
             out.write(b"0\r\n\r\n").await
         }
         Behaviour::Deep { depth } => {
-            let mut body = Vec::with_capacity(depth * 2 + 12);
-            body.extend_from_slice(br#"{"deep": "#);
-            body.extend(std::iter::repeat_n(b'[', *depth));
-            body.extend(std::iter::repeat_n(b']', *depth));
+            const KEYS: [&str; 5] = [
+                "items",
+                "payload",
+                "access_token",
+                "NabijeciBodTransakces",
+                "data",
+            ];
+            let mut body = Vec::with_capacity(KEYS.len() * (depth * 2 + 30));
+            for (i, key) in KEYS.iter().enumerate() {
+                body.push(if i == 0 { b'{' } else { b',' });
+                body.extend_from_slice(format!("{key:?}:").as_bytes());
+                body.extend(std::iter::repeat_n(b'[', *depth));
+                body.extend(std::iter::repeat_n(b']', *depth));
+            }
             body.push(b'}');
             out.write(&fixed(200, "application/json", "", &body)).await
         }
-        Behaviour::CompressionBomb { expands_to } => {
-            let body = gzip_bomb(*expands_to);
+        Behaviour::CompressionBomb { .. } => {
+            let body = prepared.unwrap_or_default();
             out.write(&fixed(
                 200,
                 "application/json",
@@ -487,13 +517,19 @@ async fn answer(
             .await
         }
         Behaviour::EchoRequest { status } => {
-            let mut body = request.head.clone().into_bytes();
-            body.extend_from_slice(&request.body);
+            let mut body = request.body.clone();
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(request.head.as_bytes());
             out.write(&fixed(*status, "text/plain", "", &body)).await
         }
         Behaviour::Pages { page } => {
-            out.write(&fixed(200, "application/json", "", page(request, n).as_bytes()))
-                .await
+            out.write(&fixed(
+                200,
+                "application/json",
+                "",
+                page(request, n).as_bytes(),
+            ))
+            .await
         }
         Behaviour::Raw { response } => {
             out.write(response).await?;
@@ -588,7 +624,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for b in bytes {
         crc ^= u32::from(*b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -710,7 +750,9 @@ pub fn emabler_endless_page(request: &HostileRequest, n: u64) -> String {
 /// ```
 pub fn ru_csms_endless_page(request: &HostileRequest, n: u64) -> String {
     let page = query_number(request, "page").unwrap_or(1).max(1);
-    let per_page = query_number(request, "per_page").unwrap_or(20).clamp(1, 1000);
+    let per_page = query_number(request, "per_page")
+        .unwrap_or(20)
+        .clamp(1, 1000);
     let items: Vec<serde_json::Value> = ((page - 1) * per_page..page * per_page)
         .map(|i| serde_json::json!({"id": format!("s{i}"), "kwh": 1.5}))
         .collect();
