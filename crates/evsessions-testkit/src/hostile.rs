@@ -512,7 +512,7 @@ async fn answer(
                 200,
                 "application/json",
                 "content-encoding: gzip\r\n",
-                &body,
+                body,
             ))
             .await
         }
