@@ -148,6 +148,9 @@ pub struct SessionsArgs {
     /// Retries of a failed request (408, 429, 5xx, network).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
+    /// The largest response body read, in MiB; a larger one ends the run (exit 4).
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub max_body_mib: u64,
     /// Allow plain http:// to a host that is not loopback.
     #[arg(long)]
     pub allow_insecure_http: bool,

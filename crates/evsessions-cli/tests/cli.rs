@@ -750,7 +750,7 @@ async fn verbose_logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
 mod hostile {
     use super::*;
     use evsessions_testkit::fault::mount_fault;
-    use evsessions_testkit::hostile::{leaks, Catcher};
+    use evsessions_testkit::hostile::{leaks, Behaviour, Catcher, HostileServer};
     use evsessions_testkit::{cleverpower, emabler, ru_csms, smappee};
 
     /// One vendor, started: the CLI arguments, its environment and its secrets.
@@ -930,6 +930,272 @@ mod hostile {
             ]
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// One vendor pointed at a [`HostileServer`]: the CLI arguments, its environment and its
+    /// secrets.
+    struct HostileCase {
+        vendor: &'static str,
+        args: Vec<String>,
+        env: Vec<(&'static str, String)>,
+        secrets: Vec<&'static str>,
+    }
+
+    /// The CLI arguments, environment and secrets that point `vendor` at a
+    /// [`HostileServer`] (every path of it answers the same way).
+    fn at_hostile(vendor: &'static str, server: &HostileServer) -> HostileCase {
+        let mut case = HostileCase {
+            vendor,
+            args: vec!["--base-url".into(), server.uri()],
+            env: vec![],
+            secrets: vec![],
+        };
+        match vendor {
+            "emabler" => {
+                case.env = vec![("EMABLER_API_KEY", emabler::API_KEY.into())];
+                case.secrets = vec![emabler::API_KEY];
+            }
+            "smappee" => {
+                case.env = vec![
+                    ("SMAPPEE_CLIENT_ID", smappee::CLIENT_ID.into()),
+                    ("SMAPPEE_CLIENT_SECRET", smappee::CLIENT_SECRET.into()),
+                    ("SMAPPEE_USERNAME", smappee::USERNAME.into()),
+                    ("SMAPPEE_PASSWORD", smappee::PASSWORD.into()),
+                ];
+                case.secrets = vec![
+                    smappee::CLIENT_ID,
+                    smappee::CLIENT_SECRET,
+                    smappee::USERNAME,
+                    smappee::PASSWORD,
+                ];
+            }
+            "cleverpower" => {
+                case.args.extend(["--charger".into(), "PRG-0311-A".into()]);
+                case.env = vec![("CLEVERPOWER_TOKEN", cleverpower::TOKEN.into())];
+                case.secrets = vec![cleverpower::TOKEN];
+            }
+            _ => {
+                case.args.clear();
+                case.env = vec![
+                    ("RU_CSMS_SESSIONS_URL", format!("{}/sessions", server.uri())),
+                    ("RU_CSMS_TOKEN", ru_csms::TOKEN.into()),
+                ];
+                case.secrets = vec![ru_csms::TOKEN];
+            }
+        }
+        case
+    }
+
+    const VENDORS: [&str; 4] = ["emabler", "smappee", "cleverpower", "ru-csms"];
+
+    /// What one CLI run against a hostile server did.
+    struct Measured {
+        case: HostileCase,
+        output: Output,
+        took: std::time::Duration,
+        /// The child's peak resident set (`VmHWM`, KiB), polled from `/proc` while it ran.
+        peak_kib: u64,
+        samples: usize,
+        requests: u64,
+    }
+
+    /// Every vendor at once, each against its own server of `behaviour`, with `extra`
+    /// arguments; no secret on stdout or stderr.
+    async fn every_vendor_against(behaviour: Behaviour, extra: &[&str]) -> Vec<Measured> {
+        let runs = VENDORS.map(|vendor| {
+            let behaviour = behaviour.clone();
+            let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+            async move {
+                let server = HostileServer::start(behaviour).await;
+                let case = at_hostile(vendor, &server);
+                let mut args: Vec<String> = ["sessions", "--source", vendor, "--format", "csv"]
+                    .map(String::from)
+                    .to_vec();
+                args.extend(case.args.iter().cloned());
+                args.extend(extra);
+                let env: Vec<(String, String)> = case
+                    .env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect();
+                let t0 = std::time::Instant::now();
+                let (output, peak_kib, samples) =
+                    tokio::task::spawn_blocking(move || run_polling_memory(&args, &env))
+                        .await
+                        .unwrap();
+                let took = t0.elapsed();
+                let requests = server.requests();
+                Measured {
+                    case,
+                    output,
+                    took,
+                    peak_kib,
+                    samples,
+                    requests,
+                }
+            }
+        });
+        let all = futures::future::join_all(runs).await;
+        for m in &all {
+            let text = format!("{}{}", stderr(&m.output), stdout(&m.output));
+            let found = leaks(&text, &m.case.secrets);
+            assert_eq!(found, Vec::<String>::new(), "{}: {text}", m.case.vendor);
+        }
+        all
+    }
+
+    /// Run the binary, polling its `VmHWM` (peak resident set, never decreasing) every
+    /// millisecond until it exits: (output, the last peak read in KiB, readings).
+    fn run_polling_memory(args: &[String], env: &[(String, String)]) -> (Output, u64, usize) {
+        use std::process::Stdio;
+        let mut c = Command::new(BIN);
+        c.env_clear()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().unwrap();
+        // Drain both pipes while polling, so that a child with much to say never blocks.
+        let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                if let Some(mut p) = pipe {
+                    let _ = p.read_to_end(&mut buf);
+                }
+                buf
+            })
+        };
+        let out = drain(child.stdout.take().map(|p| Box::new(p) as _));
+        let err = drain(child.stderr.take().map(|p| Box::new(p) as _));
+        let status = format!("/proc/{}/status", child.id());
+        let (mut peak, mut samples) = (0u64, 0usize);
+        while child.try_wait().unwrap().is_none() {
+            let hwm = std::fs::read_to_string(&status).ok().and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            });
+            if let Some(kib) = hwm {
+                peak = peak.max(kib);
+                samples += 1;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let output = Output {
+            status: child.wait().unwrap(),
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        };
+        (output, peak, samples)
+    }
+
+    fn error_line(o: &Output) -> String {
+        stderr(o)
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_huge_body_ends_at_the_cap_exit_4_with_bounded_memory() {
+        // 64 MiB offered against a 1 MiB cap (--max-body-mib 1): a client that read it all
+        // would peak past 64 MiB; this one stops at the cap.
+        let all = every_vendor_against(
+            Behaviour::Huge { bytes: 64 << 20 },
+            &["--max-body-mib", "1", "--retries", "0"],
+        )
+        .await;
+        for m in all {
+            let v = m.case.vendor;
+            assert_eq!(
+                m.output.status.code(),
+                Some(4),
+                "{v}: {}",
+                stderr(&m.output)
+            );
+            assert!(
+                error_line(&m.output).contains(
+                    "the response body is larger than the 1048576-byte cap (HttpConfig::max_body_bytes); not read further"
+                ),
+                "{v}: {}",
+                stderr(&m.output)
+            );
+            assert_eq!(stdout(&m.output), "", "{v}");
+            assert_eq!(m.requests, 1, "{v}");
+            assert!(m.samples > 0, "{v}: memory never read");
+            println!(
+                "{v}: peak {} KiB over {} readings, {:?}",
+                m.peak_kib, m.samples, m.took
+            );
+            assert!(m.peak_kib < 40 * 1024, "{v}: peak {} KiB", m.peak_kib);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_trickling_or_silent_server_ends_at_the_timeout_exit_4() {
+        for behaviour in [
+            Behaviour::Trickle {
+                every: std::time::Duration::from_millis(20),
+            },
+            Behaviour::Stall,
+        ] {
+            let all = every_vendor_against(behaviour, &["--timeout", "1", "--retries", "0"]).await;
+            for m in all {
+                let v = m.case.vendor;
+                assert_eq!(
+                    m.output.status.code(),
+                    Some(4),
+                    "{v}: {}",
+                    stderr(&m.output)
+                );
+                assert!(
+                    error_line(&m.output).contains("timed out after 1s"),
+                    "{v}: {}",
+                    stderr(&m.output)
+                );
+                assert_eq!(m.requests, 1, "{v}");
+                assert!(
+                    m.took >= std::time::Duration::from_secs(1)
+                        && m.took < std::time::Duration::from_millis(1900),
+                    "{v}: {:?}",
+                    m.took
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_server_that_echoes_the_request_shows_no_secret_even_with_vv() {
+        // `every_vendor_against` checks stdout and stderr for every secret, as sent or encoded.
+        for status in [200u16, 400, 401] {
+            let all = every_vendor_against(
+                Behaviour::EchoRequest { status },
+                &["-vv", "--retries", "0"],
+            )
+            .await;
+            for m in all {
+                let v = m.case.vendor;
+                let want = match (status, v) {
+                    (200, _) => 5,
+                    (401, _) | (400, "smappee") => 3,
+                    _ => 4,
+                };
+                assert_eq!(
+                    m.output.status.code(),
+                    Some(want),
+                    "{status} {v}: {}",
+                    stderr(&m.output)
+                );
+                assert!(
+                    stderr(&m.output).contains(" DEBUG "),
+                    "{v}: -vv logged nothing"
+                );
+            }
+        }
     }
 
     #[cfg(target_os = "linux")]

@@ -187,22 +187,52 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
     out
 }
 
-/// Every occurrence of each of `secrets` in `text` replaced by `REDACTED`. Secrets shorter
-/// than [`MIN_MASKED_SECRET`] characters are not searched for (masking every `t` of a test
-/// token `t` would garble every message and protect nothing).
+/// Every occurrence of each of `secrets` in `text` replaced by `REDACTED`, as given and in
+/// the forms a server may echo it in: form-encoded (a password grant's body: `+` for a space,
+/// `%40` for `@`), percent-encoded with `%20`, and JSON-escaped. Secrets shorter than
+/// [`MIN_MASKED_SECRET`] characters are not searched for (masking every `t` of a test token
+/// `t` would garble every message and protect nothing).
 ///
 /// ```
-/// assert_eq!(evsessions_core::error::mask_secrets("key=abc1; x", &["abc1", "x", ""]), "key=REDACTED; x");
+/// use evsessions_core::error::mask_secrets;
+/// assert_eq!(mask_secrets("key=abc1; x", &["abc1", "x", ""]), "key=REDACTED; x");
+/// // A password grant echoed back by a hostile token endpoint.
+/// assert_eq!(
+///     mask_secrets("username=me%40x.io&password=p%40ss+w0rd%26x", &["me@x.io", "p@ss w0rd&x"]),
+///     "username=REDACTED&password=REDACTED"
+/// );
+/// assert_eq!(mask_secrets(r#"{"echo":"a\"b\\c d"}"#, &["a\"b\\c d"]), r#"{"echo":"REDACTED"}"#);
 /// ```
 pub fn mask_secrets(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_string();
     let long_enough = |s: &&str| s.chars().count() >= MIN_MASKED_SECRET;
     for s in secrets.iter().map(|s| s.trim()).filter(long_enough) {
-        if out.contains(s) {
-            out = out.replace(s, "REDACTED");
+        for form in secret_forms(s) {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), "REDACTED");
+            }
         }
     }
     out
+}
+
+/// `secret` and its encoded forms (form-encoded, `%20`-encoded, JSON-escaped), each once.
+fn secret_forms(secret: &str) -> Vec<String> {
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let percent = form.replace('+', "%20");
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json
+        .strip_prefix('"')
+        .and_then(|j| j.strip_suffix('"'))
+        .unwrap_or(secret)
+        .to_string();
+    let mut forms = vec![secret.to_string()];
+    for f in [form, percent, json] {
+        if !forms.contains(&f) {
+            forms.push(f);
+        }
+    }
+    forms
 }
 
 /// Secrets shorter than this many characters are not masked by [`mask_secrets`].

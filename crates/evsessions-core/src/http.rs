@@ -417,14 +417,24 @@ impl HttpClient {
     }
 
     /// Like [`HttpClient::send`], but returns the final response whatever its status (after
-    /// retrying the retryable ones), for callers that treat some statuses specially.
+    /// retrying the retryable ones), for callers that treat some statuses specially. The
+    /// body of a non-success response has this client's secrets masked (see
+    /// [`HttpClient::with_secrets`]).
     pub async fn send_any<F>(&self, endpoint: &str, build: F) -> Result<HttpResponse>
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
-        self.send_raw(endpoint, build)
+        let mut resp = self
+            .send_raw(endpoint, build)
             .await
-            .map_err(|e| self.redact(e))
+            .map_err(|e| self.redact(e))?;
+        // A failure's body only ever becomes error text: mask the secrets in it whole, before
+        // any caller parses or shortens it (a secret cut in two by a shortened message would
+        // otherwise show its first half).
+        if !resp.is_success() && !self.secrets.is_empty() {
+            resp.body = self.mask(&String::from_utf8_lossy(&resp.body)).into_bytes();
+        }
+        Ok(resp)
     }
 
     async fn send_raw<F>(&self, endpoint: &str, build: F) -> Result<HttpResponse>

@@ -369,3 +369,38 @@ async fn a_retry_after_holds_back_every_request_of_the_source() {
     assert!(free < held, "{free:?} {held:?}");
     assert_eq!(other.rate_limited_responses(), 0);
 }
+
+#[tokio::test]
+async fn an_echoed_secret_is_masked_encoded_and_before_the_message_is_shortened() {
+    const PASSWORD: &str = "p@ss w0rd&x=1";
+    let c = HttpClient::new(
+        KIND,
+        HttpConfig::for_tests().with_retry(RetryConfig::none()),
+    )
+    .unwrap()
+    .with_secrets([evsessions_core::SecretString::from(PASSWORD.to_string())]);
+    // A token endpoint that echoes the password grant's form (the password form-encoded).
+    let echo = "bad grant: grant_type=password&password=p%40ss+w0rd%26x%3D1&scope=x";
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_string(echo))
+        .mount(&server)
+        .await;
+    let e = get(&c, &server).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "fake: GET /x failed with status 400: bad grant: grant_type=password&password=REDACTED&scope=x"
+    );
+    // The same echo where a shortened message would cut the secret in two (text bodies are
+    // shown up to 200 characters): not even its first half is shown.
+    let long = format!("{}password=p%40ss+w0rd%26x%3D1", "x".repeat(185));
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_string(long))
+        .mount(&server)
+        .await;
+    let e = get(&c, &server).await.unwrap_err();
+    let text = format!("{e} {e:?}");
+    assert!(!text.contains("p%40") && !text.contains("p@"), "{text}");
+    assert!(text.contains("password=REDACT…"), "{text}");
+}
