@@ -44,7 +44,7 @@ pub mod decimal {
 
     /// Serialize as a JSON number.
     pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        if d.fract().is_zero() {
+        if d.scale() == 0 || d.fract().is_zero() {
             if let Some(i) = d.to_i64() {
                 return s.serialize_i64(i);
             }
@@ -205,13 +205,43 @@ pub mod utc_opt {
     }
 }
 
-/// [`format_utc`] as a `Display` (for writers that format in place).
+/// [`format_utc`] as a `Display` (for writers that format in place): the digits written
+/// directly, without chrono's format-string interpreter (a measurable share of the CLI's time
+/// per session); years outside 0–9999 and leap seconds go through [`format_utc`].
 pub(crate) fn utc_display(t: &DateTime<Utc>) -> impl std::fmt::Display + '_ {
-    t.format(if t.timestamp_subsec_nanos() == 0 {
-        "%Y-%m-%dT%H:%M:%SZ"
-    } else {
-        "%Y-%m-%dT%H:%M:%S%.fZ"
-    })
+    UtcDisplay(t)
+}
+
+struct UtcDisplay<'a>(&'a DateTime<Utc>);
+
+impl std::fmt::Display for UtcDisplay<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let t = self.0;
+        let nanos = t.nanosecond();
+        if !(0..=9999).contains(&t.year()) || nanos >= 1_000_000_000 {
+            return f.write_str(&format_utc(t));
+        }
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )?;
+        if nanos == 0 {
+            f.write_str("Z")
+        } else if nanos % 1_000_000 == 0 {
+            write!(f, ".{:03}Z", nanos / 1_000_000)
+        } else if nanos % 1_000 == 0 {
+            write!(f, ".{:06}Z", nanos / 1_000)
+        } else {
+            write!(f, ".{nanos:09}Z")
+        }
+    }
 }
 
 /// RFC 3339 in UTC with `Z` and only as many fractional digits as needed.
@@ -384,9 +414,23 @@ mod tests {
             "2025-03-06T07:45:10.123456Z",
             "2025-03-06T07:45:10.123456789Z",
             "1970-01-01T00:00:00Z",
+            "2025-12-31T23:59:59.0001Z",
+            "2025-01-01T00:00:00.000000001Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999999Z",
+            "+10000-01-01T00:00:00Z",
+            "-0001-01-01T00:00:00Z",
+            "2016-12-31T23:59:60.5Z",
         ] {
             let t: DateTime<Utc> = text.parse().unwrap();
             assert_eq!(utc_display(&t).to_string(), format_utc(&t), "{text}");
+        }
+        // A sweep over 500 years with every kind of fraction (none, ms, µs, ns).
+        let mut t = DateTime::<Utc>::from_timestamp(-5_000_000_000, 0).unwrap();
+        for i in 0..20_000i64 {
+            let step = [1_000_000_000, 7_000_000, 13_000, 17][(i % 4) as usize];
+            t += chrono::Duration::nanoseconds(789_123_456_789_000_000 / 20_000 + step);
+            assert_eq!(utc_display(&t).to_string(), format_utc(&t));
         }
     }
     use serde::{Deserialize, Serialize};
