@@ -40,8 +40,9 @@ pub struct Paginated<T> {
     /// Whether a page precedes this one.
     #[serde(default)]
     pub has_previous_page: Option<bool>,
-    /// The records (`null` reads as empty).
-    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
+    /// The records (`null` reads as empty). Required: a 200 whose body has no `items` (a
+    /// proxy's or a broken server's JSON) is a decode error, never a silent empty listing.
+    #[serde(deserialize_with = "null_as_default")]
     pub items: Vec<T>,
 }
 

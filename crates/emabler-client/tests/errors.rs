@@ -338,3 +338,24 @@ fn from_env_reads_both_variables() {
     let config = ConfigBuilder::from_env().api_key("k").build().unwrap();
     assert_eq!(config.base_url().as_str(), emabler_client::DEFAULT_BASE_URL);
 }
+
+#[tokio::test]
+async fn a_200_without_items_is_a_decode_error_not_an_empty_listing() {
+    let mock = EmablerMock::start().await;
+    // A proxy's or a broken server's JSON: an object, but not a page.
+    mock.inject(
+        Fault::status(200).body(r#"{"page":1,"hasNextPage":false,"status":"ok"}"#),
+        10,
+    )
+    .await;
+    let c = client(&mock);
+    let (ok, errs) = collect(&c, &SessionQuery::new().status(StatusFilter::Completed)).await;
+    assert!(ok.is_empty());
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(matches!(errs[0], Error::Decode { .. }), "{:?}", errs[0]);
+    assert!(
+        errs[0].to_string().contains("missing field `items`"),
+        "{}",
+        errs[0]
+    );
+}
