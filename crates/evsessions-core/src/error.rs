@@ -216,6 +216,47 @@ pub fn mask_secrets(text: &str, secrets: &[&str]) -> String {
     out
 }
 
+/// For an excerpt cut out of a longer text (a decode error's snippet): a secret the cut went
+/// through shows only in part, at the excerpt's start (its end) or at its end (its start).
+/// Such a part of at least [`MIN_MASKED_SECRET`] characters is masked too; whole occurrences
+/// are [`mask_secrets`]' job.
+///
+/// ```
+/// use evsessions_core::error::mask_secret_edges;
+/// assert_eq!(mask_secret_edges("3456789\",\"n\": \"k-0123", &["k-0123456789"]), "REDACTED\",\"n\": \"REDACTED");
+/// assert_eq!(mask_secret_edges("id 012 ok", &["k-0123456789"]), "id 012 ok");
+/// ```
+pub fn mask_secret_edges(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().map(|s| s.trim()) {
+        for form in secret_forms(s) {
+            let chars: Vec<char> = form.chars().collect();
+            let n = chars.len();
+            // The longest head of the secret that the text ends with (a trailing `…` aside).
+            let (body, ellipsis) = match out.strip_suffix('…') {
+                Some(b) => (b.to_string(), "…"),
+                None => (out.clone(), ""),
+            };
+            if let Some(k) = (MIN_MASKED_SECRET..n)
+                .rev()
+                .find(|&k| body.ends_with(&chars[..k].iter().collect::<String>()))
+            {
+                let head: String = chars[..k].iter().collect();
+                out = format!("{}REDACTED{ellipsis}", &body[..body.len() - head.len()]);
+            }
+            // The longest tail of the secret that the text starts with.
+            if let Some(k) = (MIN_MASKED_SECRET..n)
+                .rev()
+                .find(|&k| out.starts_with(&chars[n - k..].iter().collect::<String>()))
+            {
+                let tail: String = chars[n - k..].iter().collect();
+                out = format!("REDACTED{}", &out[tail.len()..]);
+            }
+        }
+    }
+    out
+}
+
 /// `secret` and its encoded forms (form-encoded, `%20`-encoded, JSON-escaped), each once.
 fn secret_forms(secret: &str) -> Vec<String> {
     let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
@@ -289,7 +330,7 @@ impl Error {
                 record: mo(record),
                 path: m(path),
                 message: m(message),
-                snippet: mo(snippet),
+                snippet: snippet.map(|t| mask_secret_edges(&mask_secrets(&t, secrets), secrets)),
             },
             Error::Transport {
                 vendor,

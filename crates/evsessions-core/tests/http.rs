@@ -404,3 +404,44 @@ async fn an_echoed_secret_is_masked_encoded_and_before_the_message_is_shortened(
     assert!(!text.contains("p%40") && !text.contains("p@"), "{text}");
     assert!(text.contains("password=REDACT…"), "{text}");
 }
+
+/// A decode error's excerpt is a window around the error: wherever the window cuts through an
+/// echoed secret, no part of it long enough to matter is shown (what `HttpClient::decode`
+/// does with its secrets: `Error::redacted`).
+#[test]
+fn a_decode_excerpt_never_shows_part_of_a_secret_the_window_cut() {
+    const KEY: &str = "sk-live-0123456789abcdefXYZ";
+    let vendor = SourceKind::from_static("v");
+    let chars: Vec<char> = KEY.chars().collect();
+    let mut cut = 0;
+    for pad in 0..90 {
+        for (before, after) in [(pad, 0), (0, pad)] {
+            // A syntax error (`1 2`) between two echoes of the key.
+            let text = format!(
+                r#"{{"items": [{{"a": "{}{KEY}{}", "n": 1 2, "b": "{}{KEY}"}}]}}"#,
+                "x".repeat(before),
+                "y".repeat(after),
+                "z".repeat(pad)
+            );
+            let e = evsessions_core::decode::decode_json::<serde_json::Value>(
+                &vendor,
+                "GET /x",
+                text.as_bytes(),
+            )
+            .unwrap_err()
+            .redacted(&[KEY]);
+            let shown = format!("{e} {e:?}");
+            if shown.contains("REDACTED") {
+                cut += 1;
+            }
+            for part in chars.windows(6) {
+                let part: String = part.iter().collect();
+                assert!(!shown.contains(&part), "{part:?} shown: {shown}");
+            }
+        }
+    }
+    assert!(
+        cut > 20,
+        "the windows cut through the key in {cut} cases only"
+    );
+}
