@@ -202,6 +202,8 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
 ///     "username=REDACTED&password=REDACTED"
 /// );
 /// assert_eq!(mask_secrets(r#"{"echo":"a\"b\\c d"}"#, &["a\"b\\c d"]), r#"{"echo":"REDACTED"}"#);
+/// // Percent-encoding with lowercase hex digits, as some servers write it back.
+/// assert_eq!(mask_secrets("pw=p%2fq%2bX and p%2Fq%2BX", &["p/q+X"]), "pw=REDACTED and REDACTED");
 /// ```
 pub fn mask_secrets(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_string();
@@ -257,7 +259,8 @@ pub fn mask_secret_edges(text: &str, secrets: &[&str]) -> String {
     out
 }
 
-/// `secret` and its encoded forms (form-encoded, `%20`-encoded, JSON-escaped), each once.
+/// `secret` and its encoded forms (form-encoded, `%20`-encoded, both with upper- and lowercase
+/// hex digits, JSON-escaped), each once.
 fn secret_forms(secret: &str) -> Vec<String> {
     let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     let percent = form.replace('+', "%20");
@@ -267,8 +270,26 @@ fn secret_forms(secret: &str) -> Vec<String> {
         .and_then(|j| j.strip_suffix('"'))
         .unwrap_or(secret)
         .to_string();
+    // `%2F` as some servers write it back: `%2f`.
+    let lower_hex = |t: &str| {
+        let mut out = String::with_capacity(t.len());
+        let mut hex = 0;
+        for c in t.chars() {
+            if c == '%' {
+                hex = 2;
+                out.push(c);
+            } else if hex > 0 {
+                hex -= 1;
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let (form_lower, percent_lower) = (lower_hex(&form), lower_hex(&percent));
     let mut forms = vec![secret.to_string()];
-    for f in [form, percent, json] {
+    for f in [form, percent, json, form_lower, percent_lower] {
         if !forms.contains(&f) {
             forms.push(f);
         }
