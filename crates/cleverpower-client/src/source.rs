@@ -6,6 +6,8 @@ use evsessions_core::{
     SourceKind,
 };
 
+use evsessions_core::source::PagePlan;
+
 use crate::config::{clean_ids, ENV_CHARGE_IDS};
 use crate::{Client, KIND};
 
@@ -83,6 +85,13 @@ impl SessionSource for Client {
             return Ok(SessionPage::empty());
         };
         let next = (index + 1 < ids.len()).then(|| PageCursor::listing((index + 1).to_string()));
+        // The charge ids are known from the start: the first page states the others, so that
+        // core may read up to `SessionQuery::concurrency` charge points at once (in order).
+        let plan = (index == 0 && ids.len() > 1).then(|| {
+            PagePlan::new(1, (ids.len() - 1) as u64, |n| {
+                PageCursor::listing(n.to_string())
+            })
+        });
         let records = match self.point_sessions(charge_id).await {
             Ok(records) => records,
             Err(e) if concerns_one_point(&e) => {
@@ -91,6 +100,6 @@ impl SessionSource for Client {
             }
             Err(e) => return Err(e),
         };
-        Ok(SessionPage::new(records, next))
+        Ok(SessionPage::new(records, next).with_remaining_pages(plan))
     }
 }

@@ -21,6 +21,8 @@ use evsessions_core::{
     Site, SourceKind, StatusFilter,
 };
 
+use evsessions_core::source::PagePlan;
+
 use crate::client::{Client, SessionRange, EP_PARK_SESSIONS, EP_STATION_SESSIONS};
 use crate::model::Session;
 use crate::normalize::normalize;
@@ -211,10 +213,25 @@ impl SessionSource for Client {
         } else {
             None
         };
+        // Every call of the walk is known once the scopes are: the first page states the
+        // others, so that core may make up to `SessionQuery::concurrency` calls at once (read in
+        // order).
+        let calls = (scopes.len() as u64).saturating_mul(flags.len() as u64);
+        let plan = (cursor.is_none() && calls > 1).then(|| {
+            PagePlan::new(1, calls - 1, move |k| {
+                let per_scope = flags.len().max(1) as u64;
+                let flag = flags
+                    .get((k % per_scope) as usize)
+                    .copied()
+                    .unwrap_or(false);
+                PageCursor::listing(format!("{}:{flag}", k / per_scope))
+            })
+        });
         Ok(SessionPage::new(
             records,
             next.map(|(i, a)| PageCursor::listing(format!("{i}:{a}"))),
-        ))
+        )
+        .with_remaining_pages(plan))
     }
 }
 

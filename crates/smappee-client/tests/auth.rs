@@ -100,7 +100,8 @@ async fn token_rejected_mid_run_is_refreshed_and_the_run_succeeds() {
     assert!(errs.is_empty(), "{errs:?}");
     assert_eq!(mock.password_grants(), 1);
 
-    let mut stream = client.sessions(&SessionQuery::new());
+    // One call at a time, so that exactly one call meets the revoked token.
+    let mut stream = client.sessions(&SessionQuery::new().concurrency(1));
     let first = stream.next().await.unwrap().unwrap();
     // The server stops accepting the access token in the middle of the walk.
     mock.revoke_access_tokens();
@@ -117,6 +118,28 @@ async fn token_rejected_mid_run_is_refreshed_and_the_run_succeeds() {
         mock.presented_refresh_tokens(),
         vec![mock.issued_refresh_tokens()[0].clone()]
     );
+}
+
+/// The same with calls made concurrently (the default): every call that meets the revoked
+/// token is retried once, after one refresh shared by all of them.
+#[tokio::test]
+async fn token_rejected_mid_run_with_concurrent_calls_is_refreshed_once() {
+    let mock = SmappeeMock::start().await;
+    let client = client(&mock);
+    let (baseline, errs) = collect(&client, &SessionQuery::new()).await;
+    assert!(errs.is_empty(), "{errs:?}");
+    let mut stream = client.sessions(&SessionQuery::new().concurrency(4));
+    let first = stream.next().await.unwrap().unwrap();
+    mock.revoke_access_tokens();
+    let mut got = vec![first];
+    while let Some(item) = stream.next().await {
+        got.push(item.unwrap());
+    }
+    assert_eq!(common::sorted_ids(&got), common::sorted_ids(&baseline));
+    let unauthorized = mock.unauthorized_data_calls();
+    assert!((1..=4).contains(&unauthorized), "{unauthorized}");
+    assert_eq!(mock.refresh_grants(), 1);
+    assert_eq!(mock.password_grants(), 1, "a refresh, not a new login");
 }
 
 #[tokio::test]
