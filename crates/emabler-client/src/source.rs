@@ -96,6 +96,22 @@ fn with_ongoing(cursor: PageCursor, ongoing: &Arc<Ongoing>) -> PageCursor {
     cursor.with_state(ongoing.clone())
 }
 
+/// Page `page` of the finished list, carrying the walk's ongoing set when it has one.
+fn transactions_page(page: u32, ongoing: &Arc<Ongoing>) -> PageCursor {
+    let c = PageCursor::page(
+        Cursor {
+            listing: Listing::Transactions,
+            page,
+        }
+        .token(),
+    );
+    if ongoing.is_empty() {
+        c
+    } else {
+        with_ongoing(c, ongoing)
+    }
+}
+
 impl Cursor {
     fn token(&self) -> String {
         // Serializing plain strings and numbers cannot fail.
@@ -305,20 +321,9 @@ impl Client {
         }
         drop(seen);
         let next = if has_more(page.has_next_page, count, limit) {
-            cur.page.checked_add(1).map(|p| {
-                let c = PageCursor::page(
-                    Cursor {
-                        listing: Listing::Transactions,
-                        page: p,
-                    }
-                    .token(),
-                );
-                if !ongoing.is_empty() {
-                    with_ongoing(c, &ongoing)
-                } else {
-                    c
-                }
-            })
+            cur.page
+                .checked_add(1)
+                .map(|p| transactions_page(p, &ongoing))
         } else {
             None
         };
@@ -326,20 +331,7 @@ impl Client {
         // complete by now: the ongoing list is read before this one).
         let plan = if cur.page == 1 && next.is_some() {
             let ongoing = ongoing.clone();
-            plan(total, size, move |n| {
-                let c = PageCursor::page(
-                    Cursor {
-                        listing: Listing::Transactions,
-                        page: n,
-                    }
-                    .token(),
-                );
-                if !ongoing.is_empty() {
-                    with_ongoing(c, &ongoing)
-                } else {
-                    c
-                }
-            })
+            plan(total, size, move |n| transactions_page(n, &ongoing))
         } else {
             None
         };
