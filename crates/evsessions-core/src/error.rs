@@ -259,9 +259,18 @@ pub fn mask_secret_edges(text: &str, secrets: &[&str]) -> String {
     out
 }
 
-/// `secret` and its encoded forms (form-encoded, `%20`-encoded, both with upper- and lowercase
-/// hex digits, JSON-escaped), each once.
-fn secret_forms(secret: &str) -> Vec<String> {
+/// `secret` as sent and as a server may echo it: form-encoded (`+` for a space),
+/// percent-encoded (`%20`), both with upper- and lowercase hex digits, and JSON-escaped; each
+/// form once. [`mask_secrets`] masks every one of them (and the testkit's `leaks` looks for
+/// them).
+///
+/// ```
+/// use evsessions_core::error::secret_forms;
+/// assert_eq!(secret_forms("a b\"c"), vec!["a b\"c", "a+b%22c", "a%20b%22c", "a b\\\"c"]);
+/// assert_eq!(secret_forms("p/q"), vec!["p/q", "p%2Fq", "p%2fq"]);
+/// assert_eq!(secret_forms("plain-key"), vec!["plain-key"]);
+/// ```
+pub fn secret_forms(secret: &str) -> Vec<String> {
     let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     let percent = form.replace('+', "%20");
     let json = serde_json::to_string(secret).unwrap_or_default();

@@ -102,31 +102,8 @@ pub fn leaks(text: &str, secrets: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// `secret` as sent and as a server may echo it: form-encoded (`+` for a space),
-/// percent-encoded (`%20`), and JSON-escaped; each form once.
-///
-/// ```
-/// use evsessions_testkit::hostile::secret_forms;
-/// assert_eq!(secret_forms("a b\"c"), vec!["a b\"c", "a+b%22c", "a%20b%22c", "a b\\\"c"]);
-/// assert_eq!(secret_forms("plain-key"), vec!["plain-key"]);
-/// ```
-pub fn secret_forms(secret: &str) -> Vec<String> {
-    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-    let percent = form.replace('+', "%20");
-    let json = serde_json::to_string(secret).unwrap_or_default();
-    let json = json
-        .strip_prefix('"')
-        .and_then(|j| j.strip_suffix('"'))
-        .unwrap_or(secret)
-        .to_string();
-    let mut forms = vec![secret.to_string()];
-    for f in [form, percent, json] {
-        if !forms.contains(&f) {
-            forms.push(f);
-        }
-    }
-    forms
-}
+/// The forms a secret may be echoed in (core's, the ones its masking covers).
+pub use evsessions_core::error::secret_forms;
 
 // ---------------------------------------------------------------------------------------------
 // HostileServer: a raw HTTP/1.1 server that misbehaves on purpose.
