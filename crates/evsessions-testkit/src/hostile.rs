@@ -364,6 +364,22 @@ impl Counted<'_> {
 /// Read one request (head, then a `Content-Length` body); `None` when the client hung up or
 /// sent something that is not a request.
 async fn read_request(stream: &mut TcpStream, pending: &mut Vec<u8>) -> Option<HostileRequest> {
+    let (head, body) = read_http_request(stream, pending).await?;
+    Some(HostileRequest {
+        head,
+        body: body.into_iter().take(MAX_BODY_KEPT).collect(),
+    })
+}
+
+/// Read one HTTP/1.1 request from `stream`: its head (through the blank line) and its
+/// `Content-Length` body, whole. Bytes read past it stay in `pending` (the next request on a
+/// kept-alive connection). `None` when the client hung up, on a read error, or on a head
+/// longer than 64 KiB. The testkit's raw servers ([`HostileServer`], the counting proxy)
+/// share it.
+pub(crate) async fn read_http_request(
+    stream: &mut TcpStream,
+    pending: &mut Vec<u8>,
+) -> Option<(String, Vec<u8>)> {
     let mut buf = [0u8; 8192];
     let head_end = loop {
         if let Some(i) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -393,11 +409,7 @@ async fn read_request(stream: &mut TcpStream, pending: &mut Vec<u8>) -> Option<H
         }
         pending.extend_from_slice(&buf[..n]);
     }
-    let body: Vec<u8> = pending.drain(..length).collect();
-    Some(HostileRequest {
-        head,
-        body: body.into_iter().take(MAX_BODY_KEPT).collect(),
-    })
+    Some((head, pending.drain(..length).collect()))
 }
 
 fn reason(status: u16) -> &'static str {

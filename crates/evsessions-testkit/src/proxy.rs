@@ -102,32 +102,10 @@ async fn serve(
     stats: Arc<Stats>,
 ) -> std::io::Result<()> {
     // Read the head, then the body by Content-Length.
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        let n = conn.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
+    let Some((head, body)) = crate::hostile::read_http_request(&mut conn, &mut Vec::new()).await
+    else {
+        return Ok(());
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let length = head
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + length {
-        let n = conn.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
     let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let nth = stats.requests.fetch_add(1, Ordering::SeqCst) + 1;
@@ -144,7 +122,7 @@ async fn serve(
     }
     tokio::time::sleep(delay).await;
     // Forward with Connection: close and read the whole answer.
-    let mut out = Vec::with_capacity(buf.len() + 32);
+    let mut out = Vec::with_capacity(head.len() + body.len() + 32);
     for line in head[..head.len() - 2]
         .split("\r\n")
         .filter(|l| !l.is_empty())
@@ -159,7 +137,7 @@ async fn serve(
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"Connection: close\r\n\r\n");
-    out.extend_from_slice(&buf[head_end..]);
+    out.extend_from_slice(&body);
     let answer = async {
         let mut up = TcpStream::connect(upstream).await?;
         up.write_all(&out).await?;
