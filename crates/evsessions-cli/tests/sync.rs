@@ -3,37 +3,15 @@
 //! a sync killed (SIGKILL) at several points and rerun ends with the same store as an
 //! uninterrupted run; two concurrent syncs on one Postgres store neither fail nor double.
 
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::{command, run, s, text};
 use evsessions_testkit::emabler::{EmablerMock, API_KEY};
 use evsessions_testkit::VendorMock;
 use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_evsessions");
-
-fn command(args: &[String], key: &str) -> Command {
-    let mut c = Command::new(BIN);
-    c.env_clear()
-        .env("EMABLER_API_KEY", key)
-        .args(args)
-        .stdin(Stdio::null());
-    c
-}
-
-async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || command(&args, API_KEY).output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn sync_args(mock: &EmablerMock, store: &str, extra: &[&str]) -> Vec<String> {
     let mut a = s(&[

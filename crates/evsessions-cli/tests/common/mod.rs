@@ -9,19 +9,21 @@ use evsessions_testkit::VendorMock;
 
 const BIN: &str = env!("CARGO_BIN_EXE_evsessions");
 
-/// Run the CLI with a clean environment (the eMabler key only).
+/// The CLI with a clean environment: only `EMABLER_API_KEY` (`key`) set, no stdin.
+pub fn command(args: &[String], key: &str) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("EMABLER_API_KEY", key)
+        .args(args)
+        .stdin(Stdio::null());
+    c
+}
+
+/// Run the CLI with a clean environment (the mock's eMabler key only).
 pub async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(BIN)
-            .env_clear()
-            .env("EMABLER_API_KEY", API_KEY)
-            .args(&args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(move || command(&args, API_KEY).output().unwrap())
+        .await
+        .unwrap()
 }
 
 /// Owned arguments.
