@@ -92,16 +92,17 @@ async fn refused_refresh_falls_back_to_the_password_grant() {
     assert_eq!(mock.password_grants(), 2);
 }
 
-#[tokio::test]
-async fn token_rejected_mid_run_is_refreshed_and_the_run_succeeds() {
+/// Read every session at `concurrency` calls at once, the server revoking the access token
+/// after the first session arrived; every session must still arrive (compared with a read
+/// before the revocation). Gives the mock back for its counters.
+async fn read_with_token_revoked_mid_walk(concurrency: usize) -> SmappeeMock {
     let mock = SmappeeMock::start().await;
     let client = client(&mock);
     let (baseline, errs) = collect(&client, &SessionQuery::new()).await;
     assert!(errs.is_empty(), "{errs:?}");
     assert_eq!(mock.password_grants(), 1);
 
-    // One call at a time, so that exactly one call meets the revoked token.
-    let mut stream = client.sessions(&SessionQuery::new().concurrency(1));
+    let mut stream = client.sessions(&SessionQuery::new().concurrency(concurrency));
     let first = stream.next().await.unwrap().unwrap();
     // The server stops accepting the access token in the middle of the walk.
     mock.revoke_access_tokens();
@@ -110,6 +111,13 @@ async fn token_rejected_mid_run_is_refreshed_and_the_run_succeeds() {
         got.push(item.unwrap());
     }
     assert_eq!(common::sorted_ids(&got), common::sorted_ids(&baseline));
+    mock
+}
+
+#[tokio::test]
+async fn token_rejected_mid_run_is_refreshed_and_the_run_succeeds() {
+    // One call at a time, so that exactly one call meets the revoked token.
+    let mock = read_with_token_revoked_mid_walk(1).await;
     assert_eq!(mock.unauthorized_data_calls(), 1);
     assert_eq!(mock.refresh_grants(), 1);
     assert_eq!(mock.password_grants(), 1, "a refresh, not a new login");
@@ -124,18 +132,7 @@ async fn token_rejected_mid_run_is_refreshed_and_the_run_succeeds() {
 /// token is retried once, after one refresh shared by all of them.
 #[tokio::test]
 async fn token_rejected_mid_run_with_concurrent_calls_is_refreshed_once() {
-    let mock = SmappeeMock::start().await;
-    let client = client(&mock);
-    let (baseline, errs) = collect(&client, &SessionQuery::new()).await;
-    assert!(errs.is_empty(), "{errs:?}");
-    let mut stream = client.sessions(&SessionQuery::new().concurrency(4));
-    let first = stream.next().await.unwrap().unwrap();
-    mock.revoke_access_tokens();
-    let mut got = vec![first];
-    while let Some(item) = stream.next().await {
-        got.push(item.unwrap());
-    }
-    assert_eq!(common::sorted_ids(&got), common::sorted_ids(&baseline));
+    let mock = read_with_token_revoked_mid_walk(4).await;
     let unauthorized = mock.unauthorized_data_calls();
     assert!((1..=4).contains(&unauthorized), "{unauthorized}");
     assert_eq!(mock.refresh_grants(), 1);
