@@ -17,6 +17,14 @@ fn column<'a>(row: &'a parquet::record::Row, name: &str) -> &'a Field {
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
+/// `evsessions export --store STORE --format parquet --output OUTPUT`.
+async fn export_parquet(store: &str, output: &str) -> std::process::Output {
+    run(s(&[
+        "export", "--store", store, "--format", "parquet", "--output", output,
+    ]))
+    .await
+}
+
 #[tokio::test]
 async fn the_parquet_file_holds_what_the_ndjson_export_holds() {
     let mock = EmablerMock::start().await;
@@ -25,16 +33,7 @@ async fn the_parquet_file_holds_what_the_ndjson_export_holds() {
     sync(&mock, &store, "2025-04-01T00:00:00Z").await;
 
     let out = dir.path().join("sessions.parquet");
-    let o = run(s(&[
-        "export",
-        "--store",
-        &store,
-        "--format",
-        "parquet",
-        "--output",
-        &out.display().to_string(),
-    ]))
-    .await;
+    let o = export_parquet(&store, &out.display().to_string()).await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(o.stdout.is_empty());
 
@@ -104,21 +103,18 @@ async fn without_output_it_is_a_usage_error_and_a_failed_run_leaves_no_file() {
         text(&o.stderr)
     );
 
-    // A store that is not a database: the run fails before any row, and no file is left.
+    // A store that is not a database: the store error (exit 4) before any row; no file is
+    // left (the output is opened only once the store is).
     let bad = dir.path().join("bad.db");
     std::fs::write(&bad, "not a database, only text ".repeat(200)).unwrap();
     let out = dir.path().join("x.parquet");
-    let o = run(s(&[
-        "export",
-        "--store",
-        &bad.display().to_string(),
-        "--format",
-        "parquet",
-        "--output",
-        &out.display().to_string(),
-    ]))
-    .await;
-    assert_ne!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = export_parquet(&bad.display().to_string(), &out.display().to_string()).await;
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("file is not a database"),
+        "{}",
+        text(&o.stderr)
+    );
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -129,16 +125,7 @@ async fn without_output_it_is_a_usage_error_and_a_failed_run_leaves_no_file() {
     let store = dir.path().join("s2.db").display().to_string();
     let mock = EmablerMock::start().await;
     sync(&mock, &store, "2025-04-01T00:00:00Z").await;
-    let o = run(s(&[
-        "export",
-        "--store",
-        &store,
-        "--format",
-        "parquet",
-        "--output",
-        "/dev/full",
-    ]))
-    .await;
+    let o = export_parquet(&store, "/dev/full").await;
     assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
     let err = text(&o.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
