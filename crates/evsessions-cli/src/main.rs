@@ -138,8 +138,9 @@ pub struct SessionsArgs {
     /// Records per request where the vendor pages.
     #[arg(long, value_name = "N")]
     pub page_size: Option<u32>,
-    /// Pages fetched at once where the vendor states its total (eMabler, RU), 1 to 64; records
-    /// still come in the vendor's order. Lowered automatically on HTTP 429.
+    /// Pages or calls fetched at once where they are known ahead (eMabler and RU pages, Smappee
+    /// scopes, CleverPower charge ids), 1 to 64; records still come in the vendor's order.
+    /// Lowered automatically on HTTP 429.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
     /// Total timeout of one request, in seconds.
@@ -148,8 +149,8 @@ pub struct SessionsArgs {
     /// Retries of a failed request (408, 429, 5xx, network).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
-    /// The largest response body read, in MiB; a larger one ends the run (exit 4).
-    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    /// The largest response body read, in MiB (at least 1); a larger one ends the run (exit 4).
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_body_mib: u64,
     /// Allow plain http:// to a host that is not loopback.
     #[arg(long)]

@@ -119,7 +119,7 @@ pub async fn sessions(args: SessionsArgs) -> u8 {
     let http = HttpConfig::default()
         .with_timeout(Duration::from_secs(args.timeout.max(1)))
         .with_retry(RetryConfig::default().with_max_retries(args.retries))
-        .with_max_body_bytes(args.max_body_mib.max(1).saturating_mul(1024 * 1024))
+        .with_max_body_bytes(args.max_body_mib.saturating_mul(1024 * 1024))
         .with_allow_insecure_http(args.allow_insecure_http);
     let source = match crate::vendors::from_env(args.source, args.base_url.clone(), http) {
         Ok(s) => s,

@@ -599,24 +599,25 @@ mod ru_csms {
     }
 
     #[tokio::test]
-    async fn concurrency_out_of_range_is_a_usage_error() {
-        for bad in ["0", "65", "x"] {
+    async fn concurrency_or_body_cap_out_of_range_is_a_usage_error() {
+        for (flag, bad) in [
+            ("--concurrency", "0"),
+            ("--concurrency", "65"),
+            ("--concurrency", "x"),
+            ("--max-body-mib", "0"),
+            ("--max-body-mib", "x"),
+        ] {
             let o = run(
-                &["sessions", "--source", "ru-csms", "--concurrency", bad],
+                &["sessions", "--source", "ru-csms", flag, bad],
                 &[
                     ("RU_CSMS_SESSIONS_URL", "http://127.0.0.1:9/x"),
                     ("RU_CSMS_TOKEN", "t"),
                 ],
             )
             .await;
-            assert_eq!(
-                o.status.code(),
-                Some(2),
-                "--concurrency {bad}: {}",
-                stderr(&o)
-            );
+            assert_eq!(o.status.code(), Some(2), "{flag} {bad}: {}", stderr(&o));
             let err = stderr(&o);
-            assert!(err.contains("--concurrency"), "{err}");
+            assert!(err.contains(flag), "{err}");
             assert!(stdout(&o).is_empty());
         }
     }
