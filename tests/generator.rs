@@ -36,3 +36,25 @@ async fn ru_csms_gets_every_generated_session_once_newest_first() {
     let want: Vec<u64> = (0..250).map(|i| 1_000_000_000 + 250 - i).collect();
     assert_eq!(got, want);
 }
+
+/// Pages of 1,000 records (about 1 MB) are decoded on the blocking pool of a multi-thread
+/// runtime (`evsessions_core::decode::offload`), several at once when pages are fetched
+/// ahead: the same sessions in the same order as one page at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_decoded_off_thread_and_in_parallel_keep_every_session_in_order() {
+    let want: Vec<u64> = (0..5_500).map(|i| 1_000_000_000 + i).collect();
+    for concurrency in [1, 8] {
+        let q = SessionQuery::new()
+            .status(StatusFilter::Completed)
+            .page_size(1000)
+            .concurrency(concurrency);
+        let got = ids(GeneratedVendor::Emabler, "emabler", 5_500, q).await;
+        assert_eq!(got, want, "concurrency {concurrency}");
+    }
+    let want: Vec<u64> = (0..2_500).map(|i| 1_000_000_000 + 2_500 - i).collect();
+    for concurrency in [1, 8] {
+        let q = SessionQuery::new().page_size(500).concurrency(concurrency);
+        let got = ids(GeneratedVendor::RuCsms, "ru-csms", 2_500, q).await;
+        assert_eq!(got, want, "concurrency {concurrency}");
+    }
+}

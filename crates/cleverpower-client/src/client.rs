@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use evsessions_core::decode::offload;
 use evsessions_core::http::{join_path, join_segments, redact_url};
 use evsessions_core::{ApiErrorBody, ChargingSession, Error, HttpClient, HttpResponse, Result};
 use reqwest::header::{ACCEPT, CONTENT_LENGTH};
@@ -86,33 +87,55 @@ impl Client {
         connector_id: Option<u32>,
     ) -> Result<NabijeciBod> {
         let connector = connector_id.unwrap_or(self.config.connector_id());
+        let resp = self.point_response(charge_id, connector).await?;
+        self.decode_point(charge_id, connector, &resp)
+    }
+
+    /// The response of `POST api/Ocpp`, not yet decoded.
+    async fn point_response(&self, charge_id: &str, connector: u32) -> Result<HttpResponse> {
         let mut url = join_path(self.config.base_url(), "api/Ocpp");
         url.query_pairs_mut()
             .append_pair("chargeId", charge_id)
             .append_pair("connectorId", &connector.to_string());
-        let resp = self
-            .http
+        self.http
             .send_any(OCPP_ENDPOINT, |c| {
                 // No body, but a `Content-Length: 0` (IIS answers 411 to a POST without one).
                 self.authorize(c.post(url.clone()))
                     .header(CONTENT_LENGTH, "0")
                     .body(Vec::<u8>::new())
             })
-            .await?;
+            .await
+    }
+
+    fn decode_point(
+        &self,
+        charge_id: &str,
+        connector: u32,
+        resp: &HttpResponse,
+    ) -> Result<NabijeciBod> {
         let what = || format!("charging point for charge id {charge_id:?} (connector {connector})");
-        self.decode_entity(OCPP_ENDPOINT, &resp, what)
+        self.decode_entity(OCPP_ENDPOINT, resp, what)
     }
 
     /// Every session of the charging point of `charge_id`, normalized (the configured
     /// connector). A session that cannot be read is one `Err` in place.
+    ///
+    /// A large point is decoded off the async thread ([`evsessions_core::decode::offload`]).
     pub async fn point_sessions(&self, charge_id: &str) -> Result<Vec<Result<ChargingSession>>> {
-        let point = self.charging_point(charge_id, None).await?;
-        Ok(self
-            .normalizer()
-            .point_sessions(charge_id, self.config.connector_id(), point)
-            .into_iter()
-            .map(|r| r.map_err(|e| self.http.redact(e)))
-            .collect())
+        let connector = self.config.connector_id();
+        let resp = self.point_response(charge_id, connector).await?;
+        let client = self.clone();
+        let charge_id = charge_id.to_string();
+        offload(&KIND, OCPP_ENDPOINT, resp.body.len(), move || {
+            let point = client.decode_point(&charge_id, connector, &resp)?;
+            Ok(client
+                .normalizer()
+                .point_sessions(&charge_id, connector, point)
+                .into_iter()
+                .map(|r| r.map_err(|e| client.http.redact(e)))
+                .collect())
+        })
+        .await
     }
 
     /// `GET api/v1/transactions/{id}`: one transaction with its price components.

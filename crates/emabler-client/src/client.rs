@@ -88,16 +88,23 @@ impl Client {
         &self,
         body: &TransactionsRequest,
     ) -> Result<Paginated<RawRecord>> {
+        let resp = self.transactions_response(body).await?;
+        self.http.decode(EP_TRANSACTIONS, &resp)
+    }
+
+    /// `POST /v2/transactions`, the successful response not yet decoded.
+    pub(crate) async fn transactions_response(
+        &self,
+        body: &TransactionsRequest,
+    ) -> Result<HttpResponse> {
         let url = self.url("/v2/transactions");
-        let resp = self
-            .http
+        self.http
             .send(EP_TRANSACTIONS, |c| {
                 c.post(url.clone())
                     .header("x-api-key", self.key_header.clone())
                     .json(body)
             })
-            .await?;
-        self.http.decode(EP_TRANSACTIONS, &resp)
+            .await
     }
 
     /// `POST /v2/transactions` ("Query charging sessions"), one page, typed. A record that
@@ -115,10 +122,17 @@ impl Client {
         &self,
         query: &OngoingTransactionsRequest,
     ) -> Result<Paginated<RawRecord>> {
-        let url = self.url("/v2/ongoing-transactions");
-        let pairs = query.query_pairs();
-        let resp = self.get(EP_ONGOING, &url, &pairs).await?;
+        let resp = self.ongoing_transactions_response(query).await?;
         self.http.decode(EP_ONGOING, &resp)
+    }
+
+    /// `GET /v2/ongoing-transactions`, the successful response not yet decoded.
+    pub(crate) async fn ongoing_transactions_response(
+        &self,
+        query: &OngoingTransactionsRequest,
+    ) -> Result<HttpResponse> {
+        let url = self.url("/v2/ongoing-transactions");
+        self.get(EP_ONGOING, &url, &query.query_pairs()).await
     }
 
     /// `GET /v2/ongoing-transactions`: sessions in progress, one page, typed.

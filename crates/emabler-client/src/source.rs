@@ -30,11 +30,12 @@
 //! filtered by core.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
+use evsessions_core::decode::offload;
 use evsessions_core::source::{dedupe_hash, PagePlan};
 use evsessions_core::{
-    async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
+    async_trait, Capabilities, ChargingSession, Error, PageCursor, RawRecord, Result, SessionPage,
     SessionQuery, SessionSource, SourceKind, StatusFilter,
 };
 use serde::{Deserialize, Serialize};
@@ -42,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use crate::client::{Client, EP_ONGOING, EP_TRANSACTIONS};
 use crate::config::{MAX_LIST_PAGE_SIZE, MAX_TRANSACTIONS_PAGE_SIZE};
 use crate::model::{
-    OngoingTransaction, OngoingTransactionsRequest, Transaction, TransactionsRequest,
+    OngoingTransaction, OngoingTransactionsRequest, Paginated, Transaction, TransactionsRequest,
 };
 use crate::{normalize, KIND};
 
@@ -64,20 +65,25 @@ struct Cursor {
 }
 
 /// The ongoing sessions seen in this walk (status `all` only): hashes of
-/// `(chargerId, transactionId)`, shared by the walk's cursors.
+/// `(chargerId, transactionId)`, shared by the walk's cursors. Written while the ongoing list
+/// is read (one page at a time), then only read: pages of the finished list decoded in
+/// parallel read it together.
 #[derive(Debug, Default)]
-struct Ongoing(Mutex<HashSet<u64>>);
+struct Ongoing(RwLock<HashSet<u64>>);
 
 impl Ongoing {
     fn key(charger: &str, id: &str) -> u64 {
         dedupe_hash(&(charger, id))
     }
-    fn set(&self) -> std::sync::MutexGuard<'_, HashSet<u64>> {
+    fn set(&self) -> std::sync::RwLockReadGuard<'_, HashSet<u64>> {
         // The lock is never held across a panic; a poisoned set is still a valid set.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.read().unwrap_or_else(|e| e.into_inner())
     }
     fn insert(&self, charger: &str, id: &str) {
-        self.set().insert(Self::key(charger, id));
+        self.0
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(Self::key(charger, id));
     }
     fn is_empty(&self) -> bool {
         self.set().is_empty()
@@ -181,6 +187,32 @@ fn matches_ongoing(t: &Transaction, seen: &HashSet<u64>) -> bool {
         || (t.timestamp_end.is_none() && seen.contains(&Ongoing::key(charger, &t.id)))
 }
 
+/// One page of a listing, decoded: the envelope's paging fields and the sessions.
+struct Decoded {
+    total_records: Option<i64>,
+    limit: Option<i64>,
+    has_next_page: Option<bool>,
+    /// Records on the page, decodable or not.
+    count: usize,
+    records: Vec<Result<ChargingSession>>,
+    /// Finished-list twins of ongoing sessions, dropped.
+    dropped: usize,
+}
+
+impl Decoded {
+    /// The paging fields of `page`, no record yet.
+    fn of(page: &Paginated<RawRecord>) -> Decoded {
+        Decoded {
+            total_records: page.total_records,
+            limit: page.limit,
+            has_next_page: page.has_next_page,
+            count: page.items.len(),
+            records: Vec::with_capacity(page.items.len()),
+            dropped: 0,
+        }
+    }
+}
+
 impl Client {
     async fn ongoing_page(
         &self,
@@ -196,8 +228,8 @@ impl Client {
             ..OngoingTransactionsRequest::default()
         };
         let all = query.status == StatusFilter::All;
-        let page = match self.ongoing_transactions_raw(&req).await {
-            Ok(p) => p,
+        let resp = match self.ongoing_transactions_response(&req).await {
+            Ok(r) => r,
             // A server without the ongoing list (an older or partial deployment): for `all`,
             // read the finished sessions alone rather than fail. A wrong base URL still fails,
             // on `/v2/transactions`.
@@ -219,20 +251,33 @@ impl Client {
             }
             Err(e) => return Err(e),
         };
-        let (total, size) = stated_total(page.total_records, page.limit, limit);
-        let mut records = Vec::with_capacity(page.items.len());
-        let count = page.items.len();
-        for raw in page.items {
-            match self.decode_record::<OngoingTransaction>(EP_ONGOING, &["transactionId"], &raw) {
-                Ok(t) => {
-                    if all {
-                        ongoing.insert(t.charger_id.as_deref().unwrap_or(""), &t.transaction_id);
+        // Decoded off the async thread (core's `offload`): pages fetched ahead are decoded in
+        // parallel while the caller handles the page before.
+        let client = self.clone();
+        let set = ongoing.clone();
+        let page = offload(&KIND, EP_ONGOING, resp.body.len(), move || {
+            let page: Paginated<RawRecord> = client.http.decode(EP_ONGOING, &resp)?;
+            let mut decoded = Decoded::of(&page);
+            for raw in page.items {
+                match client.decode_record::<OngoingTransaction>(
+                    EP_ONGOING,
+                    &["transactionId"],
+                    &raw,
+                ) {
+                    Ok(t) => {
+                        if all {
+                            set.insert(t.charger_id.as_deref().unwrap_or(""), &t.transaction_id);
+                        }
+                        decoded.records.push(Ok(normalize::ongoing(t, raw)));
                     }
-                    records.push(Ok(normalize::ongoing(t, raw)));
+                    Err(e) => decoded.records.push(Err(e)),
                 }
-                Err(e) => records.push(Err(e)),
             }
-        }
+            Ok(decoded)
+        })
+        .await?;
+        let (total, size) = stated_total(page.total_records, page.limit, limit);
+        let (records, count) = (page.records, page.count);
         let next = if has_more(page.has_next_page, count, limit) {
             cur.page.checked_add(1).map(|p| {
                 with_ongoing(
@@ -303,23 +348,28 @@ impl Client {
             rfid_tags: query.id_tags.clone(),
             ..TransactionsRequest::default()
         };
-        let page = self.transactions_raw(&body).await?;
-        let (total, size) = stated_total(page.total_records, page.limit, limit);
-        let mut records: Vec<Result<ChargingSession>> = Vec::with_capacity(page.items.len());
-        let mut dropped = 0usize;
-        let count = page.items.len();
-        let seen = ongoing.set();
-        for raw in page.items {
-            match self.decode_record::<Transaction>(EP_TRANSACTIONS, &["id"], &raw) {
-                Ok(t) if matches_ongoing(&t, &seen) => {
-                    tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
-                    dropped += 1;
+        let resp = self.transactions_response(&body).await?;
+        let client = self.clone();
+        let set = ongoing.clone();
+        let page = offload(&KIND, EP_TRANSACTIONS, resp.body.len(), move || {
+            let page: Paginated<RawRecord> = client.http.decode(EP_TRANSACTIONS, &resp)?;
+            let mut decoded = Decoded::of(&page);
+            let seen = set.set();
+            for raw in page.items {
+                match client.decode_record::<Transaction>(EP_TRANSACTIONS, &["id"], &raw) {
+                    Ok(t) if matches_ongoing(&t, &seen) => {
+                        tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
+                        decoded.dropped += 1;
+                    }
+                    Ok(t) => decoded.records.push(Ok(normalize::transaction(t, raw))),
+                    Err(e) => decoded.records.push(Err(e)),
                 }
-                Ok(t) => records.push(Ok(normalize::transaction(t, raw))),
-                Err(e) => records.push(Err(e)),
             }
-        }
-        drop(seen);
+            Ok(decoded)
+        })
+        .await?;
+        let (total, size) = stated_total(page.total_records, page.limit, limit);
+        let (records, dropped, count) = (page.records, page.dropped, page.count);
         let next = if has_more(page.has_next_page, count, limit) {
             cur.page
                 .checked_add(1)

@@ -74,6 +74,67 @@ fn decode_inner<'de, T: Deserialize<'de>>(
     })
 }
 
+/// Bodies of at least this many bytes are decoded by [`offload`] on tokio's blocking pool;
+/// smaller ones (a few records) are decoded where they are received, which is cheaper than a
+/// hand-over between threads.
+pub const OFFLOAD_MIN_BYTES: usize = 64 * 1024;
+
+/// Run `work`, the decoding and normalizing of one received page (`body_len` bytes), where it
+/// does not hold up the async runtime: on tokio's blocking pool when called on a multi-thread
+/// runtime and the body is at least [`OFFLOAD_MIN_BYTES`], else right here.
+///
+/// Decoding a page of 1,000 records takes milliseconds of CPU. Run on the blocking pool, the
+/// pages a session stream fetches ahead (`SessionQuery::concurrency`) are decoded in parallel,
+/// on other cores, while the caller processes the page before; and the runtime's worker
+/// threads stay free for I/O. A panic inside `work` is resumed in the caller, as if `work` had
+/// run here. Only if the runtime shuts down before `work` has run is the result an error
+/// ([`Error::Transport`] naming `vendor` and `endpoint`).
+///
+/// ```
+/// # #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+/// # async fn main() {
+/// use evsessions_core::{decode::offload, SourceKind};
+/// let body = br#"{"items":[1,2,3]}"#.repeat(10_000);
+/// let n = offload(&SourceKind::from_static("v"), "GET /x", body.len(), move || {
+///     Ok(body.len())
+/// })
+/// .await
+/// .unwrap();
+/// assert_eq!(n, 170_000);
+/// # }
+/// ```
+pub async fn offload<T, F>(
+    vendor: &SourceKind,
+    endpoint: &str,
+    body_len: usize,
+    work: F,
+) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let handle = match Handle::try_current() {
+        Ok(h)
+            if body_len >= OFFLOAD_MIN_BYTES
+                && h.runtime_flavor() == RuntimeFlavor::MultiThread =>
+        {
+            h
+        }
+        _ => return work(),
+    };
+    match handle.spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Error::Transport {
+            vendor: vendor.clone(),
+            endpoint: endpoint.to_string(),
+            message: "the async runtime shut down before the page was decoded".to_string(),
+            connect: false,
+        }),
+    }
+}
+
 /// Decode one record of a page from its own JSON text (the page's items are
 /// [`RawRecord`]s: one parse of the page, no `Value` tree). On failure: [`Error::Decode`]
 /// naming the record (the first of `id_keys` present, exactly as sent) and the JSON path
@@ -190,6 +251,53 @@ mod tests {
     #[serde(rename_all = "camelCase")]
     struct Item {
         full_consumption_wh: i64,
+    }
+
+    fn thread_of_offload(body_len: usize) -> impl std::future::Future<Output = bool> {
+        let here = std::thread::current().id();
+        async move {
+            offload(&V, "x", body_len, move || {
+                Ok(std::thread::current().id() != here)
+            })
+            .await
+            .unwrap()
+        }
+    }
+
+    #[test]
+    fn offload_moves_large_pages_off_a_multi_thread_runtime_only() {
+        let multi = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        // block_on runs the future on this thread; the work runs elsewhere only when offloaded.
+        assert!(multi.block_on(thread_of_offload(OFFLOAD_MIN_BYTES)));
+        assert!(!multi.block_on(thread_of_offload(OFFLOAD_MIN_BYTES - 1)));
+        let current = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(!current.block_on(thread_of_offload(OFFLOAD_MIN_BYTES)));
+        // Outside any runtime, a plain executor: inline.
+        assert!(!futures::executor::block_on(thread_of_offload(
+            OFFLOAD_MIN_BYTES
+        )));
+        // An error and a panic of the work come back as if it had run here.
+        let e = multi
+            .block_on(offload(&V, "GET /x", OFFLOAD_MIN_BYTES, || {
+                Err::<(), _>(Error::config(None, "bad page"))
+            }))
+            .unwrap_err();
+        assert_eq!(e.to_string(), "configuration error: bad page");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            multi.block_on(offload(
+                &V,
+                "GET /x",
+                OFFLOAD_MIN_BYTES,
+                || -> Result<()> { panic!("decoder bug") },
+            ))
+        }))
+        .unwrap_err();
+        assert_eq!(panicked.downcast_ref::<&str>(), Some(&"decoder bug"));
     }
 
     #[test]

@@ -113,6 +113,12 @@ impl Client {
     /// [`Error::PermissionDenied`], others → [`Error::Api`] with the code, `status_name` and
     /// `status_description`; a body that is not the envelope → [`Error::Decode`].
     pub async fn list_page(&self, page: u32, per_page: u32) -> Result<ListPage> {
+        let resp = self.list_response(page, per_page).await?;
+        self.decode_page(&resp.body)
+    }
+
+    /// Page `page` of the list, the successful response not yet decoded.
+    pub(crate) async fn list_response(&self, page: u32, per_page: u32) -> Result<HttpResponse> {
         let url = self.page_url(page, per_page);
         let endpoint = self.endpoint();
         tracing::debug!(vendor = %KIND, url = %redact_url(&url), "fetching a page of sessions");
@@ -131,7 +137,7 @@ impl Client {
         if !resp.is_success() {
             return Err(self.http_error(&resp));
         }
-        self.decode_page(&resp.body)
+        Ok(resp)
     }
 
     /// Decode one body of the session list: the envelope, with its items left as their text

@@ -1,5 +1,6 @@
 //! [`SessionSource`] for [`Client`]: 1-based pages, sized by the page size the server echoes.
 
+use evsessions_core::decode::offload;
 use evsessions_core::source::PagePlan;
 use evsessions_core::{
     async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
@@ -54,21 +55,30 @@ impl SessionSource for Client {
             .page_size
             .filter(|n| *n >= 1)
             .unwrap_or_else(|| self.config().per_page());
-        let list = self.list_page(page, asked).await?;
-        let mut next =
-            next_page(page, asked, &list.payload).map(|p| PageCursor::page(p.to_string()));
-        let stated = list.payload.total;
-        let size = list
-            .payload
-            .per_page
-            .filter(|n| *n >= 1)
-            .unwrap_or(u64::from(asked));
-        let records: Vec<Result<ChargingSession>> = list
-            .payload
-            .items
-            .into_iter()
-            .map(|item| self.normalize_item(item))
-            .collect();
+        let resp = self.list_response(page, asked).await?;
+        // Decoded off the async thread (core's `offload`): pages fetched ahead are decoded in
+        // parallel while the caller handles the page before.
+        let client = self.clone();
+        let endpoint = self.endpoint().to_string();
+        let (records, next, stated, size) = offload(&KIND, &endpoint, resp.body.len(), move || {
+            let list = client.decode_page(&resp.body)?;
+            let next = next_page(page, asked, &list.payload);
+            let stated = list.payload.total;
+            let size = list
+                .payload
+                .per_page
+                .filter(|n| *n >= 1)
+                .unwrap_or(u64::from(asked));
+            let records: Vec<Result<ChargingSession>> = list
+                .payload
+                .items
+                .into_iter()
+                .map(|item| client.normalize_item(item))
+                .collect();
+            Ok((records, next, stated, size))
+        })
+        .await?;
+        let mut next = next.map(|p| PageCursor::page(p.to_string()));
         if next.is_some() && whole_page_before(&records, query.from) {
             tracing::debug!(vendor = %KIND, page, "the list is newest first and this whole page started before the window: stopping");
             next = None;

@@ -248,15 +248,26 @@ impl Client {
         range: SessionRange,
         active: bool,
     ) -> Result<Vec<Result<Session>>> {
-        let url = self.sessions_url("/dev/v3/chargingparks", service_location_id, range, active);
         let resp = self
-            .get_ok(
-                EP_PARK_SESSIONS,
-                &url,
-                &format!("charging park (service location) {service_location_id:?}"),
-            )
+            .park_response(service_location_id, range, active)
             .await?;
         self.sessions_of(EP_PARK_SESSIONS, &resp)
+    }
+
+    /// [`Client::park_sessions`]' successful response, not yet decoded.
+    pub(crate) async fn park_response(
+        &self,
+        service_location_id: &str,
+        range: SessionRange,
+        active: bool,
+    ) -> Result<HttpResponse> {
+        let url = self.sessions_url("/dev/v3/chargingparks", service_location_id, range, active);
+        self.get_ok(
+            EP_PARK_SESSIONS,
+            &url,
+            &format!("charging park (service location) {service_location_id:?}"),
+        )
+        .await
     }
 
     /// `GET /dev/v3/chargingstations/{serial}/sessions?range=…&active=…`: the sessions of one
@@ -267,19 +278,32 @@ impl Client {
         range: SessionRange,
         active: bool,
     ) -> Result<Vec<Result<Session>>> {
-        let url = self.sessions_url("/dev/v3/chargingstations", serial, range, active);
-        let resp = self
-            .get_ok(
-                EP_STATION_SESSIONS,
-                &url,
-                &format!("charging station {serial:?}"),
-            )
-            .await?;
+        let resp = self.station_response(serial, range, active).await?;
         self.sessions_of(EP_STATION_SESSIONS, &resp)
     }
 
+    /// [`Client::station_sessions`]' successful response, not yet decoded.
+    pub(crate) async fn station_response(
+        &self,
+        serial: &str,
+        range: SessionRange,
+        active: bool,
+    ) -> Result<HttpResponse> {
+        let url = self.sessions_url("/dev/v3/chargingstations", serial, range, active);
+        self.get_ok(
+            EP_STATION_SESSIONS,
+            &url,
+            &format!("charging station {serial:?}"),
+        )
+        .await
+    }
+
     /// [`decode_sessions`] with this client's secrets masked in every error.
-    fn sessions_of(&self, endpoint: &str, resp: &HttpResponse) -> Result<Vec<Result<Session>>> {
+    pub(crate) fn sessions_of(
+        &self,
+        endpoint: &str,
+        resp: &HttpResponse,
+    ) -> Result<Vec<Result<Session>>> {
         let http = &self.inner.http;
         decode_sessions(endpoint, resp)
             .map(|records| {
@@ -291,17 +315,17 @@ impl Client {
             .map_err(|e| http.redact(e))
     }
 
-    /// Like [`Client::park_sessions`], but a 404 (the location is no charging park) is `None`.
-    pub(crate) async fn park_sessions_if_park(
+    /// [`Client::park_response`], but a 404 (the location is no charging park) is `None`.
+    pub(crate) async fn park_response_if_park(
         &self,
         service_location_id: &str,
         range: SessionRange,
         active: bool,
-    ) -> Result<Option<Vec<Result<Session>>>> {
+    ) -> Result<Option<HttpResponse>> {
         let url = self.sessions_url("/dev/v3/chargingparks", service_location_id, range, active);
         let resp = self.get_any(EP_PARK_SESSIONS, &url).await?;
         match resp.status {
-            s if (200..300).contains(&s) => self.sessions_of(EP_PARK_SESSIONS, &resp).map(Some),
+            s if (200..300).contains(&s) => Ok(Some(resp)),
             404 => {
                 tracing::debug!(vendor = %KIND, service_location_id, "not a charging park (404); skipped");
                 Ok(None)

@@ -17,14 +17,14 @@
 use std::sync::Arc;
 
 use evsessions_core::{
-    async_trait, Capabilities, Error, PageCursor, Result, SessionPage, SessionQuery, SessionSource,
-    Site, SourceKind, StatusFilter,
+    async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
+    SessionQuery, SessionSource, Site, SourceKind, StatusFilter,
 };
 
+use evsessions_core::decode::offload;
 use evsessions_core::source::PagePlan;
 
 use crate::client::{Client, SessionRange, EP_PARK_SESSIONS, EP_STATION_SESSIONS};
-use crate::model::Session;
 use crate::normalize::normalize;
 use crate::KIND;
 
@@ -175,35 +175,45 @@ impl SessionSource for Client {
             return Ok(SessionPage::empty());
         };
 
-        let (endpoint, site, sessions) = match scope {
+        let (endpoint, site, resp) = match scope {
             Scope::Park {
                 id,
                 name,
                 discovered,
             } => {
-                let sessions = if *discovered {
-                    self.park_sessions_if_park(id, range, active)
-                        .await?
-                        .unwrap_or_default()
+                let resp = if *discovered {
+                    self.park_response_if_park(id, range, active).await?
                 } else {
-                    self.park_sessions(id, range, active).await?
+                    Some(self.park_response(id, range, active).await?)
                 };
                 (
                     EP_PARK_SESSIONS,
                     Some(Site::new(Some(id.clone()), name.clone())),
-                    sessions,
+                    resp,
                 )
             }
             Scope::Station { serial } => (
                 EP_STATION_SESSIONS,
                 None,
-                self.station_sessions(serial, range, active).await?,
+                Some(self.station_response(serial, range, active).await?),
             ),
         };
-        let records = sessions
-            .into_iter()
-            .map(|s: Result<Session>| s.and_then(|s| normalize(s, site.as_ref(), endpoint)))
-            .collect();
+        // Decoded off the async thread (core's `offload`): calls fetched ahead are decoded in
+        // parallel while the caller handles the one before.
+        let records: Vec<Result<ChargingSession>> = match resp {
+            None => Vec::new(),
+            Some(resp) => {
+                let client = self.clone();
+                offload(&KIND, endpoint, resp.body.len(), move || {
+                    let sessions = client.sessions_of(endpoint, &resp)?;
+                    Ok(sessions
+                        .into_iter()
+                        .map(|s| s.and_then(|s| normalize(s, site.as_ref(), endpoint)))
+                        .collect())
+                })
+                .await?
+            }
+        };
 
         let flag_pos = flags.iter().position(|f| *f == active).unwrap_or(0);
         let next = if let Some(next_flag) = flags.get(flag_pos + 1) {
