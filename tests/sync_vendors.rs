@@ -65,7 +65,12 @@ async fn every_vendor_exactly_once(backend: &str) {
     for (mock, source) in fleet.mocks.iter().zip(&fleet.sources) {
         let vendor = source.kind().to_string();
         let acct = account(&vendor);
-        let first = sync_account(store.as_ref(), &acct, source.as_ref(), &options)
+        // The first run reads one page at a time, small pages; the rerun reads 8 at once.
+        let sequential = options
+            .clone()
+            .with_page_size(Some(5))
+            .with_page_concurrency(1);
+        let first = sync_account(store.as_ref(), &acct, source.as_ref(), &sequential)
             .await
             .unwrap();
         assert_eq!(first.result, RunResult::Ok, "{vendor}: {:?}", first.failure);
@@ -95,8 +100,13 @@ async fn every_vendor_exactly_once(backend: &str) {
             assert_eq!(&kept.session, s, "{vendor} {}", s.id);
         }
 
-        // A rerun with nothing changed writes no session and no revision.
-        let again = sync_account(store.as_ref(), &acct, source.as_ref(), &options)
+        // A rerun with nothing changed writes no session and no revision, also when it reads
+        // several pages at once.
+        let concurrent = options
+            .clone()
+            .with_page_size(Some(5))
+            .with_page_concurrency(8);
+        let again = sync_account(store.as_ref(), &acct, source.as_ref(), &concurrent)
             .await
             .unwrap();
         assert_eq!(

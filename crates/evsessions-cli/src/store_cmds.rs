@@ -56,6 +56,11 @@ pub struct SyncArgs {
     /// Records per request where the vendor pages.
     #[arg(long, value_name = "N")]
     pub page_size: Option<u32>,
+    /// Requests of one account at once where they are known ahead (eMabler and RU pages,
+    /// Smappee scopes, CleverPower charge ids), 1 to 64; records are still stored in the
+    /// vendor's order. Lowered automatically on HTTP 429.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub page_concurrency: u32,
     /// Records per store transaction.
     #[arg(long, value_name = "N", default_value_t = 500, hide = true)]
     pub batch_size: usize,
@@ -288,6 +293,7 @@ pub async fn sync(args: SyncArgs) -> u8 {
     let section = file.as_ref().map(|f| f.sync.clone()).unwrap_or_default();
     let mut options = SyncOptions::default()
         .with_page_size(args.page_size)
+        .with_page_concurrency(args.page_concurrency as usize)
         .with_batch_size(args.batch_size);
     let lookback = args.lookback.clone().or(section.lookback.clone());
     if let Some(l) = lookback {

@@ -620,6 +620,15 @@ mod ru_csms {
             assert!(err.contains(flag), "{err}");
             assert!(stdout(&o).is_empty());
         }
+        for bad in ["0", "65"] {
+            let o = run(
+                &["sync", "--source", "ru-csms", "--page-concurrency", bad],
+                &[],
+            )
+            .await;
+            assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+            assert!(stderr(&o).contains("--page-concurrency"), "{}", stderr(&o));
+        }
     }
 
     #[tokio::test]

@@ -51,6 +51,9 @@ pub struct SyncOptions {
     pub worker: String,
     /// Records per request, when the vendor pages (default: the vendor crate's).
     pub page_size: Option<u32>,
+    /// Requests of one account at once, where the vendor states its pages ahead (default 4,
+    /// [`SessionQuery::concurrency`]).
+    pub page_concurrency: usize,
     /// Called as records arrive.
     pub progress: Option<ProgressFn>,
     /// The run's clock: pretend it starts at this instant (tests, replays); default the
@@ -69,6 +72,7 @@ impl std::fmt::Debug for SyncOptions {
             .field("lease_ttl", &self.lease_ttl)
             .field("worker", &self.worker)
             .field("page_size", &self.page_size)
+            .field("page_concurrency", &self.page_concurrency)
             .field("now", &self.now)
             .finish_non_exhaustive()
     }
@@ -99,6 +103,7 @@ impl Default for SyncOptions {
             lease_ttl: Duration::from_secs(300),
             worker: default_worker(),
             page_size: None,
+            page_concurrency: evsessions_core::query::DEFAULT_CONCURRENCY,
             progress: None,
             now: None,
         }
@@ -144,6 +149,11 @@ impl SyncOptions {
     /// Set [`SyncOptions::page_size`].
     pub fn with_page_size(mut self, n: Option<u32>) -> Self {
         self.page_size = n;
+        self
+    }
+    /// Set [`SyncOptions::page_concurrency`] (clamped as [`SessionQuery::concurrency`] is).
+    pub fn with_page_concurrency(mut self, n: usize) -> Self {
+        self.page_concurrency = SessionQuery::new().concurrency(n).concurrency;
         self
     }
     /// Set [`SyncOptions::now`].
@@ -592,6 +602,7 @@ async fn run_locked(
     };
     let mut query = SessionQuery::new().from(from).include_unstarted(true);
     query.page_size = options.page_size;
+    query = query.concurrency(options.page_concurrency);
     let mut batch = Batch {
         account,
         source,
