@@ -29,7 +29,7 @@
 //! so core filters them exactly on every record (`site_ids`, `id_tags` not set). Status is
 //! filtered by core.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use evsessions_core::decode::offload;
@@ -62,28 +62,35 @@ struct Cursor {
     listing: Listing,
     #[serde(rename = "p")]
     page: u32,
+    /// On the finished list after the ongoing one (status `all`): the ongoing pages the walk
+    /// read, `1..=upto`. Twins are dropped only of ongoing sessions on those pages, not of
+    /// those on a page fetched ahead and then dropped by the walk. `None`: every page seen.
+    #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
+    upto: Option<u32>,
 }
 
 /// The ongoing sessions seen in this walk (status `all` only): hashes of
-/// `(chargerId, transactionId)`, shared by the walk's cursors. Written while the ongoing list
-/// is read (one page at a time), then only read: pages of the finished list decoded in
-/// parallel read it together.
+/// `(chargerId, transactionId)`, each with the first ongoing page it was on, shared by the
+/// walk's cursors. Written as ongoing pages are decoded (several at once when fetched ahead),
+/// then only read: pages of the finished list decoded in parallel read it together.
 #[derive(Debug, Default)]
-struct Ongoing(RwLock<HashSet<u64>>);
+struct Ongoing(RwLock<HashMap<u64, u32>>);
 
 impl Ongoing {
     fn key(charger: &str, id: &str) -> u64 {
         dedupe_hash(&(charger, id))
     }
-    fn set(&self) -> std::sync::RwLockReadGuard<'_, HashSet<u64>> {
+    fn set(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u64, u32>> {
         // The lock is never held across a panic; a poisoned set is still a valid set.
         self.0.read().unwrap_or_else(|e| e.into_inner())
     }
-    fn insert(&self, charger: &str, id: &str) {
+    fn insert(&self, charger: &str, id: &str, page: u32) {
         self.0
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(Self::key(charger, id));
+            .entry(Self::key(charger, id))
+            .and_modify(|p| *p = (*p).min(page))
+            .or_insert(page);
     }
     fn is_empty(&self) -> bool {
         self.set().is_empty()
@@ -102,12 +109,24 @@ fn with_ongoing(cursor: PageCursor, ongoing: &Arc<Ongoing>) -> PageCursor {
     cursor.with_state(ongoing.clone())
 }
 
-/// Page `page` of the finished list, carrying the walk's ongoing set when it has one.
-fn transactions_page(page: u32, ongoing: &Arc<Ongoing>) -> PageCursor {
+/// Page `page` of the ongoing list, carrying the walk's ongoing set.
+fn ongoing_page_cursor(page: u32, ongoing: &Arc<Ongoing>) -> PageCursor {
+    let c = Cursor {
+        listing: Listing::Ongoing,
+        page,
+        upto: None,
+    };
+    with_ongoing(PageCursor::page(c.token()), ongoing)
+}
+
+/// Page `page` of the finished list, carrying the walk's ongoing set when it has one and the
+/// ongoing pages read (`upto`).
+fn transactions_page(page: u32, upto: Option<u32>, ongoing: &Arc<Ongoing>) -> PageCursor {
     let c = PageCursor::page(
         Cursor {
             listing: Listing::Transactions,
             page,
+            upto,
         }
         .token(),
     );
@@ -176,15 +195,18 @@ fn plan(
     }))
 }
 
-fn matches_ongoing(t: &Transaction, seen: &HashSet<u64>) -> bool {
+/// Whether `t` is the finished-list twin of an ongoing session on the ongoing pages
+/// `1..=upto`.
+fn matches_ongoing(t: &Transaction, seen: &HashMap<u64, u32>, upto: u32) -> bool {
     if seen.is_empty() {
         return false;
     }
-    let charger = t.charger_id.as_deref().unwrap_or("");
-    t.evse_transaction_id
-        .as_deref()
-        .is_some_and(|e| seen.contains(&Ongoing::key(charger, e)))
-        || (t.timestamp_end.is_none() && seen.contains(&Ongoing::key(charger, &t.id)))
+    let read = |id: &str| {
+        let charger = t.charger_id.as_deref().unwrap_or("");
+        seen.get(&Ongoing::key(charger, id))
+            .is_some_and(|page| *page <= upto)
+    };
+    t.evse_transaction_id.as_deref().is_some_and(read) || (t.timestamp_end.is_none() && read(&t.id))
 }
 
 /// One page of a listing, decoded: the envelope's paging fields and the sessions.
@@ -244,6 +266,7 @@ impl Client {
                         Cursor {
                             listing: Listing::Transactions,
                             page: 1,
+                            upto: None,
                         }
                         .token(),
                     )),
@@ -266,7 +289,8 @@ impl Client {
                 ) {
                     Ok(t) => {
                         if all {
-                            set.insert(t.charger_id.as_deref().unwrap_or(""), &t.transaction_id);
+                            let charger = t.charger_id.as_deref().unwrap_or("");
+                            set.insert(charger, &t.transaction_id, cur.page);
                         }
                         decoded.records.push(Ok(normalize::ongoing(t, raw)));
                     }
@@ -279,29 +303,24 @@ impl Client {
         let (total, size) = stated_total(page.total_records, page.limit, limit);
         let (records, count) = (page.records, page.count);
         let next = if has_more(page.has_next_page, count, limit) {
-            cur.page.checked_add(1).map(|p| {
-                with_ongoing(
-                    PageCursor::page(
-                        Cursor {
-                            listing: Listing::Ongoing,
-                            page: p,
-                        }
-                        .token(),
-                    ),
-                    &ongoing,
-                )
-            })
+            cur.page
+                .checked_add(1)
+                .map(|p| ongoing_page_cursor(p, &ongoing))
         } else {
             None
         };
         // For `all`, the finished list comes next: when the ongoing list ends, or when core's
-        // guards abandon it (a server that repeats or invents ongoing pages).
+        // guards abandon it (a server that repeats or invents ongoing pages). It drops the twins
+        // of the ongoing sessions on the pages read up to this one only: a page fetched ahead
+        // and then dropped by the walk adds its sessions to the set, but they are not yielded,
+        // so their finished records must not be dropped either.
         let finished = all.then(|| {
             with_ongoing(
                 PageCursor::listing(
                     Cursor {
                         listing: Listing::Transactions,
                         page: 1,
+                        upto: Some(cur.page),
                     }
                     .token(),
                 ),
@@ -309,19 +328,9 @@ impl Client {
             )
         });
         let next = next.or_else(|| finished.clone());
-        // For `active`, the pages that follow, for core to fetch several at once. Not for
-        // `all`: each ongoing page adds to the set beside the walk, and a page fetched ahead
-        // that the walk then drops must not change what later pages drop.
-        let plan = if cur.page == 1 && !all && next.is_some() {
-            plan(total, size, |n| {
-                PageCursor::page(
-                    Cursor {
-                        listing: Listing::Ongoing,
-                        page: n,
-                    }
-                    .token(),
-                )
-            })
+        // The pages that follow, for core to fetch several at once.
+        let plan = if cur.page == 1 && next.is_some() {
+            plan(total, size, move |n| ongoing_page_cursor(n, &ongoing))
         } else {
             None
         };
@@ -338,6 +347,7 @@ impl Client {
         ongoing: Arc<Ongoing>,
     ) -> Result<SessionPage> {
         let limit = page_size(self, query, MAX_TRANSACTIONS_PAGE_SIZE);
+        let upto = cur.upto;
         let body = TransactionsRequest {
             page: Some(cur.page),
             limit: Some(limit),
@@ -357,7 +367,7 @@ impl Client {
             let seen = set.set();
             for raw in page.items {
                 match client.decode_record::<Transaction>(EP_TRANSACTIONS, &["id"], &raw) {
-                    Ok(t) if matches_ongoing(&t, &seen) => {
+                    Ok(t) if matches_ongoing(&t, &seen, upto.unwrap_or(u32::MAX)) => {
                         tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
                         decoded.dropped += 1;
                     }
@@ -373,7 +383,7 @@ impl Client {
         let next = if has_more(page.has_next_page, count, limit) {
             cur.page
                 .checked_add(1)
-                .map(|p| transactions_page(p, &ongoing))
+                .map(|p| transactions_page(p, upto, &ongoing))
         } else {
             None
         };
@@ -381,7 +391,7 @@ impl Client {
         // complete by now: the ongoing list is read before this one).
         let plan = if cur.page == 1 && next.is_some() {
             let ongoing = ongoing.clone();
-            plan(total, size, move |n| transactions_page(n, &ongoing))
+            plan(total, size, move |n| transactions_page(n, upto, &ongoing))
         } else {
             None
         };
@@ -425,6 +435,7 @@ impl SessionSource for Client {
                     StatusFilter::Active | StatusFilter::All => Listing::Ongoing,
                 },
                 page: 1,
+                upto: None,
             },
         };
         match cur.listing {
@@ -465,30 +476,45 @@ mod tests {
             }))
             .unwrap()
         };
-        let set = |c: &str, id: &str| HashSet::from([Ongoing::key(c, id)]);
+        // The ongoing session (C1, 500) was on ongoing page 2.
+        let set = |c: &str, id: &str| HashMap::from([(Ongoing::key(c, id), 2)]);
         let seen = set("C1", "500");
+        let all = u32::MAX;
         // Same charger, evseTransactionId = ongoing transactionId: a twin, ended or not.
-        assert!(matches_ongoing(&t("1", Some("500"), None), &seen));
+        assert!(matches_ongoing(&t("1", Some("500"), None), &seen, all));
         assert!(matches_ongoing(
             &t("1", Some("500"), Some("2025-01-01T00:00:00Z")),
-            &seen
+            &seen,
+            all
         ));
         // The internal id matches only while the record has no real end.
         assert!(matches_ongoing(
             &t("500", None, Some("0001-01-01T00:00:00Z")),
-            &seen
+            &seen,
+            all
         ));
         assert!(!matches_ongoing(
             &t("500", None, Some("2025-01-01T00:00:00Z")),
-            &seen
+            &seen,
+            all
         ));
+        // Only the ongoing pages the walk read count: page 2 read, a twin; only page 1 read
+        // (page 2 fetched ahead and dropped), not a twin.
+        assert!(matches_ongoing(&t("1", Some("500"), None), &seen, 2));
+        assert!(!matches_ongoing(&t("1", Some("500"), None), &seen, 1));
         // Another charger is another session.
         let other = set("C2", "500");
-        assert!(!matches_ongoing(&t("1", Some("500"), None), &other));
+        assert!(!matches_ongoing(&t("1", Some("500"), None), &other, all));
         assert!(!matches_ongoing(
             &t("1", Some("500"), None),
-            &HashSet::new()
+            &HashMap::new(),
+            all
         ));
+        // A session seen on pages 3 and then 1 (a server that moved it) counts from page 1.
+        let o = Ongoing::default();
+        o.insert("C1", "500", 3);
+        o.insert("C1", "500", 1);
+        assert!(matches_ongoing(&t("1", Some("500"), None), &o.set(), 1));
     }
 
     #[test]
@@ -496,11 +522,18 @@ mod tests {
         let c = Cursor {
             listing: Listing::Transactions,
             page: 3,
+            upto: None,
         };
         let back = Cursor::parse(&PageCursor::page(c.token())).unwrap();
         assert_eq!(back.page, 3);
         assert_eq!(back.listing, Listing::Transactions);
         assert_eq!(c.token(), r#"{"l":"t","p":3}"#);
+        let c = Cursor { upto: Some(7), ..c };
+        assert_eq!(c.token(), r#"{"l":"t","p":3,"u":7}"#);
+        assert_eq!(
+            Cursor::parse(&PageCursor::page(c.token())).unwrap().upto,
+            Some(7)
+        );
         // A token of an older version (with the ongoing pairs in it) still reads.
         let old = Cursor::parse(&PageCursor::page(r#"{"l":"t","p":2,"s":[["C","1"]]}"#)).unwrap();
         assert_eq!(old.page, 2);

@@ -206,3 +206,75 @@ async fn measure_100_pages_at_50_ms() {
         ideal * 1e3
     );
 }
+
+/// Ongoing pages of one session each, `totalRecords` stating 4: page 1 holds `t1` and says
+/// another page follows; page 2 holds `t2` and says it is the last (and answers last, after
+/// 100 ms); pages 3 and 4 (fetched ahead, answered at once, then dropped by the walk) hold
+/// `t3`.
+struct OngoingEndsEarly;
+
+impl wiremock::Respond for OngoingEndsEarly {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let page: u64 = req
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "page")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(1);
+        let tx = ["t1", "t2"].get(page as usize - 1).copied().unwrap_or("t3");
+        let body = serde_json::json!({"page": page, "limit": 1, "totalRecords": 4,
+            "hasNextPage": page == 1, "items": [{"transactionId": tx, "chargerId": "C1",
+            "timestampStart": "2025-01-01T10:00:00Z", "consumptionWh": 100}]});
+        let delay = if page == 2 { 100 } else { 0 };
+        wiremock::ResponseTemplate::new(200)
+            .set_body_json(body)
+            .set_delay(Duration::from_millis(delay))
+    }
+}
+
+#[tokio::test]
+async fn an_ongoing_page_fetched_ahead_and_dropped_does_not_hide_a_finished_session() {
+    use wiremock::matchers::{method, path};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("GET"))
+        .and(path("/v2/ongoing-transactions"))
+        .respond_with(OngoingEndsEarly)
+        .mount(&server)
+        .await;
+    let finished = |id: u64, evse: &str| {
+        serde_json::json!({"id": id, "evseTransactionId": evse, "chargerId": "C1",
+            "timestampStart": "2025-01-01T10:00:00Z", "timestampEnd": "2025-01-01T11:00:00Z",
+            "fullConsumptionWh": 1200})
+    };
+    wiremock::Mock::given(method("POST"))
+        .and(path("/v2/transactions"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "page": 1, "limit": 10, "totalRecords": 3, "hasNextPage": false,
+            "items": [finished(501, "t1"), finished(502, "t2"), finished(503, "t3")]})),
+        )
+        .mount(&server)
+        .await;
+    let c = client_at(&server.uri(), 1);
+    let q = SessionQuery::new().status(StatusFilter::All);
+    // `t1` and `t2` are ongoing (their finished twins 501 and 502 are dropped); `t3` was never
+    // yielded as ongoing, so its finished record 503 must be.
+    let one = ids_of(&c, &q.clone().concurrency(1)).await;
+    assert_eq!(one, ["t1", "t2", "503"]);
+    let ongoing_requests = |all: Vec<wiremock::Request>| {
+        all.iter()
+            .filter(|r| r.url.path().ends_with("/ongoing-transactions"))
+            .count()
+    };
+    let sequential = ongoing_requests(server.received_requests().await.unwrap());
+    assert_eq!(sequential, 2);
+    let eight = ids_of(&c, &q.clone().concurrency(8)).await;
+    assert_eq!(eight, one);
+    // Pages 3 and 4 of the ongoing list were fetched ahead (and dropped unread).
+    let total = ongoing_requests(server.received_requests().await.unwrap());
+    assert_eq!(
+        total - sequential,
+        4,
+        "pages 1-4 of the ongoing list at concurrency 8"
+    );
+}

@@ -147,7 +147,8 @@ async fn cursors_do_not_grow_with_the_ongoing_sessions() {
         }
     }
     assert_eq!(pages, 40 + 3);
-    assert!(longest <= 20, "a cursor token of {longest} bytes");
+    // `{"l":"t","p":1,"u":40}`: page numbers only, whatever the number of sessions.
+    assert!(longest <= 32, "a cursor token of {longest} bytes");
 
     let all = all_ok(&c, &q).await;
     assert_eq!(all.len(), 2000 + 30);
