@@ -233,8 +233,13 @@ fn init_logging(verbose: u8) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    // Pages are decoded on the blocking pool (`evsessions_core::decode::offload`) while this
+    // thread writes: as many decoding threads as there are other cores (at least one); more
+    // would only cost memory (an allocator arena and a page being decoded each).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(cores.saturating_sub(1).max(1))
         .build()
     {
         Ok(r) => r,
