@@ -484,6 +484,13 @@ mod tests {
         ] {
             let t: DateTime<Utc> = text.parse().unwrap();
             assert_eq!(utc_display(&t).to_string(), format_utc(&t), "{text}");
+            // The digit writer takes years 0–9999 without leap seconds; chrono the rest.
+            let direct = utc_text(&t).map(|x| x.as_str().to_string());
+            let chrono_only = text.starts_with(['+', '-']) || text.contains(":60");
+            assert_eq!(direct.is_none(), chrono_only, "{text}");
+            if let Some(direct) = direct {
+                assert_eq!(direct, format_utc(&t), "{text}");
+            }
         }
         // A sweep over 500 years with every kind of fraction (none, ms, µs, ns).
         let mut t = DateTime::<Utc>::from_timestamp(-5_000_000_000, 0).unwrap();
