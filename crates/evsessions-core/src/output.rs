@@ -9,6 +9,9 @@ use rust_decimal::Decimal;
 use crate::model::ChargingSession;
 use crate::serde_util::format_utc;
 
+mod json;
+pub use json::write_session_json;
+
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum OutputFormat {
@@ -275,6 +278,8 @@ pub struct SessionWriter<W: Write> {
     out: W,
     count: u64,
     started: bool,
+    /// One record's JSON text (`json`, `ndjson`), reused for every record.
+    buf: Vec<u8>,
 }
 
 impl<W: Write> std::fmt::Debug for SessionWriter<W> {
@@ -391,6 +396,7 @@ impl<W: Write> SessionWriter<W> {
             out,
             count: 0,
             started: false,
+            buf: Vec::new(),
         })
     }
 
@@ -413,16 +419,20 @@ impl<W: Write> SessionWriter<W> {
         match self.format {
             OutputFormat::Table => writeln!(self.out, "{}", table_row(s))?,
             OutputFormat::Csv => write_csv_row(&mut self.out, s)?,
+            // Written by hand, byte for byte what `serde_json::to_writer` writes (see
+            // `write_session_json`); one `write_all` per record.
             OutputFormat::Json => {
-                if self.count > 0 {
-                    write!(self.out, ",")?;
-                }
-                writeln!(self.out)?;
-                serde_json::to_writer(&mut self.out, s).map_err(io::Error::other)?;
+                self.buf.clear();
+                self.buf
+                    .extend_from_slice(if self.count > 0 { b",\n" } else { b"\n" });
+                write_session_json(&mut self.buf, s)?;
+                self.out.write_all(&self.buf)?;
             }
             OutputFormat::Ndjson => {
-                serde_json::to_writer(&mut self.out, s).map_err(io::Error::other)?;
-                writeln!(self.out)?;
+                self.buf.clear();
+                write_session_json(&mut self.buf, s)?;
+                self.buf.push(b'\n');
+                self.out.write_all(&self.buf)?;
             }
         }
         self.count += 1;

@@ -44,16 +44,10 @@ pub mod decimal {
 
     /// Serialize as a JSON number.
     pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        if d.scale() == 0 || d.fract().is_zero() {
-            if let Some(i) = d.to_i64() {
-                return s.serialize_i64(i);
-            }
-        }
-        match d.to_f64() {
-            Some(f) => s.serialize_f64(f),
-            None => Err(serde::ser::Error::custom(format!(
-                "decimal {d} cannot be written as a JSON number"
-            ))),
+        match super::json_number(d) {
+            Some(super::JsonNumber::Int(i)) => s.serialize_i64(i),
+            Some(super::JsonNumber::Float(f)) => s.serialize_f64(f),
+            None => Err(serde::ser::Error::custom(super::unwritable_decimal(d))),
         }
     }
 
@@ -64,6 +58,31 @@ pub mod decimal {
             None => Err(de::Error::custom("expected a decimal number, found null")),
         }
     }
+}
+
+/// The JSON number a decimal is written as (by [`decimal::serialize`] and by the output's own
+/// JSON writer, which must agree byte for byte).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum JsonNumber {
+    /// An integral value that fits `i64`: written as an integer.
+    Int(i64),
+    /// Anything else: written as the shortest text that reads back as this `f64`.
+    Float(f64),
+}
+
+/// How a decimal is written as JSON; `None` when it cannot be (no `f64` for it).
+pub(crate) fn json_number(d: &Decimal) -> Option<JsonNumber> {
+    if d.scale() == 0 || d.fract().is_zero() {
+        if let Some(i) = d.to_i64() {
+            return Some(JsonNumber::Int(i));
+        }
+    }
+    d.to_f64().map(JsonNumber::Float)
+}
+
+/// The error text for a decimal [`json_number`] cannot write.
+pub(crate) fn unwritable_decimal(d: &Decimal) -> String {
+    format!("decimal {d} cannot be written as a JSON number")
 }
 
 const DECIMAL_EXPECTED: &str = "a decimal number, a numeric string, or null";
@@ -205,9 +224,7 @@ pub mod utc_opt {
     }
 }
 
-/// [`format_utc`] as a `Display` (for writers that format in place): the digits written
-/// directly, without chrono's format-string interpreter (a measurable share of the CLI's time
-/// per session); years outside 0–9999 and leap seconds go through [`format_utc`].
+/// [`format_utc`] as a `Display` (for writers that format in place), from [`utc_text`].
 pub(crate) fn utc_display(t: &DateTime<Utc>) -> impl std::fmt::Display + '_ {
     UtcDisplay(t)
 }
@@ -216,31 +233,74 @@ struct UtcDisplay<'a>(&'a DateTime<Utc>);
 
 impl std::fmt::Display for UtcDisplay<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use chrono::{Datelike, Timelike};
-        let t = self.0;
-        let nanos = t.nanosecond();
-        if !(0..=9999).contains(&t.year()) || nanos >= 1_000_000_000 {
-            return f.write_str(&format_utc(t));
+        match utc_text(self.0) {
+            Some(text) => f.write_str(text.as_str()),
+            None => f.write_str(&format_utc(self.0)),
         }
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )?;
-        if nanos == 0 {
-            f.write_str("Z")
-        } else if nanos % 1_000_000 == 0 {
-            write!(f, ".{:03}Z", nanos / 1_000_000)
-        } else if nanos % 1_000 == 0 {
-            write!(f, ".{:06}Z", nanos / 1_000)
-        } else {
-            write!(f, ".{nanos:09}Z")
-        }
+    }
+}
+
+/// [`format_utc`]'s text in a fixed buffer: `YYYY-MM-DDTHH:MM:SS[.fff|.ffffff|.fffffffff]Z`.
+pub(crate) struct UtcText {
+    bytes: [u8; 30],
+    len: usize,
+}
+
+impl UtcText {
+    /// The text as bytes (ASCII).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII digits and `-T:.Z` are ever written.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+}
+
+/// [`format_utc`]'s text with its digits written directly, without chrono's format-string
+/// interpreter or `core::fmt` (a measurable share of the CLI's time per session). `None` for
+/// years outside 0–9999 and for leap seconds: those go through [`format_utc`].
+pub(crate) fn utc_text(t: &DateTime<Utc>) -> Option<UtcText> {
+    use chrono::{Datelike, Timelike};
+    let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+    let nanos = t.nanosecond();
+    if nanos >= 1_000_000_000 {
+        return None;
+    }
+    let mut b = *b"0000-00-00T00:00:00.000000000Z";
+    digits(&mut b[0..4], year);
+    digits(&mut b[5..7], t.month());
+    digits(&mut b[8..10], t.day());
+    digits(&mut b[11..13], t.hour());
+    digits(&mut b[14..16], t.minute());
+    digits(&mut b[17..19], t.second());
+    let (fraction, width) = if nanos == 0 {
+        (0, 0)
+    } else if nanos % 1_000_000 == 0 {
+        (nanos / 1_000_000, 3)
+    } else if nanos % 1_000 == 0 {
+        (nanos / 1_000, 6)
+    } else {
+        (nanos, 9)
+    };
+    let len = if width == 0 {
+        b[19] = b'Z';
+        20
+    } else {
+        digits(&mut b[20..20 + width], fraction);
+        b[20 + width] = b'Z';
+        21 + width
+    };
+    Some(UtcText { bytes: b, len })
+}
+
+/// `v`'s last `out.len()` decimal digits, zero-padded, into `out`.
+fn digits(out: &mut [u8], mut v: u32) {
+    for c in out.iter_mut().rev() {
+        *c = b'0' + (v % 10) as u8;
+        v /= 10;
     }
 }
 
@@ -424,6 +484,13 @@ mod tests {
         ] {
             let t: DateTime<Utc> = text.parse().unwrap();
             assert_eq!(utc_display(&t).to_string(), format_utc(&t), "{text}");
+            // The digit writer takes years 0–9999 without leap seconds; chrono the rest.
+            let direct = utc_text(&t).map(|x| x.as_str().to_string());
+            let chrono_only = text.starts_with(['+', '-']) || text.contains(":60");
+            assert_eq!(direct.is_none(), chrono_only, "{text}");
+            if let Some(direct) = direct {
+                assert_eq!(direct, format_utc(&t), "{text}");
+            }
         }
         // A sweep over 500 years with every kind of fraction (none, ms, µs, ns).
         let mut t = DateTime::<Utc>::from_timestamp(-5_000_000_000, 0).unwrap();
