@@ -87,8 +87,8 @@ impl Normalizer {
     ) -> Result<ChargingSession> {
         let id = tx
             .id
-            .clone()
-            .or_else(|| tx.session_id.clone())
+            .take()
+            .or_else(|| tx.session_id.take())
             .ok_or_else(|| {
                 Error::decode(
                     KIND,
@@ -104,7 +104,7 @@ impl Normalizer {
         let ended_at = self.time(&id, "DatumUkonceni", tx.ended_at.as_ref())?;
 
         let mut s = ChargingSession::new(KIND, id, std::mem::take(&mut tx.raw));
-        let tx = &tx;
+        let tx = &mut tx;
         s.started_at = started_at;
         s.ended_at = ended_at;
         s.status = if tx.deleted == Some(true) {
@@ -118,9 +118,9 @@ impl Normalizer {
         };
         s.energy_kwh = tx.energy_kwh.or_else(|| energy_from_meter(tx));
         s.cost = self.cost(tx);
-        s.authorization = tx.id_tag.as_deref().map(|tag| {
-            let mut a = Authorization::new(auth_method(tag));
-            a.id_tag = Some(tag.to_string());
+        s.authorization = tx.id_tag.take().map(|tag| {
+            let mut a = Authorization::new(auth_method(&tag));
+            a.id_tag = Some(tag);
             a
         });
         s.charger = charger(charge_id, connector_id, point, tx);
