@@ -112,7 +112,12 @@ fn plain_iso(t: &str) -> Option<(NaiveDateTime, bool)> {
         [rest @ .., b'Z'] => (rest, true),
         _ => (b, false),
     };
-    if b.len() < 19 || !matches!((b[4], b[7], b[10], b[13], b[16]), (b'-', b'-', b'T', b':', b':')) {
+    if b.len() < 19
+        || !matches!(
+            (b[4], b[7], b[10], b[13], b[16]),
+            (b'-', b'-', b'T', b':', b':')
+        )
+    {
         return None;
     }
     let num = |from: usize, to: usize| -> Option<u32> {
