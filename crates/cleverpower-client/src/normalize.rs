@@ -383,9 +383,11 @@ mod tests {
     #[test]
     fn lean_reads_as_the_model() {
         let n = Normalizer::new(evsessions_core::chrono_tz::Europe::Prague, "CZK");
-        let mut point = NabijeciBod::default();
-        point.code = Some("K".into());
-        point.connector_id = Some("9".into());
+        let point = NabijeciBod {
+            code: Some("K".into()),
+            connector_id: Some("9".into()),
+            ..Default::default()
+        };
         let fixture: Value = serde_json::from_str(evsessions_testkit::fixture!(
             "cleverpower/ocpp-PRG-0311-A.json"
         ))
