@@ -365,7 +365,19 @@ mod tests {
             r#"[{"id": 1, "s": "\ud800"}]"#,
             "[\"\u{1}\"]",
             "",
-        ] {
+        ]
+        .into_iter()
+        .map(String::from)
+        // Deep records: the page's raw capture does not count depth, so a record is held to
+        // serde_json's limit of 128 levels from its own start in both ways.
+        .chain((125..=128).map(|depth| {
+            format!(
+                "[{{\"id\": 1}}, {{\"id\": 2, \"x\": {}{}}}]",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        })) {
+            let body = body.as_str();
             assert_eq!(
                 show(decode_record_list(&V, "x", &["id"], body.as_bytes(), |r| r)),
                 show(two_pass(body.as_bytes())),
