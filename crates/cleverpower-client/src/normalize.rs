@@ -24,6 +24,10 @@ use serde_json::Value;
 use crate::client::OCPP_ENDPOINT;
 use crate::model::{DotNetDate, NabijeciBod, NabijeciBodTransakce};
 use crate::{Config, KIND};
+use evsessions_core::serde_util::{decimal_opt, opt_id};
+use evsessions_core::time::parse_timestamp;
+use evsessions_core::RawRecord;
+use serde::{Deserialize, Deserializer};
 
 /// Turns CleverPower records into [`ChargingSession`]s with the settings that reading them
 /// needs: the zone of zoneless timestamps and the currency of prices.
@@ -59,9 +63,17 @@ impl Normalizer {
         let transactions = std::mem::take(&mut point.transactions);
         transactions
             .into_iter()
-            .map(|raw| {
-                NabijeciBodTransakce::from_raw(raw)
-                    .and_then(|tx| self.session_of(charge_id, connector_id, &point, tx))
+            .map(|raw| match Lean::read(&raw) {
+                // The common case: the fields the record needs, read from its text without
+                // copying what the record does not keep.
+                Some(lean) => {
+                    let fields = self.lean_fields(lean);
+                    fields.map(|f| self.record(charge_id, connector_id, &point, f, raw))
+                }
+                // Anything else (no `Id`, an escaped date, a field of the wrong type …): the
+                // whole model, which says what is wrong.
+                None => NabijeciBodTransakce::from_raw(raw)
+                    .and_then(|tx| self.session_of(charge_id, connector_id, &point, tx)),
             })
             .collect()
     }
@@ -87,8 +99,8 @@ impl Normalizer {
     ) -> Result<ChargingSession> {
         let id = tx
             .id
-            .clone()
-            .or_else(|| tx.session_id.clone())
+            .take()
+            .or_else(|| tx.session_id.take())
             .ok_or_else(|| {
                 Error::decode(
                     KIND,
@@ -102,30 +114,71 @@ impl Normalizer {
             })?;
         let started_at = self.time(&id, "DatumZahajeni", tx.started_at.as_ref())?;
         let ended_at = self.time(&id, "DatumUkonceni", tx.ended_at.as_ref())?;
+        let fields = Fields {
+            id,
+            started_at,
+            ended_at,
+            connector_id: tx.connector_id.take(),
+            id_tag: tx.id_tag.take(),
+            energy_kwh: tx.energy_kwh.or_else(|| energy_from_meter(&tx)),
+            price_excl_vat: tx.price_excl_vat,
+            price_incl_vat: tx.price_incl_vat,
+            deleted: tx.deleted,
+        };
+        let raw = std::mem::take(&mut tx.raw);
+        Ok(self.record(charge_id, connector_id, point, fields, raw))
+    }
 
-        let mut s = ChargingSession::new(KIND, id, std::mem::take(&mut tx.raw));
-        let tx = &tx;
-        s.started_at = started_at;
-        s.ended_at = ended_at;
+    /// The fields of a session read through [`Lean`], its dates read.
+    fn lean_fields(&self, tx: Lean<'_>) -> Result<Fields> {
+        let started_at = self.time_text(&tx.id, "DatumZahajeni", tx.started_at)?;
+        let ended_at = self.time_text(&tx.id, "DatumUkonceni", tx.ended_at)?;
+        Ok(Fields {
+            started_at,
+            ended_at,
+            energy_kwh: tx
+                .energy_kwh
+                .or_else(|| meter_energy(tx.meter_start_wh, tx.meter_end_wh)),
+            id: tx.id,
+            connector_id: tx.connector_id,
+            id_tag: tx.id_tag,
+            price_excl_vat: tx.price_excl_vat,
+            price_incl_vat: tx.price_incl_vat,
+            deleted: tx.deleted,
+        })
+    }
+
+    /// The normalized record of a session.
+    fn record(
+        &self,
+        charge_id: &str,
+        connector_id: u32,
+        point: &NabijeciBod,
+        tx: Fields,
+        raw: RawRecord,
+    ) -> ChargingSession {
+        let mut s = ChargingSession::new(KIND, tx.id, raw);
+        s.started_at = tx.started_at;
+        s.ended_at = tx.ended_at;
         s.status = if tx.deleted == Some(true) {
             SessionStatus::Invalid
-        } else if ended_at.is_some() {
+        } else if tx.ended_at.is_some() {
             SessionStatus::Completed
-        } else if started_at.is_some() {
+        } else if tx.started_at.is_some() {
             SessionStatus::Active
         } else {
             SessionStatus::Unknown
         };
-        s.energy_kwh = tx.energy_kwh.or_else(|| energy_from_meter(tx));
-        s.cost = self.cost(tx);
-        s.authorization = tx.id_tag.as_deref().map(|tag| {
-            let mut a = Authorization::new(auth_method(tag));
-            a.id_tag = Some(tag.to_string());
+        s.energy_kwh = tx.energy_kwh;
+        s.cost = self.cost(tx.price_excl_vat, tx.price_incl_vat);
+        s.authorization = tx.id_tag.map(|tag| {
+            let mut a = Authorization::new(auth_method(&tag));
+            a.id_tag = Some(tag);
             a
         });
-        s.charger = charger(charge_id, connector_id, point, tx);
+        s.charger = charger(charge_id, connector_id, point, tx.connector_id);
         s.site = site(point);
-        Ok(s)
+        s
     }
 
     /// A date in UTC, zoneless text read in the configured zone.
@@ -135,8 +188,17 @@ impl Normalizer {
         field: &str,
         date: Option<&DotNetDate>,
     ) -> Result<Option<DateTime<Utc>>> {
+        self.time_text(record, field, date.map(DotNetDate::as_str))
+    }
+
+    fn time_text(
+        &self,
+        record: &str,
+        field: &str,
+        date: Option<&str>,
+    ) -> Result<Option<DateTime<Utc>>> {
         let Some(d) = date else { return Ok(None) };
-        d.to_utc(self.time_zone).map_err(|e| {
+        parse_timestamp(d, self.time_zone).map_err(|e| {
             Error::decode(
                 KIND,
                 OCPP_ENDPOINT,
@@ -147,14 +209,14 @@ impl Normalizer {
         })
     }
 
-    fn cost(&self, tx: &NabijeciBodTransakce) -> Option<Cost> {
-        if tx.price_excl_vat.is_none() && tx.price_incl_vat.is_none() {
+    fn cost(&self, excl: Option<Decimal>, incl: Option<Decimal>) -> Option<Cost> {
+        if excl.is_none() && incl.is_none() {
             return None;
         }
         let mut c = Cost::new(Some(self.currency.clone()));
-        c.total_excl_vat = tx.price_excl_vat;
-        c.total_incl_vat = tx.price_incl_vat;
-        c.vat_amount = match (tx.price_excl_vat, tx.price_incl_vat) {
+        c.total_excl_vat = excl;
+        c.total_incl_vat = incl;
+        c.vat_amount = match (excl, incl) {
             // checked: two extreme prices must not overflow (then the VAT is unknown)
             (Some(excl), Some(incl)) => incl.checked_sub(excl),
             _ => None,
@@ -163,14 +225,91 @@ impl Normalizer {
     }
 }
 
+/// What reaches a session's record, its dates read.
+struct Fields {
+    id: String,
+    started_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+    connector_id: Option<String>,
+    id_tag: Option<String>,
+    energy_kwh: Option<Decimal>,
+    price_excl_vat: Option<Decimal>,
+    price_incl_vat: Option<Decimal>,
+    deleted: Option<bool>,
+}
+
+/// [`NabijeciBodTransakce`] as the normalizer reads it: the same fields under the same names,
+/// each accepting exactly the values the model accepts, but the dates borrowed from the
+/// record's text and the fields that reach no record only checked. It reads exactly the
+/// records the model reads, to the same values (see the test `lean_reads_as_the_model`).
+#[derive(Deserialize)]
+struct Lean<'a> {
+    #[serde(rename = "Id", default, deserialize_with = "id_or_empty")]
+    id: String,
+    #[serde(rename = "Version", default)]
+    _version: Option<i64>,
+    #[serde(rename = "IdNabijeciBod", default, deserialize_with = "any_id")]
+    _charging_point_id: (),
+    #[serde(rename = "IdNabijeciBodKonektor", default, deserialize_with = "opt_id")]
+    connector_id: Option<String>,
+    #[serde(rename = "SessionId", default, deserialize_with = "any_id")]
+    _session_id: (),
+    #[serde(rename = "IdTag", default, deserialize_with = "opt_id")]
+    id_tag: Option<String>,
+    #[serde(rename = "DatumZahajeni", default, borrow)]
+    started_at: Option<&'a str>,
+    #[serde(rename = "DatumUkonceni", default, borrow)]
+    ended_at: Option<&'a str>,
+    #[serde(rename = "StavElektromeruZacatekWh", default, with = "decimal_opt")]
+    meter_start_wh: Option<Decimal>,
+    #[serde(rename = "StavElektromeruKonecWh", default, with = "decimal_opt")]
+    meter_end_wh: Option<Decimal>,
+    #[serde(rename = "SpotrebaKwh", default, with = "decimal_opt")]
+    energy_kwh: Option<Decimal>,
+    #[serde(rename = "Cena", default, with = "decimal_opt")]
+    price_excl_vat: Option<Decimal>,
+    #[serde(rename = "CenaSDph", default, with = "decimal_opt")]
+    price_incl_vat: Option<Decimal>,
+    #[serde(rename = "IsVyuctovano", default)]
+    _is_settled: Option<bool>,
+    #[serde(rename = "DatumZmeny", default, borrow)]
+    _changed_at: Option<&'a str>,
+    #[serde(rename = "Smazano", default)]
+    deleted: Option<bool>,
+}
+
+impl<'a> Lean<'a> {
+    /// The record's fields, when it has an `Id` and its dates need no unescaping; `None`
+    /// otherwise (also for a record the model refuses): then the model reads it.
+    fn read(raw: &'a RawRecord) -> Option<Lean<'a>> {
+        serde_json::from_str::<Lean<'a>>(raw.as_str())
+            .ok()
+            .filter(|l| !l.id.is_empty())
+    }
+}
+
+/// `Id` as [`opt_id`] reads it, `""` when it has none.
+fn id_or_empty<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    Ok(opt_id(d)?.unwrap_or_default())
+}
+
+/// A field [`opt_id`] accepts, not kept.
+fn any_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
+    opt_id(d).map(|_| ())
+}
+
 /// `(end − start) / 1000` when both meter readings are known and the meter did not go back.
-fn energy_from_meter(tx: &NabijeciBodTransakce) -> Option<Decimal> {
-    let (start, end) = (tx.meter_start_wh?, tx.meter_end_wh?);
-    let wh = end.checked_sub(start)?;
+fn meter_energy(start: Option<Decimal>, end: Option<Decimal>) -> Option<Decimal> {
+    let wh = end?.checked_sub(start?)?;
     if wh.is_sign_negative() {
         return None;
     }
     wh.checked_div(Decimal::from(1000)).map(|k| k.normalize())
+}
+
+/// [`meter_energy`] of a session.
+fn energy_from_meter(tx: &NabijeciBodTransakce) -> Option<Decimal> {
+    meter_energy(tx.meter_start_wh, tx.meter_end_wh)
 }
 
 /// `rfid` for an id tag that is an ISO 14443 UID in hex (4, 7 or 10 bytes); `other` for
@@ -188,7 +327,7 @@ fn charger(
     charge_id: &str,
     connector_id: u32,
     point: &NabijeciBod,
-    tx: &NabijeciBodTransakce,
+    session_connector_id: Option<String>,
 ) -> Charger {
     let mut c = Charger::default();
     c.id = Some(charge_id.to_string());
@@ -197,9 +336,7 @@ fn charger(
     c.connector_id = if connector_id != 0 {
         Some(connector_id.to_string())
     } else {
-        tx.connector_id
-            .clone()
-            .or_else(|| point.connector_id.clone())
+        session_connector_id.or_else(|| point.connector_id.clone())
     };
     c.max_power_kw = point.rated_output_power_kw;
     c.connector_type = point
@@ -241,6 +378,68 @@ mod tests {
         assert_eq!(auth_method("a1b2c3d4"), AuthMethod::Rfid);
         assert_eq!(auth_method("DIRECTPAY-7C3D9E55"), AuthMethod::Other);
         assert_eq!(auth_method("12345"), AuthMethod::Other);
+    }
+
+    #[test]
+    fn lean_reads_as_the_model() {
+        let n = Normalizer::new(evsessions_core::chrono_tz::Europe::Prague, "CZK");
+        let point = NabijeciBod {
+            code: Some("K".into()),
+            connector_id: Some("9".into()),
+            ..Default::default()
+        };
+        let fixture: Value = serde_json::from_str(evsessions_testkit::fixture!(
+            "cleverpower/ocpp-PRG-0311-A.json"
+        ))
+        .unwrap();
+        let mut texts: Vec<String> = fixture["NabijeciBodTransakces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        texts.extend(
+            [
+                r#"{"Id": "x", "IdNabijeciBod": true}"#,
+                r#"{"Id": 1, "DatumZahajeni": "2024-05-13T17:05:44\u002e207"}"#,
+                r#"{"Id": 1, "DatumZmeny": 5}"#,
+                r#"{"Id": 1, "DatumZmeny": "a\"b"}"#,
+                r#"{"Id": 1, "Version": "3"}"#,
+                r#"{"Id": 1, "Id": 2}"#,
+                r#"{"SessionId": "abc", "DatumZahajeni": "2024-05-13T17:05:44"}"#,
+                r#"{"Id": "", "SessionId": "s"}"#,
+                r#"{"Id": " ", "SessionId": 12.0}"#,
+                r#"{"Id": null, "SessionId": [1]}"#,
+                r#"{"Id": 1, "DatumZahajeni": "2024-03-31T02:30:00"}"#,
+                r#"{"Id": 1, "DatumUkonceni": "yesterday", "DatumZahajeni": "2024-01-01T00:00:00Z"}"#,
+                r#"{"Id": 1.0, "IdNabijeciBodKonektor": 5, "IdTag": 123, "Cena": "12.5", "CenaSDph": null, "Smazano": true}"#,
+                r#"{"Id": 1, "StavElektromeruZacatekWh": 10, "StavElektromeruKonecWh": 5}"#,
+                r#"{"Id": 1, "StavElektromeruZacatekWh": 10, "StavElektromeruKonecWh": 1e400}"#,
+                r#"{"Id": 1, "IsVyuctovano": "yes"}"#,
+                r#"{"Id": 1, "raw": 5, "other": {"a": [1]}}"#,
+                r#"{"Id": 1, "SessionId": {"a": 1}}"#,
+                r#"{"Id": 1, "Smazano": null, "IdTag": ""}"#,
+                "[7]",
+                "[]",
+                r#"[7, 1, 2, 3, "s", "t", "2024-05-13T17:05:44"]"#,
+                "7",
+                "null",
+            ]
+            .map(String::from),
+        );
+        let mut lean_count = 0;
+        for text in &texts {
+            let raw = RawRecord::from_json(text.as_str()).unwrap();
+            let model = NabijeciBodTransakce::from_raw(raw.clone())
+                .and_then(|tx| n.session_of("C", 0, &point, tx));
+            if let Some(lean) = Lean::read(&raw) {
+                lean_count += 1;
+                let fields = n.lean_fields(lean);
+                let lean = fields.map(|f| n.record("C", 0, &point, f, raw.clone()));
+                assert_eq!(format!("{lean:?}"), format!("{model:?}"), "{text}");
+            }
+        }
+        assert_eq!(lean_count, 4 + 8, "records read through Lean");
     }
 
     #[test]

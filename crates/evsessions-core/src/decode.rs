@@ -168,6 +168,112 @@ pub fn decode_record<T: DeserializeOwned>(
     }
 }
 
+/// The records of a page that is a JSON array: each decoded as `T` (as [`decode_record`]
+/// decodes it, one bad record is one `Err` in place), paired with its text and handed to
+/// `each`, whose results are collected in order. The result is that of decoding the body as
+/// `Vec<RawRecord>` with [`decode_json`] (whose error, for a body that is no array of JSON
+/// values, is this function's) and then each record with [`decode_record`]; but a
+/// well-formed array is read in one pass, each record straight into `T`, its text taken
+/// from where the parse started and ended.
+///
+/// ```
+/// use evsessions_core::{decode::decode_record_list, SourceKind};
+/// #[derive(serde::Deserialize, Debug)]
+/// struct Tx { kwh: f64 }
+/// let body = br#"[{"id": 1, "kwh": 0.50}, {"id": 2, "kwh": "lots"}]"#;
+/// let v = SourceKind::from_static("v");
+/// let records = decode_record_list::<Tx, _>(&v, "GET /tx", &["id"], body, |r| r).unwrap();
+/// let (tx, raw) = records[0].as_ref().unwrap();
+/// assert_eq!((tx.kwh, raw.as_str()), (0.5, r#"{"id": 1, "kwh": 0.50}"#));
+/// assert!(records[1].as_ref().unwrap_err().to_string().contains("record 2"));
+/// ```
+pub fn decode_record_list<T: DeserializeOwned, U>(
+    vendor: &SourceKind,
+    endpoint: &str,
+    id_keys: &[&str],
+    body: &[u8],
+    mut each: impl FnMut(Result<(T, RawRecord)>) -> U,
+) -> Result<Vec<U>> {
+    if let Ok(text) = std::str::from_utf8(body) {
+        if let Some(records) = records_in_one_pass(vendor, endpoint, id_keys, text, &mut each) {
+            return Ok(records);
+        }
+    }
+    let raws: Vec<RawRecord> = decode_json(vendor, endpoint, body)?;
+    Ok(raws
+        .into_iter()
+        .map(|raw| each(decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw))))
+        .collect())
+}
+
+/// [`decode_record_list`] of a well-formed array; `None` for anything else (then the slow
+/// path says what is wrong, exactly as before).
+fn records_in_one_pass<T: DeserializeOwned, U>(
+    vendor: &SourceKind,
+    endpoint: &str,
+    id_keys: &[&str],
+    text: &str,
+    each: &mut impl FnMut(Result<(T, RawRecord)>) -> U,
+) -> Option<Vec<U>> {
+    let bytes = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while matches!(bytes.get(i), Some(b' ' | b'\n' | b'\t' | b'\r')) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip_ws(0);
+    if bytes.get(i) != Some(&b'[') {
+        return None;
+    }
+    i = skip_ws(i + 1);
+    let mut out = Vec::new();
+    if bytes.get(i) == Some(&b']') {
+        i += 1;
+    } else {
+        loop {
+            let rest = text.get(i..)?;
+            let mut typed = serde_json::Deserializer::from_str(rest).into_iter::<T>();
+            let end = match typed.next()? {
+                Ok(t) => {
+                    let end = i + typed.byte_offset();
+                    out.push(each(Ok((t, RawRecord::from_parsed(text.get(i..end)?)))));
+                    end
+                }
+                Err(_) => {
+                    // Not a `T`: the record as text, and the error its own decode gives.
+                    let mut any = serde_json::Deserializer::from_str(rest)
+                        .into_iter::<&serde_json::value::RawValue>();
+                    let raw = RawRecord::from_parsed(any.next()?.ok()?.get());
+                    out.push(each(
+                        decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw)),
+                    ));
+                    i + any.byte_offset()
+                }
+            };
+            if out.len() == 1 {
+                // Records of a page are alike: room for as many as the rest of the text
+                // holds at the first one's length (at most four times the text's size in
+                // memory), so that the list is not copied as it grows.
+                let per_record = end - i + 1;
+                let room = (text.len() - end) / per_record;
+                let cap = 4 * text.len() / std::mem::size_of::<U>().max(1);
+                out.reserve(room.min(cap));
+            }
+            i = skip_ws(end);
+            match bytes.get(i) {
+                Some(b',') => i = skip_ws(i + 1),
+                Some(b']') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_ws(i) == bytes.len()).then_some(out)
+}
+
 #[cold]
 fn record_error<T: DeserializeOwned>(
     vendor: &SourceKind,
@@ -324,6 +430,71 @@ mod tests {
         assert!(e.to_string().contains("empty"), "{e}");
         let e = decode_json_secret::<Page>(&V, "x", br#"{"access_token":"s3cr3t"}"#).unwrap_err();
         assert!(!e.to_string().contains("s3cr3t"), "{e}");
+    }
+
+    #[test]
+    fn record_lists_in_one_pass_are_the_two_pass_result() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct R {
+            id: u32,
+            #[serde(default, with = "crate::serde_util::decimal_opt")]
+            kwh: Option<rust_decimal::Decimal>,
+        }
+        let two_pass = |body: &[u8]| -> Result<Vec<Result<(R, RawRecord)>>> {
+            let raws: Vec<RawRecord> = decode_json(&V, "x", body)?;
+            Ok(raws
+                .into_iter()
+                .map(|raw| decode_record(&V, "x", &["id"], &raw).map(|t| (t, raw)))
+                .collect())
+        };
+        let show = |r: Result<Vec<Result<(R, RawRecord)>>>| match r {
+            Ok(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    Ok((t, raw)) => format!("ok {t:?} {}", raw.as_str()),
+                    Err(e) => format!("err {e}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" | "),
+            Err(e) => format!("page error {e}"),
+        };
+        for body in [
+            " [ ] ",
+            "[]",
+            r#"[{"id": 1, "kwh": 0.20}, {"id": 2}]"#,
+            "\n[\n  {\n    \"id\": 1,\n    \"kwh\": 1.5\n  },\n  {\"id\":2}\n]\n",
+            r#"[{"id": 1}, {"id": "x"}, null, 7, {"id": 3, "kwh": 1e400}, {"id": 4}]"#,
+            r#"[{"id": 1},]"#,
+            r#"[{"id": 1} {"id": 2}]"#,
+            r#"[{"id": 1}, {"id": 2"#,
+            r#"[{"id": 1}] x"#,
+            r#"{"id": 1}"#,
+            r#"[{"id": 1, "id": 2}]"#,
+            r#"[{"id": 1, "s": "\ud800"}]"#,
+            "[\"\u{1}\"]",
+            "",
+        ]
+        .into_iter()
+        .map(String::from)
+        // Deep records: the page's raw capture does not count depth, so a record is held to
+        // serde_json's limit of 128 levels from its own start in both ways.
+        .chain((125..=128).map(|depth| {
+            format!(
+                "[{{\"id\": 1}}, {{\"id\": 2, \"x\": {}{}}}]",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        })) {
+            let body = body.as_str();
+            assert_eq!(
+                show(decode_record_list(&V, "x", &["id"], body.as_bytes(), |r| r)),
+                show(two_pass(body.as_bytes())),
+                "{body}"
+            );
+        }
+        let pretty =
+            decode_record_list::<R, _>(&V, "x", &["id"], b"[{\n\"id\": 5}]", |r| r).unwrap();
+        assert_eq!(pretty[0].as_ref().unwrap().1.as_str(), r#"{"id":5}"#);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -30,22 +31,45 @@ use serde_json::value::RawValue;
 /// assert_eq!(out, r#"{"id":18446744073709551617,"kwh":0.20,"n":"\u00e9"}"#);
 /// ```
 #[derive(Clone)]
-pub struct RawRecord(Box<RawValue>);
+pub struct RawRecord(
+    /// The text: always one JSON value without surrounding white space (checked by a parse
+    /// before it gets here); empty for `null`, so that a default record allocates nothing.
+    Box<str>,
+);
 
 impl RawRecord {
     /// A record from raw JSON text (as a page decode yields it). Text with a line break is
     /// compacted (white space between tokens removed).
     pub fn from_raw_value(raw: Box<RawValue>) -> RawRecord {
-        if memchr::memchr2(b'\n', b'\r', raw.get().as_bytes()).is_some() {
-            let compact = compact_json(raw.get());
+        if has_line_break(raw.get()) {
+            RawRecord::from_parsed(raw.get())
+        } else {
+            RawRecord::from_text(raw.into())
+        }
+    }
+
+    /// A record from text that a JSON parser has just read as one value (a record of a page
+    /// decoded in place, see [`crate::decode::decode_record_list`]): the same record as
+    /// [`RawRecord::from_raw_value`] makes of that text, without checking it again.
+    pub(crate) fn from_parsed(text: &str) -> RawRecord {
+        if has_line_break(text) {
+            let compact = compact_json(text);
             // Removing white space between the tokens of valid JSON keeps it valid; should
             // it ever not, the text as received is kept.
             match RawValue::from_string(compact) {
-                Ok(c) => RawRecord(c),
-                Err(_) => RawRecord(raw),
+                Ok(c) => RawRecord::from_text(c.into()),
+                Err(_) => RawRecord::from_text(text.into()),
             }
         } else {
-            RawRecord(raw)
+            RawRecord::from_text(text.into())
+        }
+    }
+
+    fn from_text(text: Box<str>) -> RawRecord {
+        if &*text == "null" {
+            RawRecord::default()
+        } else {
+            RawRecord(text)
         }
     }
 
@@ -72,7 +96,7 @@ impl RawRecord {
     pub fn from_value(value: &serde_json::Value) -> RawRecord {
         // A `Value` always serializes (its numbers are finite); `null` is a safe fallback.
         serde_json::value::to_raw_value(value)
-            .map(RawRecord)
+            .map(|raw| RawRecord::from_text(raw.into()))
             .unwrap_or_default()
     }
 
@@ -83,17 +107,24 @@ impl RawRecord {
 
     /// The JSON text.
     pub fn as_str(&self) -> &str {
-        self.0.get()
+        if self.0.is_empty() {
+            "null"
+        } else {
+            &self.0
+        }
     }
 
-    /// The text as a [`RawValue`].
+    /// The text as a [`RawValue`] (read again: the record keeps only its text).
     pub fn as_raw_value(&self) -> &RawValue {
-        &self.0
+        // The text is one JSON value, so the fallback is never taken.
+        serde_json::from_str(self.as_str()).unwrap_or(RawValue::NULL)
     }
 
-    /// The text as a boxed [`RawValue`].
+    /// The text as a boxed [`RawValue`] (read again: the record keeps only its text).
     pub fn into_raw_value(self) -> Box<RawValue> {
-        self.0
+        // The text is one JSON value, so the fallback is never taken.
+        RawValue::from_string(self.as_str().to_string())
+            .unwrap_or_else(|_| RawValue::NULL.to_owned())
     }
 
     /// True for JSON `null`.
@@ -150,6 +181,10 @@ impl RawRecord {
     }
 }
 
+fn has_line_break(text: &str) -> bool {
+    memchr::memchr2(b'\n', b'\r', text.as_bytes()).is_some()
+}
+
 /// `text` (valid JSON) with the white space between tokens removed.
 fn compact_json(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -177,7 +212,7 @@ fn compact_json(text: &str) -> String {
 
 impl Default for RawRecord {
     fn default() -> Self {
-        RawRecord(RawValue::NULL.to_owned())
+        RawRecord(Box::from(""))
     }
 }
 
@@ -225,9 +260,12 @@ impl From<Box<RawValue>> for RawRecord {
 }
 
 impl Serialize for RawRecord {
-    /// The text itself (JSON serializers write it verbatim).
+    /// The text itself (JSON serializers write it verbatim): serialized as `serde_json`'s
+    /// [`RawValue`] serializes.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        let mut st = s.serialize_struct(RAW_VALUE_TOKEN, 1)?;
+        st.serialize_field(RAW_VALUE_TOKEN, self.as_str())?;
+        st.end()
     }
 }
 

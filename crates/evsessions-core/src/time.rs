@@ -64,6 +64,16 @@ pub fn parse_timestamp(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, Ti
             .map_err(|_| TimeError::Unparseable(text.to_string()))?;
         return from_epoch_millis(ms).map(Some);
     }
+    // The two common forms, `2024-05-13T17:05:44.207` (zoneless, .NET's) and the same with
+    // `Z`, read digit by digit; anything else (or an invalid date) takes the general path
+    // below, which reads these forms to the same instant.
+    if let Some((naive, utc)) = plain_iso(t) {
+        return if utc {
+            Ok(Some(naive.and_utc()))
+        } else {
+            local_to_utc(naive, zone, t).map(Some)
+        };
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(Some(dt.with_timezone(&Utc)));
     }
@@ -92,6 +102,46 @@ pub fn parse_timestamp(text: &str, zone: Tz) -> Result<Option<DateTime<Utc>>, Ti
         }
     }
     Err(TimeError::Unparseable(text.to_string()))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, optionally `.` and 1–9 fractional digits, optionally `Z` (then
+/// `true`): exactly this form with a valid date and a second below 60, else `None`.
+fn plain_iso(t: &str) -> Option<(NaiveDateTime, bool)> {
+    let b = t.as_bytes();
+    let (b, utc) = match b {
+        [rest @ .., b'Z'] => (rest, true),
+        _ => (b, false),
+    };
+    if b.len() < 19
+        || !matches!(
+            (b[4], b[7], b[10], b[13], b[16]),
+            (b'-', b'-', b'T', b':', b':')
+        )
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b.get(from..to)?.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(num(0, 4)?).ok()?;
+    let (month, day) = (num(5, 7)?, num(8, 10)?);
+    let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    let nanos = match b.get(19..) {
+        Some([]) => 0,
+        Some([b'.', digits @ ..]) if (1..=9).contains(&digits.len()) => {
+            let n = num(20, b.len())?;
+            n * 10u32.pow(9 - u32::try_from(digits.len()).ok()?)
+        }
+        _ => return None,
+    };
+    if second > 59 {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(year, month, day)?;
+    let time = chrono::NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+    Some((NaiveDateTime::new(date, time), utc))
 }
 
 /// A zoneless local time in `zone` as a UTC instant (the earlier one when ambiguous).
@@ -204,6 +254,50 @@ mod tests {
             p("2024-10-27T02:30:00").as_deref(),
             Some("2024-10-27T00:30:00Z")
         );
+    }
+
+    #[test]
+    fn the_fast_forms_read_as_the_general_parsers_read_them() {
+        for t in [
+            "2024-05-13T17:05:44.207",
+            "2024-05-13T17:05:44",
+            "2024-05-13T17:05:44.5",
+            "2024-01-13T17:05:44.2070000",
+            "2024-01-13T17:05:44.123456789",
+            "2024-10-27T02:30:00",
+            "0999-12-31T23:59:59.1",
+            "2024-02-29T00:00:00",
+            "2024-05-13T17:05:44Z",
+            "2024-05-13T17:05:44.1234567Z",
+            "2024-05-13T17:05:44.000000001Z",
+        ] {
+            let (naive, utc) = plain_iso(t).unwrap_or_else(|| panic!("{t}"));
+            let general = match t.strip_suffix('Z') {
+                Some(_) => DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc),
+                None => local_to_utc(t.parse::<NaiveDateTime>().unwrap(), prague(), t).unwrap(),
+            };
+            let fast = if utc {
+                naive.and_utc()
+            } else {
+                local_to_utc(naive, prague(), t).unwrap()
+            };
+            assert_eq!(fast, general, "{t}");
+        }
+        // Everything else takes the general path.
+        for t in [
+            "2024-05-13T17:05:60",
+            "2024-02-30T00:00:00",
+            "2024-05-13T17:05:44.",
+            "2024-05-13T17:05:44.1234567890",
+            "2024-05-13 17:05:44",
+            "2024-05-13T17:05:44+02:00",
+            "2024-05-13t17:05:44",
+            "+2024-05-13T17:05:44",
+            "2024-5-13T17:05:44",
+            "2024-05-13T17:05:4a",
+        ] {
+            assert!(plain_iso(t).is_none(), "{t}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex as StdMutex};
 
 use chrono::{DateTime, Utc};
-use evsessions_core::decode::{decode_json, decode_record};
+use evsessions_core::decode::{decode_json, decode_record, decode_record_list};
 use evsessions_core::http::{join_path, join_segments};
 use evsessions_core::{Error, HttpClient, HttpResponse, RawRecord, Result, SessionQuery};
 use secrecy::{ExposeSecret, SecretString};
@@ -352,28 +352,30 @@ pub fn decode_sessions(endpoint: &str, resp: &HttpResponse) -> Result<Vec<Result
     if resp.status == 204 || resp.body_is_empty() {
         return Ok(Vec::new());
     }
-    let items = session_items(endpoint, &resp.body)?;
-    Ok(items
-        .into_iter()
-        .map(|raw| {
-            let mut s: Session = decode_record(&KIND, endpoint, &["id"], &raw)?;
-            s.raw = raw;
-            Ok(s)
-        })
-        .collect())
+    session_items(endpoint, &resp.body)
 }
 
-/// The records of a sessions body, each as its text, in one parse of the body (a first look
-/// at its first byte says which shape to read).
-fn session_items(endpoint: &str, body: &[u8]) -> Result<Vec<RawRecord>> {
+/// A session with its text in [`Session::raw`].
+fn with_raw(r: Result<(Session, RawRecord)>) -> Result<Session> {
+    r.map(|(mut s, raw)| {
+        s.raw = raw;
+        s
+    })
+}
+
+/// The records of a sessions body, each decoded and with its text, in one parse of the body
+/// (a first look at its first byte says which shape to read).
+fn session_items(endpoint: &str, body: &[u8]) -> Result<Vec<Result<Session>>> {
+    let one =
+        |raw: RawRecord| with_raw(decode_record(&KIND, endpoint, &["id"], &raw).map(|s| (s, raw)));
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => decode_json(&KIND, endpoint, body),
+        Some(b'[') => decode_record_list(&KIND, endpoint, &["id"], body, with_raw),
         Some(b'{') => {
             let fields: std::collections::HashMap<std::borrow::Cow<'_, str>, &RawValue> =
                 decode_json(&KIND, endpoint, body)?;
             match fields.get("sessions").map(|v| v.get()) {
                 Some(list) if list.starts_with('[') => {
-                    decode_json(&KIND, endpoint, list.as_bytes())
+                    decode_record_list(&KIND, endpoint, &["id"], list.as_bytes(), with_raw)
                 }
                 Some("null") => Ok(Vec::new()),
                 Some(other) => Err(shape_error(
@@ -384,7 +386,7 @@ fn session_items(endpoint: &str, body: &[u8]) -> Result<Vec<RawRecord>> {
                 None if fields.is_empty() => Ok(Vec::new()),
                 None => {
                     let whole: &RawValue = decode_json(&KIND, endpoint, body)?;
-                    Ok(vec![RawRecord::from_raw_value(whole.to_owned())])
+                    Ok(vec![one(RawRecord::from_raw_value(whole.to_owned()))])
                 }
             }
         }

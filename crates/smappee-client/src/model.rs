@@ -175,14 +175,22 @@ pub enum SessionState {
 impl SessionState {
     /// Parse the status text (case and surrounding blanks ignored).
     pub fn parse(text: &str) -> Self {
-        match text.trim().to_ascii_uppercase().as_str() {
-            "INITIAL" => SessionState::Initial,
-            "STARTED" => SessionState::Started,
-            "CHARGING" => SessionState::Charging,
-            "SUSPENDED" => SessionState::Suspended,
-            "STOPPING" => SessionState::Stopping,
-            "STOPPED" => SessionState::Stopped,
-            _ => SessionState::Other(text.to_string()),
+        let t = text.trim();
+        let is = |name: &str| t.eq_ignore_ascii_case(name);
+        if is("INITIAL") {
+            SessionState::Initial
+        } else if is("STARTED") {
+            SessionState::Started
+        } else if is("CHARGING") {
+            SessionState::Charging
+        } else if is("SUSPENDED") {
+            SessionState::Suspended
+        } else if is("STOPPING") {
+            SessionState::Stopping
+        } else if is("STOPPED") {
+            SessionState::Stopped
+        } else {
+            SessionState::Other(text.to_string())
         }
     }
 }
