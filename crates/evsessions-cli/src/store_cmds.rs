@@ -496,7 +496,10 @@ pub async fn export(args: ExportArgs) -> u8 {
     }
     match &args.output {
         None => {
-            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let out = std::io::BufWriter::with_capacity(
+                crate::run::OUTPUT_BUFFER,
+                std::io::stdout().lock(),
+            );
             write_rows(store.as_ref(), &filter, format, out, "stdout")
                 .await
                 .0
