@@ -244,34 +244,48 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn transactions_page_sessions(&self, body: &[u8]) -> Result<Vec<Result<ChargingSession>>> {
-        let page: Paginated<RawRecord> = self.decode_body(EP_TRANSACTIONS, body)?;
-        Ok(page
-            .items
+        let (_, items) = self.decode_page::<Transaction>(EP_TRANSACTIONS, &["id"], body)?;
+        Ok(items
             .into_iter()
-            .map(|raw| {
-                let t: Transaction = self.decode_record(EP_TRANSACTIONS, &["id"], &raw)?;
-                Ok(crate::normalize::transaction(t, raw))
-            })
+            .map(|r| r.map(|(t, raw)| crate::normalize::transaction(t, raw)))
             .collect())
     }
 
     /// The sessions of one body of `GET /v2/ongoing-transactions`, like
     /// [`Client::transactions_page_sessions`].
     pub fn ongoing_page_sessions(&self, body: &[u8]) -> Result<Vec<Result<ChargingSession>>> {
-        let page: Paginated<RawRecord> = self.decode_body(EP_ONGOING, body)?;
-        Ok(page
-            .items
+        let (_, items) =
+            self.decode_page::<OngoingTransaction>(EP_ONGOING, &["transactionId"], body)?;
+        Ok(items
             .into_iter()
-            .map(|raw| {
-                let t: OngoingTransaction =
-                    self.decode_record(EP_ONGOING, &["transactionId"], &raw)?;
-                Ok(crate::normalize::ongoing(t, raw))
-            })
+            .map(|r| r.map(|(t, raw)| crate::normalize::ongoing(t, raw)))
             .collect())
     }
 
-    fn decode_body<T: DeserializeOwned>(&self, endpoint: &str, body: &[u8]) -> Result<T> {
-        evsessions_core::decode::decode_json(&KIND, endpoint, body).map_err(|e| self.http.redact(e))
+    /// One page of a listing as the session stream reads it: the envelope (its `items` taken
+    /// out) and each record decoded on its own with its text, in one pass over the body
+    /// ([`evsessions_core::decode::decode_enveloped_records`]); errors masked.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn decode_page<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        id_keys: &[&str],
+        body: &[u8],
+    ) -> Result<(Paginated<RawRecord>, Vec<Result<(T, RawRecord)>>)> {
+        let (page, items) = evsessions_core::decode::decode_enveloped_records(
+            &KIND,
+            endpoint,
+            id_keys,
+            body,
+            &["items"],
+            |p: &mut Paginated<RawRecord>| std::mem::take(&mut p.items),
+        )
+        .map_err(|e| self.http.redact(e))?;
+        let items = items
+            .into_iter()
+            .map(|r| r.map_err(|e| self.http.redact(e)))
+            .collect();
+        Ok((page, items))
     }
 
     fn typed_page<T: DeserializeOwned>(

@@ -222,14 +222,14 @@ struct Decoded {
 }
 
 impl Decoded {
-    /// The paging fields of `page`, no record yet.
-    fn of(page: &Paginated<RawRecord>) -> Decoded {
+    /// The paging fields of `page` (whose `count` records were taken out), no record yet.
+    fn of(page: &Paginated<RawRecord>, count: usize) -> Decoded {
         Decoded {
             total_records: page.total_records,
             limit: page.limit,
             has_next_page: page.has_next_page,
-            count: page.items.len(),
-            records: Vec::with_capacity(page.items.len()),
+            count,
+            records: Vec::with_capacity(count),
             dropped: 0,
         }
     }
@@ -279,15 +279,15 @@ impl Client {
         let client = self.clone();
         let set = ongoing.clone();
         let page = offload(&KIND, EP_ONGOING, resp.body.len(), move || {
-            let page: Paginated<RawRecord> = client.http.decode(EP_ONGOING, &resp)?;
-            let mut decoded = Decoded::of(&page);
-            for raw in page.items {
-                match client.decode_record::<OngoingTransaction>(
-                    EP_ONGOING,
-                    &["transactionId"],
-                    &raw,
-                ) {
-                    Ok(t) => {
+            let (page, items) = client.decode_page::<OngoingTransaction>(
+                EP_ONGOING,
+                &["transactionId"],
+                &resp.body,
+            )?;
+            let mut decoded = Decoded::of(&page, items.len());
+            for item in items {
+                match item {
+                    Ok((t, raw)) => {
                         if all {
                             let charger = t.charger_id.as_deref().unwrap_or("");
                             set.insert(charger, &t.transaction_id, cur.page);
@@ -362,16 +362,17 @@ impl Client {
         let client = self.clone();
         let set = ongoing.clone();
         let page = offload(&KIND, EP_TRANSACTIONS, resp.body.len(), move || {
-            let page: Paginated<RawRecord> = client.http.decode(EP_TRANSACTIONS, &resp)?;
-            let mut decoded = Decoded::of(&page);
+            let (page, items) =
+                client.decode_page::<Transaction>(EP_TRANSACTIONS, &["id"], &resp.body)?;
+            let mut decoded = Decoded::of(&page, items.len());
             let seen = set.set();
-            for raw in page.items {
-                match client.decode_record::<Transaction>(EP_TRANSACTIONS, &["id"], &raw) {
-                    Ok(t) if matches_ongoing(&t, &seen, upto.unwrap_or(u32::MAX)) => {
+            for item in items {
+                match item {
+                    Ok((t, _)) if matches_ongoing(&t, &seen, upto.unwrap_or(u32::MAX)) => {
                         tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
                         decoded.dropped += 1;
                     }
-                    Ok(t) => decoded.records.push(Ok(normalize::transaction(t, raw))),
+                    Ok((t, raw)) => decoded.records.push(Ok(normalize::transaction(t, raw))),
                     Err(e) => decoded.records.push(Err(e)),
                 }
             }

@@ -215,63 +215,168 @@ fn records_in_one_pass<T: DeserializeOwned, U>(
     text: &str,
     each: &mut impl FnMut(Result<(T, RawRecord)>) -> U,
 ) -> Option<Vec<U>> {
+    let start = skip_ws(text.as_bytes(), 0);
+    let (out, end) = array_in_one_pass(vendor, endpoint, id_keys, text, start, each)?;
+    (skip_ws(text.as_bytes(), end) == text.len()).then_some(out)
+}
+
+fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
+    while matches!(bytes.get(i), Some(b' ' | b'\n' | b'\t' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// The records of the array that starts at `text[start]`, each decoded straight into `T`
+/// with its text, and the offset just past the array; `None` when there is no well-formed
+/// array of JSON values there.
+fn array_in_one_pass<T: DeserializeOwned, U>(
+    vendor: &SourceKind,
+    endpoint: &str,
+    id_keys: &[&str],
+    text: &str,
+    start: usize,
+    each: &mut impl FnMut(Result<(T, RawRecord)>) -> U,
+) -> Option<(Vec<U>, usize)> {
     let bytes = text.as_bytes();
-    let skip_ws = |mut i: usize| {
-        while matches!(bytes.get(i), Some(b' ' | b'\n' | b'\t' | b'\r')) {
-            i += 1;
-        }
-        i
-    };
-    let mut i = skip_ws(0);
+    let mut i = start;
     if bytes.get(i) != Some(&b'[') {
         return None;
     }
-    i = skip_ws(i + 1);
+    i = skip_ws(bytes, i + 1);
     let mut out = Vec::new();
     if bytes.get(i) == Some(&b']') {
-        i += 1;
-    } else {
-        loop {
-            let rest = text.get(i..)?;
-            let mut typed = serde_json::Deserializer::from_str(rest).into_iter::<T>();
-            let end = match typed.next()? {
-                Ok(t) => {
-                    let end = i + typed.byte_offset();
-                    out.push(each(Ok((t, RawRecord::from_parsed(text.get(i..end)?)))));
-                    end
-                }
-                Err(_) => {
-                    // Not a `T`: the record as text, and the error its own decode gives.
-                    let mut any = serde_json::Deserializer::from_str(rest)
-                        .into_iter::<&serde_json::value::RawValue>();
-                    let raw = RawRecord::from_parsed(any.next()?.ok()?.get());
-                    out.push(each(
-                        decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw)),
-                    ));
-                    i + any.byte_offset()
-                }
-            };
-            if out.len() == 1 {
-                // Records of a page are alike: room for as many as the rest of the text
-                // holds at the first one's length (at most four times the text's size in
-                // memory), so that the list is not copied as it grows.
-                let per_record = end - i + 1;
-                let room = (text.len() - end) / per_record;
-                let cap = 4 * text.len() / std::mem::size_of::<U>().max(1);
-                out.reserve(room.min(cap));
+        return Some((out, i + 1));
+    }
+    loop {
+        let rest = text.get(i..)?;
+        let mut typed = serde_json::Deserializer::from_str(rest).into_iter::<T>();
+        let end = match typed.next()? {
+            Ok(t) => {
+                let end = i + typed.byte_offset();
+                out.push(each(Ok((t, RawRecord::from_parsed(text.get(i..end)?)))));
+                end
             }
-            i = skip_ws(end);
+            Err(_) => {
+                // Not a `T`: the record as text, and the error its own decode gives.
+                let mut any = serde_json::Deserializer::from_str(rest)
+                    .into_iter::<&serde_json::value::RawValue>();
+                let raw = RawRecord::from_parsed(any.next()?.ok()?.get());
+                out.push(each(
+                    decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw)),
+                ));
+                i + any.byte_offset()
+            }
+        };
+        if out.len() == 1 {
+            // Records of a page are alike: room for as many as the rest of the text
+            // holds at the first one's length (at most four times the text's size in
+            // memory), so that the list is not copied as it grows.
+            let per_record = end - i + 1;
+            let room = (text.len() - end) / per_record;
+            let cap = 4 * text.len() / std::mem::size_of::<U>().max(1);
+            out.reserve(room.min(cap));
+        }
+        i = skip_ws(bytes, end);
+        match bytes.get(i) {
+            Some(b',') => i = skip_ws(bytes, i + 1),
+            Some(b']') => return Some((out, i + 1)),
+            _ => return None,
+        }
+    }
+}
+
+/// The offset of the `[` of the array at `path` (keys of nested objects, from the top) in
+/// `text`; `None` when the text is not objects down to an array there.
+fn array_at(text: &str, path: &[&str]) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = skip_ws(bytes, 0);
+    for (depth, want) in path.iter().enumerate() {
+        if bytes.get(i) != Some(&b'{') {
+            return None;
+        }
+        i = skip_ws(bytes, i + 1);
+        loop {
+            let mut keys = serde_json::Deserializer::from_str(text.get(i..)?).into_iter::<String>();
+            let key = keys.next()?.ok()?;
+            i = skip_ws(bytes, i + keys.byte_offset());
+            if bytes.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(bytes, i + 1);
+            if key == *want {
+                break;
+            }
+            let mut value = serde_json::Deserializer::from_str(text.get(i..)?)
+                .into_iter::<serde::de::IgnoredAny>();
+            value.next()?.ok()?;
+            i = skip_ws(bytes, i + value.byte_offset());
             match bytes.get(i) {
-                Some(b',') => i = skip_ws(i + 1),
-                Some(b']') => {
-                    i += 1;
-                    break;
-                }
+                Some(b',') => i = skip_ws(bytes, i + 1),
                 _ => return None,
             }
         }
+        if depth + 1 == path.len() {
+            return (bytes.get(i) == Some(&b'[')).then_some(i);
+        }
     }
-    (skip_ws(i) == bytes.len()).then_some(out)
+    None
+}
+
+/// The records of a page whose records are an array inside a JSON object: `items` (the
+/// keys down to the array: `&["items"]`, `&["payload", "items"]`), each decoded as `T` with
+/// its text (as [`decode_record_list`]), and the rest of the page decoded as `E` with an
+/// empty array in their place. `items_of` takes the records out of an `E` decoded from the
+/// whole body, the way a malformed page (or one this function cannot read in one pass:
+/// records not an array, a key repeated) is read, so that the result and every error are
+/// those of decoding the body as `E` with [`decode_json`] and then each record with
+/// [`decode_record`].
+///
+/// ```
+/// use evsessions_core::{decode::decode_enveloped_records, RawRecord, SourceKind};
+/// #[derive(serde::Deserialize)]
+/// struct Page { total: u32, items: Vec<RawRecord> }
+/// #[derive(serde::Deserialize, Debug)]
+/// struct Tx { kwh: f64 }
+/// let body = br#"{"items": [{"id": 1, "kwh": 0.50}, {"id": 2, "kwh": "lots"}], "total": 2}"#;
+/// let v = SourceKind::from_static("v");
+/// let (page, records) = decode_enveloped_records::<Page, Tx>(
+///     &v, "GET /tx", &["id"], body, &["items"], |p| std::mem::take(&mut p.items),
+/// )
+/// .unwrap();
+/// assert_eq!(page.total, 2);
+/// let (tx, raw) = records[0].as_ref().unwrap();
+/// assert_eq!((tx.kwh, raw.as_str()), (0.5, r#"{"id": 1, "kwh": 0.50}"#));
+/// assert!(records[1].as_ref().unwrap_err().to_string().contains("record 2"));
+/// ```
+#[allow(clippy::type_complexity)]
+pub fn decode_enveloped_records<E: DeserializeOwned, T: DeserializeOwned>(
+    vendor: &SourceKind,
+    endpoint: &str,
+    id_keys: &[&str],
+    body: &[u8],
+    items: &[&str],
+    items_of: impl FnOnce(&mut E) -> Vec<RawRecord>,
+) -> Result<(E, Vec<Result<(T, RawRecord)>>)> {
+    let one_pass = std::str::from_utf8(body).ok().and_then(|text| {
+        let start = array_at(text, items)?;
+        let (records, end) = array_in_one_pass(vendor, endpoint, id_keys, text, start, &mut |r| r)?;
+        let mut rest = String::with_capacity(text.len() - (end - start) + 2);
+        rest.push_str(text.get(..start)?);
+        rest.push_str("[]");
+        rest.push_str(text.get(end..)?);
+        let envelope: E = serde_json::from_str(&rest).ok()?;
+        Some((envelope, records))
+    });
+    if let Some(done) = one_pass {
+        return Ok(done);
+    }
+    let mut envelope: E = decode_json(vendor, endpoint, body)?;
+    let records = items_of(&mut envelope)
+        .into_iter()
+        .map(|raw| decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw)))
+        .collect();
+    Ok((envelope, records))
 }
 
 #[cold]
@@ -495,6 +600,132 @@ mod tests {
         let pretty =
             decode_record_list::<R, _>(&V, "x", &["id"], b"[{\n\"id\": 5}]", |r| r).unwrap();
         assert_eq!(pretty[0].as_ref().unwrap().1.as_str(), r#"{"id":5}"#);
+    }
+
+    #[test]
+    fn enveloped_records_in_one_pass_are_the_two_pass_result() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct R {
+            id: u32,
+        }
+        #[derive(Deserialize, Debug)]
+        struct Env {
+            #[serde(default)]
+            total: Option<u32>,
+            #[serde(deserialize_with = "crate::serde_util::null_as_default")]
+            items: Vec<RawRecord>,
+        }
+        #[derive(Deserialize, Debug)]
+        struct Outer {
+            #[serde(default)]
+            meta: Option<serde_json::Value>,
+            payload: Env,
+        }
+        type Records = Vec<Result<(R, RawRecord)>>;
+        let show_records = |items: Records| {
+            items
+                .into_iter()
+                .map(|i| match i {
+                    Ok((t, raw)) => format!("ok {t:?} {}", raw.as_str()),
+                    Err(e) => format!("err {e}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        let flat = |body: &str| match decode_enveloped_records::<Env, R>(
+            &V,
+            "x",
+            &["id"],
+            body.as_bytes(),
+            &["items"],
+            |e| std::mem::take(&mut e.items),
+        ) {
+            Ok((env, items)) => format!(
+                "{:?} {} {}",
+                env.total,
+                env.items.len(),
+                show_records(items)
+            ),
+            Err(e) => format!("page error {e}"),
+        };
+        let flat_two_pass = |body: &str| match decode_json::<Env>(&V, "x", body.as_bytes()) {
+            Ok(mut env) => {
+                let items = std::mem::take(&mut env.items)
+                    .into_iter()
+                    .map(|raw| decode_record(&V, "x", &["id"], &raw).map(|t| (t, raw)))
+                    .collect();
+                format!(
+                    "{:?} {} {}",
+                    env.total,
+                    env.items.len(),
+                    show_records(items)
+                )
+            }
+            Err(e) => format!("page error {e}"),
+        };
+        for body in [
+            r#"{"total": 2, "items": [{"id": 1}, {"id": 2, "x": 0.20}]}"#,
+            r#"{"items": [{"id": 1}, {"id": "bad"}, 7], "total": 3}"#,
+            "{\n  \"items\": [\n    {\"id\": 1,\n \"a\": [1, 2]}\n  ],\n  \"total\": 1\n}\n",
+            r#"{"x": {"items": [1]}, "s": "items", "items": []}"#,
+            r#"{"it\u0065ms": [{"id": 4}]}"#,
+            r#"{"total": 1}"#,
+            r#"{"items": null, "total": 0}"#,
+            r#"{"items": {"id": 1}}"#,
+            r#"{"items": [{"id": 1}], "items": [{"id": 2}]}"#,
+            r#"{"items": [{"id": 1}], "total": "many"}"#,
+            r#"{"items": [{"id": 1},], "total": 1}"#,
+            r#"{"items": [{"id": 1}], "total": 1} trailing"#,
+            r#"{"items": [{"id": 1}"#,
+            r#"[{"id": 1}]"#,
+            "<html></html>",
+            "",
+        ] {
+            assert_eq!(flat(body), flat_two_pass(body), "{body}");
+        }
+        let nested = |body: &str| match decode_enveloped_records::<Outer, R>(
+            &V,
+            "x",
+            &["id"],
+            body.as_bytes(),
+            &["payload", "items"],
+            |e| std::mem::take(&mut e.payload.items),
+        ) {
+            Ok((o, items)) => format!("{:?} {:?} {}", o.meta, o.payload.total, show_records(items)),
+            Err(e) => format!("page error {e}"),
+        };
+        let nested_two_pass = |body: &str| match decode_json::<Outer>(&V, "x", body.as_bytes()) {
+            Ok(mut o) => {
+                let items = std::mem::take(&mut o.payload.items)
+                    .into_iter()
+                    .map(|raw| decode_record(&V, "x", &["id"], &raw).map(|t| (t, raw)))
+                    .collect();
+                format!("{:?} {:?} {}", o.meta, o.payload.total, show_records(items))
+            }
+            Err(e) => format!("page error {e}"),
+        };
+        for body in [
+            r#"{"meta": {"status_code": 200}, "payload": {"items": [{"id": 1}], "total": 1}}"#,
+            r#"{"payload": {"total": 2, "items": [{"id": 1}, {"id": 2}]}, "meta": null}"#,
+            r#"{"meta": {"items": [9]}, "payload": {"items": [{"id": 1, "v": "\u00e9"}]}}"#,
+            r#"{"payload": {"items": [{"id": 1}]}, "payload": {"items": []}}"#,
+            r#"{"payload": [], "meta": {}}"#,
+            r#"{"meta": {}}"#,
+        ] {
+            assert_eq!(nested(body), nested_two_pass(body), "{body}");
+        }
+        // A key before the array is skipped whatever it holds; records keep their spacing.
+        let (_, items) = decode_enveloped_records::<Env, R>(
+            &V,
+            "x",
+            &["id"],
+            br#"{"other": {"deep": [[{"items": 1}]]}, "items": [ {"id" : 9} ]}"#,
+            &["items"],
+            |e| std::mem::take(&mut e.items),
+        )
+        .map_err(|e| e.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(items[0].as_ref().unwrap().1.as_str(), r#"{"id" : 9}"#);
     }
 
     #[test]

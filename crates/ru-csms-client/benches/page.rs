@@ -27,13 +27,7 @@ fn page() -> Vec<u8> {
 }
 
 fn sessions(body: &[u8], client: &Client) -> Result<Vec<Result<ChargingSession>>> {
-    let page = client.decode_page(body)?;
-    Ok(page
-        .payload
-        .items
-        .into_iter()
-        .map(|item| client.normalize_item(item))
-        .collect())
+    client.page_sessions(body)
 }
 
 fn bench(c: &mut Criterion) {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use evsessions_core::decode::decode_json;
+use evsessions_core::decode::{decode_enveloped_records, decode_json};
 use evsessions_core::http::redact_url;
 use evsessions_core::{
     ApiErrorBody, ChargingSession, Error, ExposeSecret, HttpClient, HttpResponse, RawRecord, Result,
@@ -153,9 +153,69 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn decode_page(&self, body: &[u8]) -> Result<ListPage> {
-        let endpoint = self.endpoint();
         let envelope: Envelope =
-            decode_json(&KIND, endpoint, body).map_err(|e| self.inner.http.redact(e))?;
+            decode_json(&KIND, self.endpoint(), body).map_err(|e| self.inner.http.redact(e))?;
+        self.checked(envelope)
+    }
+
+    /// The sessions of one body of the list, as the session stream reads them: one pass over
+    /// the page, each item decoded on its own (a bad item is one `Err` in place), `raw` the
+    /// item exactly as received.
+    ///
+    /// ```
+    /// # fn main() -> evsessions_core::Result<()> {
+    /// use ru_csms_client::{Client, Config};
+    /// let client = Client::new(Config::builder().sessions_url("http://127.0.0.1:9/s").no_auth().build()?)?;
+    /// let body = br#"{"meta":{"status_code":200},"payload":{"items":[{"id":"1","kwh":0.20}],"total":1}}"#;
+    /// let sessions = client.page_sessions(body)?;
+    /// let s = sessions[0].as_ref().unwrap();
+    /// assert_eq!((s.id.as_str(), s.raw.as_str()), ("1", r#"{"id":"1","kwh":0.20}"#));
+    /// # Ok(()) }
+    /// ```
+    pub fn page_sessions(&self, body: &[u8]) -> Result<Vec<Result<ChargingSession>>> {
+        let (_, items) = self.decode_page_records(body)?;
+        Ok(items
+            .into_iter()
+            .map(|item| item.and_then(|(session, raw)| self.normalize_decoded(&session, raw)))
+            .collect())
+    }
+
+    /// One page as the session stream reads it: the envelope checked as
+    /// [`Client::decode_page`] checks it (its items taken out), and each item decoded on its
+    /// own with its text, in one pass over the body
+    /// ([`evsessions_core::decode::decode_enveloped_records`]); errors masked.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn decode_page_records(
+        &self,
+        body: &[u8],
+    ) -> Result<(ListPage, Vec<Result<(Session, RawRecord)>>)> {
+        let http = &self.inner.http;
+        let (envelope, items) = decode_enveloped_records::<Envelope, Session>(
+            &KIND,
+            self.endpoint(),
+            &["id"],
+            body,
+            &["payload", "items"],
+            |e| {
+                e.payload
+                    .as_mut()
+                    .map(|p| std::mem::take(&mut p.items))
+                    .unwrap_or_default()
+            },
+        )
+        .map_err(|e| http.redact(e))?;
+        let page = self.checked(envelope)?;
+        let items = items
+            .into_iter()
+            .map(|r| r.map_err(|e| http.redact(e)))
+            .collect();
+        Ok((page, items))
+    }
+
+    /// The page of an envelope: an error for a `meta.status_code` outside 2xx or a null
+    /// payload.
+    fn checked(&self, envelope: Envelope) -> Result<ListPage> {
+        let endpoint = self.endpoint();
         if let Some(meta) = envelope.meta.as_ref().filter(|m| !m.is_success()) {
             return Err(meta_error(endpoint, meta));
         }
@@ -185,7 +245,16 @@ impl Client {
     /// Decode and normalize one item of a page (`raw` = the item, exactly as received).
     pub fn normalize_item(&self, item: RawRecord) -> Result<ChargingSession> {
         let session = self.decode_session(&item)?;
-        normalize(&session, item, &self.inner.options)
+        self.normalize_decoded(&session, item)
+    }
+
+    /// Normalize a decoded item (`raw` = its text, exactly as received).
+    pub(crate) fn normalize_decoded(
+        &self,
+        session: &Session,
+        raw: RawRecord,
+    ) -> Result<ChargingSession> {
+        normalize(session, raw, &self.inner.options)
     }
 
     /// An HTTP error: the envelope's `meta` words when the body has them, else core's mapping.

@@ -61,19 +61,17 @@ impl SessionSource for Client {
         let client = self.clone();
         let endpoint = self.endpoint().to_string();
         let (records, next, stated, size) = offload(&KIND, &endpoint, resp.body.len(), move || {
-            let list = client.decode_page(&resp.body)?;
-            let next = next_page(page, asked, &list.payload);
+            let (list, items) = client.decode_page_records(&resp.body)?;
+            let next = next_page(page, asked, &list.payload, items.len());
             let stated = list.payload.total;
             let size = list
                 .payload
                 .per_page
                 .filter(|n| *n >= 1)
                 .unwrap_or(u64::from(asked));
-            let records: Vec<Result<ChargingSession>> = list
-                .payload
-                .items
+            let records: Vec<Result<ChargingSession>> = items
                 .into_iter()
-                .map(|item| client.normalize_item(item))
+                .map(|item| item.and_then(|(session, raw)| client.normalize_decoded(&session, raw)))
                 .collect();
             Ok((records, next, stated, size))
         })
@@ -121,8 +119,13 @@ pub(crate) fn whole_page_before(
 /// `page × per_page ≥ total` with the page size the server echoes (the one asked when it
 /// echoes none), or the server answered another page than the one asked (its paging is then
 /// not understood, and following it could loop).
-pub(crate) fn next_page(page: u32, asked_per_page: u32, payload: &Payload) -> Option<u32> {
-    if payload.items.is_empty() {
+pub(crate) fn next_page(
+    page: u32,
+    asked_per_page: u32,
+    payload: &Payload,
+    count: usize,
+) -> Option<u32> {
+    if count == 0 {
         return None;
     }
     if let Some(echoed) = payload.page {
@@ -147,6 +150,11 @@ pub(crate) fn next_page(page: u32, asked_per_page: u32, payload: &Payload) -> Op
 mod tests {
     use super::*;
 
+    fn np(page: u32, asked: u32, p: Payload) -> Option<u32> {
+        let n = p.items.len();
+        next_page(page, asked, &p, n)
+    }
+
     fn payload(n: usize, total: Option<u64>, per_page: Option<u64>, page: Option<u64>) -> Payload {
         Payload {
             items: vec![serde_json::json!({}).into(); n],
@@ -160,44 +168,26 @@ mod tests {
     fn stops_by_echoed_per_page() {
         // asked 100, server pages by 20: 44 sessions → pages 1, 2, 3.
         assert_eq!(
-            next_page(1, 100, &payload(20, Some(44), Some(20), Some(1))),
+            np(1, 100, payload(20, Some(44), Some(20), Some(1))),
             Some(2)
         );
         assert_eq!(
-            next_page(2, 100, &payload(20, Some(44), Some(20), Some(2))),
+            np(2, 100, payload(20, Some(44), Some(20), Some(2))),
             Some(3)
         );
-        assert_eq!(
-            next_page(3, 100, &payload(4, Some(44), Some(20), Some(3))),
-            None
-        );
+        assert_eq!(np(3, 100, payload(4, Some(44), Some(20), Some(3))), None);
         // exact multiple
-        assert_eq!(
-            next_page(2, 100, &payload(22, Some(44), Some(22), Some(2))),
-            None
-        );
+        assert_eq!(np(2, 100, payload(22, Some(44), Some(22), Some(2))), None);
         // the captured page: 44 of 44 at 100 per page
-        assert_eq!(
-            next_page(1, 100, &payload(44, Some(44), Some(100), Some(1))),
-            None
-        );
+        assert_eq!(np(1, 100, payload(44, Some(44), Some(100), Some(1))), None);
     }
 
     #[test]
     fn empty_page_missing_fields_and_wrong_page() {
-        assert_eq!(
-            next_page(1, 10, &payload(0, Some(44), Some(10), Some(1))),
-            None
-        );
-        assert_eq!(next_page(1, 10, &payload(10, None, None, None)), Some(2));
-        assert_eq!(next_page(4, 10, &payload(10, Some(40), None, None)), None);
-        assert_eq!(
-            next_page(2, 10, &payload(10, Some(100), Some(10), Some(1))),
-            None
-        );
-        assert_eq!(
-            next_page(1, 10, &payload(10, Some(100), Some(0), Some(1))),
-            Some(2)
-        );
+        assert_eq!(np(1, 10, payload(0, Some(44), Some(10), Some(1))), None);
+        assert_eq!(np(1, 10, payload(10, None, None, None)), Some(2));
+        assert_eq!(np(4, 10, payload(10, Some(40), None, None)), None);
+        assert_eq!(np(2, 10, payload(10, Some(100), Some(10), Some(1))), None);
+        assert_eq!(np(1, 10, payload(10, Some(100), Some(0), Some(1))), Some(2));
     }
 }
