@@ -461,6 +461,63 @@ pub fn dedupe_hash<T: Hash + ?Sized>(value: &T) -> u64 {
     h.finish()
 }
 
+/// The ids a walk has yielded, as their 64-bit [`dedupe_hash`]es, in about 6 bytes each: the
+/// hash (first mixed with a key drawn for this set, one to one, so that a server cannot choose
+/// ids that pile up in one bucket) picks one of 2^16 buckets by its top 16 bits, and the bucket
+/// keeps the other 48 bits sorted. Exact for the 64-bit hashes, like a `HashSet<u64>`, which
+/// takes 9 bytes an entry at best and 27 while its table doubles (a million ids: 9.5 MiB
+/// here against 18–28 MiB).
+#[derive(Debug, Default)]
+struct IdSet {
+    key: u64,
+    buckets: Vec<Vec<[u8; 6]>>,
+}
+
+impl IdSet {
+    fn new() -> IdSet {
+        use std::hash::BuildHasher;
+        IdSet {
+            key: std::hash::RandomState::new().hash_one(0u8),
+            buckets: Vec::new(),
+        }
+    }
+
+    /// The bucket and the bits kept of `hash` (splitmix64's finalizer: one to one).
+    fn split(&self, hash: u64) -> (usize, [u8; 6]) {
+        let mut x = hash ^ self.key;
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^= x >> 31;
+        let [a, b, rest @ ..] = x.to_be_bytes();
+        (usize::from(u16::from_be_bytes([a, b])), rest)
+    }
+
+    fn contains(&self, hash: u64) -> bool {
+        let (b, rest) = self.split(hash);
+        self.buckets
+            .get(b)
+            .is_some_and(|v| v.binary_search(&rest).is_ok())
+    }
+
+    /// Add `hash`; false if it was there.
+    fn insert(&mut self, hash: u64) -> bool {
+        if self.buckets.is_empty() {
+            self.buckets = vec![Vec::new(); 1 << 16];
+        }
+        let (b, rest) = self.split(hash);
+        match self.buckets.get_mut(b) {
+            Some(v) => match v.binary_search(&rest) {
+                Ok(_) => false,
+                Err(i) => {
+                    v.insert(i, rest);
+                    true
+                }
+            },
+            None => false,
+        }
+    }
+}
+
 fn session_key(s: &ChargingSession) -> u64 {
     dedupe_hash(&(&s.source, &s.id))
 }
@@ -507,7 +564,7 @@ struct Walk<'a, S: ?Sized> {
     done: bool,
     seen_cursors: HashSet<u64>,
     /// Ids yielded (each session once).
-    seen_ids: HashSet<u64>,
+    seen_ids: IdSet,
     /// Ids received and not yielded (still buffered, or outside the query): with `seen_ids`,
     /// every id received. Kept apart so that a yielded id is held once, not in two sets.
     pending_ids: HashSet<u64>,
@@ -670,7 +727,7 @@ impl<'a, S: SessionSource + ?Sized + 'a> Walk<'a, S> {
         let mut known = 0usize;
         for s in page.records.iter().flatten() {
             let key = session_key(s);
-            if !self.seen_ids.contains(&key) && self.pending_ids.insert(key) {
+            if !self.seen_ids.contains(key) && self.pending_ids.insert(key) {
                 fresh += 1;
             } else {
                 known += 1;
@@ -805,7 +862,7 @@ where
         query: Arc::new(query.clone()),
         done: false,
         seen_cursors: HashSet::new(),
-        seen_ids: HashSet::new(),
+        seen_ids: IdSet::new(),
         pending_ids: HashSet::new(),
         buffer: VecDeque::new(),
         barren: 0,
@@ -822,4 +879,46 @@ where
         calm: 0,
     };
     walk.boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_set_is_exactly_a_set_of_64_bit_hashes() {
+        let mut set = IdSet::new();
+        let mut reference = HashSet::new();
+        // Hashes that differ only in their top bits, only in their low bits, 0 and MAX, and a
+        // spread of others (each inserted twice).
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut hashes = vec![0, u64::MAX, 1, 1 << 63, 1 << 48, (1 << 48) | 1];
+        for _ in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            hashes.push(x);
+            hashes.push(x ^ 1);
+            hashes.push(x ^ (1 << 60));
+        }
+        for h in hashes.iter().chain(hashes.iter()) {
+            assert_eq!(set.contains(*h), reference.contains(h), "{h:#x}");
+            assert_eq!(set.insert(*h), reference.insert(*h), "{h:#x}");
+        }
+        for probe in [2u64, 3, 0x1234_5678_9abc_def0, u64::MAX - 1] {
+            assert_eq!(
+                set.contains(probe),
+                reference.contains(&probe),
+                "{probe:#x}"
+            );
+        }
+        let stored: usize = set.buckets.iter().map(Vec::len).sum();
+        assert_eq!(stored, reference.len());
+        // Two sets draw different keys: where ids land is not predictable.
+        let other = IdSet::new();
+        assert_ne!(set.key, other.key);
+        // Empty: nothing allocated, nothing contained.
+        assert!(!IdSet::new().contains(7));
+        assert!(IdSet::new().buckets.is_empty());
+    }
 }
