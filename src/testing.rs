@@ -85,3 +85,23 @@ pub async fn start_mock_fleet(http: HttpConfig) -> Result<MockFleet> {
 
     Ok(MockFleet { mocks, sources })
 }
+
+/// Every session the mocks of a fresh fleet serve, read with the default query: the fixture
+/// sessions of all four vendors, in the fleet's order (for tests of anything that consumes
+/// sessions: writers, exports, stores). The first error ends the read.
+///
+/// ```no_run
+/// # async fn demo() -> evsessions::Result<()> {
+/// let sessions = evsessions::testing::fleet_sessions(evsessions::HttpConfig::for_tests()).await?;
+/// assert!(sessions.iter().any(|s| s.source.as_str() == "smappee"));
+/// # Ok(()) }
+/// ```
+pub async fn fleet_sessions(http: HttpConfig) -> Result<Vec<evsessions_core::ChargingSession>> {
+    let fleet = start_mock_fleet(http).await?;
+    let mut out = Vec::new();
+    for source in &fleet.sources {
+        let query = evsessions_core::SessionQuery::new();
+        out.extend(evsessions_core::try_collect_sessions(source.as_ref(), &query).await?);
+    }
+    Ok(out)
+}

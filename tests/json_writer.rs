@@ -7,24 +7,14 @@
 use evsessions::output::write_session_json;
 use evsessions::{
     AuthMethod, Authorization, ChargingSession, Cost, CostComponent, CostKind, HttpConfig,
-    OutputFormat, RawRecord, SessionQuery, SessionStatus, SessionWriter, Site, SourceKind,
-    StateOfCharge,
+    OutputFormat, RawRecord, SessionStatus, SessionWriter, Site, SourceKind, StateOfCharge,
 };
 use rust_decimal::Decimal;
 
 async fn fleet_sessions() -> Vec<ChargingSession> {
-    let fleet = evsessions::testing::start_mock_fleet(HttpConfig::for_tests())
+    evsessions::testing::fleet_sessions(HttpConfig::for_tests())
         .await
-        .unwrap();
-    let mut out = Vec::new();
-    for source in &fleet.sources {
-        out.extend(
-            evsessions::try_collect_sessions(source.as_ref(), &SessionQuery::new())
-                .await
-                .unwrap(),
-        );
-    }
-    out
+        .unwrap()
 }
 
 /// The hand-written text of `s`, checked against serde's, and returned.

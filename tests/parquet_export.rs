@@ -9,25 +9,16 @@ use evsessions::export::parquet::{
     column_names, ParquetWriteError, ParquetWriter, COORDINATE_SCALE, ENERGY_SCALE, MONEY_SCALE,
     PERCENT_SCALE,
 };
-use evsessions::{ChargingSession, HttpConfig, SessionQuery};
+use evsessions::{ChargingSession, HttpConfig};
 use parquet::basic::{Compression, LogicalType, TimeUnit, Type as PhysicalType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use rust_decimal::Decimal;
 
 async fn fleet_sessions() -> Vec<ChargingSession> {
-    let fleet = evsessions::testing::start_mock_fleet(HttpConfig::for_tests())
+    evsessions::testing::fleet_sessions(HttpConfig::for_tests())
         .await
-        .unwrap();
-    let mut out = Vec::new();
-    for source in &fleet.sources {
-        out.extend(
-            evsessions::try_collect_sessions(source.as_ref(), &SessionQuery::new())
-                .await
-                .unwrap(),
-        );
-    }
-    out
+        .unwrap()
 }
 
 /// What the file should hold in `column` for `s`, as the reader gives it back.
