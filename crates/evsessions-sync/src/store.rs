@@ -54,10 +54,15 @@ pub struct SessionMeta {
     pub stale_since: Option<DateTime<Utc>>,
 }
 
-/// The content hash of a record: hex SHA-256 (first 16 bytes) of its JSON form.
+/// The content hash of a record: hex SHA-256 (first 16 bytes) of its JSON form (written by
+/// `evsessions_core::output::write_session_json`, byte for byte serde's form, without its
+/// per-field cost).
 pub fn content_hash(session: &ChargingSession) -> SyncResult<String> {
-    let bytes = serde_json::to_vec(session).map_err(|e| SyncError::Data {
-        message: format!("cannot serialize session {}: {e}", session.id),
+    let mut bytes = Vec::with_capacity(2048);
+    evsessions_core::output::write_session_json(&mut bytes, session).map_err(|e| {
+        SyncError::Data {
+            message: format!("cannot serialize session {}: {e}", session.id),
+        }
     })?;
     let digest = Sha256::digest(&bytes);
     Ok(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
@@ -716,5 +721,27 @@ pub async fn open_store(location: &str) -> SyncResult<Box<dyn SessionStore>> {
                 "this build has no SQLite support: enable the `sqlite` feature of evsessions-sync"
                     .into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hash is that of the serde form, so hashes stored by earlier versions still match.
+    #[test]
+    fn the_content_hash_is_that_of_the_serde_form() {
+        let mut s = ChargingSession::new(
+            evsessions_core::SourceKind::from_static("emabler"),
+            "48213",
+            serde_json::json!({"id": 48213, "kwh": 1.5}),
+        );
+        s.energy_kwh = Some(evsessions_core::Decimal::new(24_445, 3));
+        s.vendor_status = Some("Finished \"ok\"\n".into());
+        let serde = Sha256::digest(serde_json::to_vec(&s).unwrap());
+        let want: String = serde.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        assert_eq!(content_hash(&s).unwrap(), want);
+        s.energy_kwh = None;
+        assert_ne!(content_hash(&s).unwrap(), want);
     }
 }
