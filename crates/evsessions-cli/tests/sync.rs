@@ -8,26 +8,10 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{command, run, s, text};
+use common::{command, run, s, sync_args, text};
 use evsessions_testkit::emabler::{EmablerMock, API_KEY};
 use evsessions_testkit::VendorMock;
 use serde_json::{json, Value};
-
-fn sync_args(mock: &EmablerMock, store: &str, extra: &[&str]) -> Vec<String> {
-    let mut a = s(&[
-        "sync",
-        "--source",
-        "emabler",
-        "--base-url",
-        &mock.base_url(),
-        "--store",
-        store,
-        "--since",
-        "2025-03-01",
-    ]);
-    a.extend(s(extra));
-    a
-}
 
 async fn export(store: &str, extra: &[&str]) -> Vec<Value> {
     let mut a = s(&["export", "--store", store, "--format", "ndjson"]);

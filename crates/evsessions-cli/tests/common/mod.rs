@@ -36,9 +36,10 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Sync the eMabler mock into `store`, as of `now`; asserts success.
-pub async fn sync(mock: &EmablerMock, store: &str, now: &str) {
-    let o = run(s(&[
+/// The arguments of `evsessions sync` of the eMabler mock into `store` from 2025-03-01, then
+/// `extra`.
+pub fn sync_args(mock: &EmablerMock, store: &str, extra: &[&str]) -> Vec<String> {
+    let mut a = s(&[
         "sync",
         "--source",
         "emabler",
@@ -48,9 +49,13 @@ pub async fn sync(mock: &EmablerMock, store: &str, now: &str) {
         store,
         "--since",
         "2025-03-01",
-        "--now",
-        now,
-    ]))
-    .await;
+    ]);
+    a.extend(s(extra));
+    a
+}
+
+/// Sync the eMabler mock into `store`, as of `now`; asserts success.
+pub async fn sync(mock: &EmablerMock, store: &str, now: &str) {
+    let o = run(sync_args(mock, store, &["--now", now])).await;
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
