@@ -4,18 +4,16 @@
 //! clients, from the testkit's mock servers) and for hand-made sessions at the edges: every
 //! option absent, every option present, hostile text, times and decimals of every shape.
 
+mod common;
+
+use common::fleet_sessions;
+
 use evsessions::output::write_session_json;
 use evsessions::{
-    AuthMethod, Authorization, ChargingSession, Cost, CostComponent, CostKind, HttpConfig,
-    OutputFormat, RawRecord, SessionStatus, SessionWriter, Site, SourceKind, StateOfCharge,
+    AuthMethod, Authorization, ChargingSession, Cost, CostComponent, CostKind, OutputFormat,
+    RawRecord, SessionStatus, SessionWriter, Site, SourceKind, StateOfCharge,
 };
 use rust_decimal::Decimal;
-
-async fn fleet_sessions() -> Vec<ChargingSession> {
-    evsessions::testing::fleet_sessions(HttpConfig::for_tests())
-        .await
-        .unwrap()
-}
 
 /// The hand-written text of `s`, checked against serde's, and returned.
 fn assert_same(s: &ChargingSession) -> String {
@@ -53,13 +51,6 @@ fn assert_formats(sessions: &[ChargingSession]) {
 #[tokio::test]
 async fn every_vendors_fixture_sessions_are_written_as_serde_writes_them() {
     let sessions = fleet_sessions().await;
-    assert!(sessions.len() >= 70, "{}", sessions.len());
-    for source in ["emabler", "smappee", "cleverpower", "ru-csms"] {
-        assert!(
-            sessions.iter().any(|s| s.source.as_str() == source),
-            "{source}"
-        );
-    }
     // The fixtures reach every part of the record, so the comparison covers each writer.
     assert!(sessions.iter().any(|s| s.site.is_some()));
     assert!(sessions.iter().any(|s| s.authorization.is_some()));
