@@ -272,20 +272,13 @@ impl Client {
         id_keys: &[&str],
         body: &[u8],
     ) -> Result<(Paginated<RawRecord>, Vec<Result<(T, RawRecord)>>)> {
-        let (page, items) = evsessions_core::decode::decode_enveloped_records(
-            &KIND,
+        self.http.decode_enveloped_records(
             endpoint,
             id_keys,
             body,
             &["items"],
             |p: &mut Paginated<RawRecord>| std::mem::take(&mut p.items),
         )
-        .map_err(|e| self.http.redact(e))?;
-        let items = items
-            .into_iter()
-            .map(|r| r.map_err(|e| self.http.redact(e)))
-            .collect();
-        Ok((page, items))
     }
 
     fn typed_page<T: DeserializeOwned>(

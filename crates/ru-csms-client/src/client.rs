@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use evsessions_core::decode::{decode_enveloped_records, decode_json};
+use evsessions_core::decode::decode_json;
 use evsessions_core::http::redact_url;
 use evsessions_core::{
     ApiErrorBody, ChargingSession, Error, ExposeSecret, HttpClient, HttpResponse, RawRecord, Result,
@@ -189,27 +189,22 @@ impl Client {
         &self,
         body: &[u8],
     ) -> Result<(ListPage, Vec<Result<(Session, RawRecord)>>)> {
-        let http = &self.inner.http;
-        let (envelope, items) = decode_enveloped_records::<Envelope, Session>(
-            &KIND,
-            self.endpoint(),
-            &["id"],
-            body,
-            &["payload", "items"],
-            |e| {
-                e.payload
-                    .as_mut()
-                    .map(|p| std::mem::take(&mut p.items))
-                    .unwrap_or_default()
-            },
-        )
-        .map_err(|e| http.redact(e))?;
-        let page = self.checked(envelope)?;
-        let items = items
-            .into_iter()
-            .map(|r| r.map_err(|e| http.redact(e)))
-            .collect();
-        Ok((page, items))
+        let (envelope, items) = self
+            .inner
+            .http
+            .decode_enveloped_records::<Envelope, Session>(
+                self.endpoint(),
+                &["id"],
+                body,
+                &["payload", "items"],
+                |e| {
+                    e.payload
+                        .as_mut()
+                        .map(|p| std::mem::take(&mut p.items))
+                        .unwrap_or_default()
+                },
+            )?;
+        Ok((self.checked(envelope)?, items))
     }
 
     /// The page of an envelope: an error for a `meta.status_code` outside 2xx or a null
