@@ -475,20 +475,15 @@ struct IdSet {
 
 impl IdSet {
     fn new() -> IdSet {
-        use std::hash::BuildHasher;
         IdSet {
-            key: std::hash::RandomState::new().hash_one(0u8),
+            key: random_key(),
             buckets: Vec::new(),
         }
     }
 
-    /// The bucket and the bits kept of `hash` (splitmix64's finalizer: one to one).
+    /// The bucket and the bits kept of `hash` (mixed one to one with the set's key).
     fn split(&self, hash: u64) -> (usize, [u8; 6]) {
-        let mut x = hash ^ self.key;
-        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        x ^= x >> 31;
-        let [a, b, rest @ ..] = x.to_be_bytes();
+        let [a, b, rest @ ..] = mix(hash, self.key).to_be_bytes();
         (usize::from(u16::from_be_bytes([a, b])), rest)
     }
 
@@ -515,6 +510,66 @@ impl IdSet {
             },
             None => false,
         }
+    }
+}
+
+/// `hash` mixed with `key` by splitmix64's finalizer: one to one, so two hashes collide after
+/// it exactly when they did before, and where a hash lands is unknown without the key.
+fn mix(hash: u64, key: u64) -> u64 {
+    let mut x = hash ^ key;
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// A key drawn at random (per set, per run).
+fn random_key() -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::RandomState::new().hash_one(0u8)
+}
+
+/// A `HashSet<u64>` of values that are already 64-bit hashes ([`dedupe_hash`]es): its hasher
+/// only [`mix`]es the value with a key drawn for the set, instead of running SipHash again.
+type HashedSet = HashSet<u64, MixState>;
+
+/// The [`std::hash::BuildHasher`] of a [`HashedSet`].
+#[derive(Clone)]
+struct MixState(u64);
+
+impl Default for MixState {
+    fn default() -> Self {
+        MixState(random_key())
+    }
+}
+
+impl std::hash::BuildHasher for MixState {
+    type Hasher = MixHasher;
+    fn build_hasher(&self) -> MixHasher {
+        MixHasher {
+            key: self.0,
+            state: 0,
+        }
+    }
+}
+
+/// The hasher of a [`HashedSet`]: a `u64` is [`mix`]ed with the key; anything else (never
+/// written by the walk) is folded in byte by byte, still keyed.
+struct MixHasher {
+    key: u64,
+    state: u64,
+}
+
+impl Hasher for MixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.state = mix(self.state ^ u64::from(*b), self.key);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.state = mix(self.state ^ n, self.key);
+    }
+    fn finish(&self) -> u64 {
+        self.state
     }
 }
 
@@ -567,8 +622,11 @@ struct Walk<'a, S: ?Sized> {
     seen_ids: IdSet,
     /// Ids received and not yielded (still buffered, or outside the query): with `seen_ids`,
     /// every id received. Kept apart so that a yielded id is held once, not in two sets.
-    pending_ids: HashSet<u64>,
-    buffer: VecDeque<Result<ChargingSession>>,
+    pending_ids: HashedSet,
+    /// The records of the page being yielded, and the keys of its `Ok` ones in the same order
+    /// (each key computed once, when the page is read).
+    buffer: std::vec::IntoIter<Result<ChargingSession>>,
+    buffer_keys: std::vec::IntoIter<u64>,
     barren: u32,
     /// Pages read in the current listing.
     listing_pages: u64,
@@ -594,7 +652,7 @@ struct Walk<'a, S: ?Sized> {
 impl<'a, S: SessionSource + ?Sized + 'a> Walk<'a, S> {
     /// Pages in flight, read and waiting, or being yielded.
     fn held(&self) -> usize {
-        self.flight.len() + self.ready.len() + usize::from(!self.buffer.is_empty())
+        self.flight.len() + self.ready.len() + usize::from(self.buffer.len() > 0)
     }
 
     fn send(&mut self, cursor: Option<PageCursor>) {
@@ -725,8 +783,10 @@ impl<'a, S: SessionSource + ?Sized + 'a> Walk<'a, S> {
         // ignores the page parameter: following it would never end.
         let mut fresh = 0usize;
         let mut known = 0usize;
+        let mut keys = Vec::with_capacity(page.records.len());
         for s in page.records.iter().flatten() {
             let key = session_key(s);
+            keys.push(key);
             if !self.seen_ids.contains(key) && self.pending_ids.insert(key) {
                 fresh += 1;
             } else {
@@ -741,7 +801,19 @@ impl<'a, S: SessionSource + ?Sized + 'a> Walk<'a, S> {
         } else {
             0
         };
-        self.buffer.extend(page.records);
+        if self.buffer.len() == 0 {
+            self.buffer = page.records.into_iter();
+            self.buffer_keys = keys.into_iter();
+        } else {
+            // Not reached: a page is read once the one before it was yielded. Kept correct
+            // all the same.
+            let mut records: Vec<_> = std::mem::take(&mut self.buffer).collect();
+            records.extend(page.records);
+            let mut all_keys: Vec<_> = std::mem::take(&mut self.buffer_keys).collect();
+            all_keys.extend(keys);
+            self.buffer = records.into_iter();
+            self.buffer_keys = all_keys.into_iter();
+        }
         let after_listing = page.after_listing;
         let abandon = |w: &mut Self, why: &str| {
             tracing::warn!(vendor = %w.source.kind(), "{why}: stopping this listing");
@@ -802,13 +874,13 @@ impl<'a, S: SessionSource + ?Sized + 'a> Stream for Walk<'a, S> {
             while let Poll::Ready(Some(page)) = w.flight.poll_next_unpin(cx) {
                 w.ready.push_back(page);
             }
-            if let Some(item) = w.buffer.pop_front() {
+            if let Some(item) = w.buffer.next() {
                 match item {
                     Ok(s) => {
+                        let key = w.buffer_keys.next().unwrap_or_else(|| session_key(&s));
                         if !w.query.matches(&s, &w.caps) {
                             continue;
                         }
-                        let key = session_key(&s);
                         if !w.seen_ids.insert(key) {
                             tracing::debug!(source = %s.source, id = %s.id, "duplicate session dropped");
                             continue;
@@ -863,8 +935,9 @@ where
         done: false,
         seen_cursors: HashSet::new(),
         seen_ids: IdSet::new(),
-        pending_ids: HashSet::new(),
-        buffer: VecDeque::new(),
+        pending_ids: HashedSet::default(),
+        buffer: Vec::new().into_iter(),
+        buffer_keys: Vec::new().into_iter(),
         barren: 0,
         listing_pages: 0,
         listing_limit: None,
