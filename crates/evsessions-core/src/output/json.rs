@@ -422,7 +422,7 @@ fn write_decimal_digits(
     };
     let nearest = mantissa as f64 / pow;
     let nearest = if negative { -nearest } else { nearest };
-    if d.to_f64() != Some(nearest) {
+    if decimal_to_f64(d) != Some(nearest) {
         return false;
     }
     let digits = &digits[digits.len() - len..];
@@ -440,6 +440,33 @@ fn write_decimal_digits(
         out.extend_from_slice(digits);
     }
     true
+}
+
+/// `Decimal::to_f64(d)`, bit for bit: rust_decimal's own steps, done in `u64` where the
+/// mantissa and `10^scale` fit one (its `u128` division and conversion cost several times
+/// more), else by rust_decimal itself.
+fn decimal_to_f64(d: &Decimal) -> Option<f64> {
+    let scale = d.scale();
+    let (Ok(mantissa), Some(precision)) = (
+        u64::try_from(d.mantissa().unsigned_abs()),
+        10u64.checked_pow(scale),
+    ) else {
+        return d.to_f64();
+    };
+    if scale == 0 {
+        return d.to_f64();
+    }
+    // rust_decimal 1.x `Decimal::as_f64` for a scale above 0, with the same roundings: an
+    // integer below 2^64 converts to the same f64 from u64 as from u128.
+    let integral = (mantissa / precision) as f64;
+    let frac = (mantissa % precision) as f64 / precision as f64;
+    let negative = d.is_sign_negative();
+    if frac == 0.0 {
+        return Some(if negative { -integral } else { integral });
+    }
+    let round_to = 10f64.powi(scale as i32);
+    let rounded = ((integral + frac) * round_to).round() / round_to;
+    Some(if negative { -rounded } else { rounded })
 }
 
 /// `v`'s decimal digits right-aligned in `buf`; returns how many.
@@ -577,6 +604,11 @@ mod tests {
             let d = Decimal::from_i128_with_scale(m, scale);
             let text = fast_text(d);
             assert_eq!(text, serde_text(d), "{d:?} scale {}", d.scale());
+            assert_eq!(
+                decimal_to_f64(&d).map(f64::to_bits),
+                d.to_f64().map(f64::to_bits),
+                "{d:?}"
+            );
             if let Ok(mantissa) = u64::try_from(d.mantissa().unsigned_abs()) {
                 if write_decimal_digits(&mut Vec::new(), mantissa, scale, d.is_sign_negative(), &d)
                 {
