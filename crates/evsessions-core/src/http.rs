@@ -168,6 +168,11 @@ pub const ANNOUNCE_WAIT: Duration = Duration::from_secs(3);
 /// Redirects followed within one origin, at most.
 pub const MAX_REDIRECTS: usize = 5;
 
+/// The most room reserved for a body ahead of reading it, from its `Content-Length`: a body
+/// that claims more gets this much, then grows as it arrives (a lying server cannot make the
+/// client reserve memory it never sends).
+const PREALLOCATE_MAX: u64 = 8 << 20;
+
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
@@ -469,10 +474,14 @@ impl HttpClient {
                 let mut resp = build(&self.client).send().await?;
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                if resp.content_length().is_some_and(|n| n > max_body) {
+                let stated = resp.content_length();
+                if stated.is_some_and(|n| n > max_body) {
                     return Ok(Err(max_body));
                 }
-                let mut body = Vec::new();
+                // Room for the stated length at once (up to `PREALLOCATE_MAX`): a page is then
+                // neither copied as it grows nor held in twice the room it needs.
+                let room = stated.map_or(0, |n| n.min(PREALLOCATE_MAX));
+                let mut body = Vec::with_capacity(usize::try_from(room).unwrap_or(0));
                 while let Some(chunk) = resp.chunk().await? {
                     if (body.len() as u64).saturating_add(chunk.len() as u64) > max_body {
                         return Ok(Err(max_body));
