@@ -244,40 +244,41 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn transactions_page_sessions(&self, body: &[u8]) -> Result<Vec<Result<ChargingSession>>> {
-        let (_, items) = self.decode_page::<Transaction>(EP_TRANSACTIONS, &["id"], body)?;
-        Ok(items
-            .into_iter()
-            .map(|r| r.map(|(t, raw)| crate::normalize::transaction(t, raw)))
-            .collect())
+        let (_, sessions) =
+            self.decode_page::<Transaction, _>(EP_TRANSACTIONS, &["id"], body, |r| {
+                r.map(|(t, raw)| crate::normalize::transaction(t, raw))
+            })?;
+        Ok(sessions)
     }
 
     /// The sessions of one body of `GET /v2/ongoing-transactions`, like
     /// [`Client::transactions_page_sessions`].
     pub fn ongoing_page_sessions(&self, body: &[u8]) -> Result<Vec<Result<ChargingSession>>> {
-        let (_, items) =
-            self.decode_page::<OngoingTransaction>(EP_ONGOING, &["transactionId"], body)?;
-        Ok(items
-            .into_iter()
-            .map(|r| r.map(|(t, raw)| crate::normalize::ongoing(t, raw)))
-            .collect())
+        let (_, sessions) =
+            self.decode_page::<OngoingTransaction, _>(EP_ONGOING, &["transactionId"], body, |r| {
+                r.map(|(t, raw)| crate::normalize::ongoing(t, raw))
+            })?;
+        Ok(sessions)
     }
 
     /// One page of a listing as the session stream reads it: the envelope (its `items` taken
-    /// out) and each record decoded on its own with its text, in one pass over the body
-    /// ([`evsessions_core::decode::decode_enveloped_records`]); errors masked.
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn decode_page<T: DeserializeOwned>(
+    /// out) and each record decoded on its own with its text and handed to `each`, in one
+    /// pass over the body ([`evsessions_core::decode::decode_enveloped_records`]: `each` must
+    /// be free of effects that must not repeat); errors masked.
+    pub(crate) fn decode_page<T: DeserializeOwned, U>(
         &self,
         endpoint: &str,
         id_keys: &[&str],
         body: &[u8],
-    ) -> Result<(Paginated<RawRecord>, Vec<Result<(T, RawRecord)>>)> {
+        each: impl FnMut(Result<(T, RawRecord)>) -> U,
+    ) -> Result<(Paginated<RawRecord>, Vec<U>)> {
         self.http.decode_enveloped_records(
             endpoint,
             id_keys,
             body,
             &["items"],
             |p: &mut Paginated<RawRecord>| std::mem::take(&mut p.items),
+            each,
         )
     }
 

@@ -33,7 +33,8 @@ pub fn transaction(mut t: Transaction, raw: impl Into<RawRecord>) -> ChargingSes
     };
     s.vendor_status = None;
     s.energy_kwh = energy_kwh(&t);
-    s.cost = cost(&t, s.energy_kwh);
+    let currency = t.currency.take();
+    s.cost = priced(&t, s.energy_kwh, currency);
     s.charger = charger(t.charger_id, t.charger_name, t.socket_id, t.socket_name);
     s.site = site(t.site_id, t.site_name);
     s.authorization = authorization(t.authorized_tag_id, t.authorized_user_id, t.user_name);
@@ -105,6 +106,11 @@ fn authorization(
 /// `vatPercent`. `currency` is `currency` as sent (`null` stays `null`).
 /// `totalMarginAmount` and `reductionAmount` (meanings undocumented) stay in `raw` only.
 pub fn cost(t: &Transaction, energy_kwh: Option<Decimal>) -> Option<Cost> {
+    priced(t, energy_kwh, t.currency.clone())
+}
+
+/// [`cost`] with the currency already taken out of `t` (moved, not copied).
+fn priced(t: &Transaction, energy_kwh: Option<Decimal>, currency: Option<String>) -> Option<Cost> {
     let lines = [
         (
             CostKind::Energy,
@@ -131,7 +137,7 @@ pub fn cost(t: &Transaction, energy_kwh: Option<Decimal>) -> Option<Cost> {
             t.flat_fee_incl_vat,
         ),
     ];
-    let mut c = Cost::new(t.currency.clone());
+    let mut c = Cost::new(currency);
     for (kind, name, excl, incl) in lines {
         let energy_priced = kind == CostKind::Energy && t.unit_power_cost.is_some();
         if excl.is_none() && incl.is_none() && !energy_priced {

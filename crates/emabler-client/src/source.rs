@@ -222,15 +222,20 @@ struct Decoded {
 }
 
 impl Decoded {
-    /// The paging fields of `page` (whose `count` records were taken out), no record yet.
-    fn of(page: &Paginated<RawRecord>, count: usize) -> Decoded {
+    /// The paging fields of `page`, and its records: `Some` for each session, `None` for each
+    /// record dropped.
+    fn of(page: &Paginated<RawRecord>, records: Vec<Option<Result<ChargingSession>>>) -> Decoded {
+        let count = records.len();
+        let mut kept = Vec::with_capacity(count);
+        kept.extend(records.into_iter().flatten());
+        let records = kept;
         Decoded {
             total_records: page.total_records,
             limit: page.limit,
             has_next_page: page.has_next_page,
             count,
-            records: Vec::with_capacity(count),
-            dropped: 0,
+            dropped: count - records.len(),
+            records,
         }
     }
 }
@@ -279,25 +284,23 @@ impl Client {
         let client = self.clone();
         let set = ongoing.clone();
         let page = offload(&KIND, EP_ONGOING, resp.body.len(), move || {
-            let (page, items) = client.decode_page::<OngoingTransaction>(
+            // The set takes the first page a session was on (`min`): recording a session
+            // twice, should the page be read twice, changes nothing.
+            let (page, records) = client.decode_page::<OngoingTransaction, _>(
                 EP_ONGOING,
                 &["transactionId"],
                 &resp.body,
-            )?;
-            let mut decoded = Decoded::of(&page, items.len());
-            for item in items {
-                match item {
-                    Ok((t, raw)) => {
+                |item| {
+                    Some(item.map(|(t, raw)| {
                         if all {
                             let charger = t.charger_id.as_deref().unwrap_or("");
                             set.insert(charger, &t.transaction_id, cur.page);
                         }
-                        decoded.records.push(Ok(normalize::ongoing(t, raw)));
-                    }
-                    Err(e) => decoded.records.push(Err(e)),
-                }
-            }
-            Ok(decoded)
+                        normalize::ongoing(t, raw)
+                    }))
+                },
+            )?;
+            Ok(Decoded::of(&page, records))
         })
         .await?;
         let (total, size) = stated_total(page.total_records, page.limit, limit);
@@ -362,21 +365,19 @@ impl Client {
         let client = self.clone();
         let set = ongoing.clone();
         let page = offload(&KIND, EP_TRANSACTIONS, resp.body.len(), move || {
-            let (page, items) =
-                client.decode_page::<Transaction>(EP_TRANSACTIONS, &["id"], &resp.body)?;
-            let mut decoded = Decoded::of(&page, items.len());
             let seen = set.set();
-            for item in items {
-                match item {
-                    Ok((t, _)) if matches_ongoing(&t, &seen, upto.unwrap_or(u32::MAX)) => {
-                        tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
-                        decoded.dropped += 1;
+            let upto = upto.unwrap_or(u32::MAX);
+            let (page, records) =
+                client.decode_page::<Transaction, _>(EP_TRANSACTIONS, &["id"], &resp.body, |item| {
+                    match item {
+                        Ok((t, _)) if matches_ongoing(&t, &seen, upto) => {
+                            tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");
+                            None
+                        }
+                        item => Some(item.map(|(t, raw)| normalize::transaction(t, raw))),
                     }
-                    Ok((t, raw)) => decoded.records.push(Ok(normalize::transaction(t, raw))),
-                    Err(e) => decoded.records.push(Err(e)),
-                }
-            }
-            Ok(decoded)
+                })?;
+            Ok(Decoded::of(&page, records))
         })
         .await?;
         let (total, size) = stated_total(page.total_records, page.limit, limit);

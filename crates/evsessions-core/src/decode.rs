@@ -270,10 +270,12 @@ fn array_in_one_pass<T: DeserializeOwned, U>(
         };
         if out.len() == 1 {
             // Records of a page are alike: room for as many as the rest of the text
-            // holds at the first one's length (at most four times the text's size in
-            // memory), so that the list is not copied as it grows.
+            // holds at the first one's length, and a quarter more for records a little
+            // shorter (at most four times the text's size in memory), so that the list is
+            // neither copied as it grows nor held in twice the room it needs.
             let per_record = end - i + 1;
             let room = (text.len() - end) / per_record;
+            let room = room.saturating_add(room / 4);
             let cap = 4 * text.len() / std::mem::size_of::<U>().max(1);
             out.reserve(room.min(cap));
         }
@@ -325,12 +327,17 @@ fn array_at(text: &str, path: &[&str]) -> Option<usize> {
 
 /// The records of a page whose records are an array inside a JSON object: `items` (the
 /// keys down to the array: `&["items"]`, `&["payload", "items"]`), each decoded as `T` with
-/// its text (as [`decode_record_list`]), and the rest of the page decoded as `E` with an
-/// empty array in their place. `items_of` takes the records out of an `E` decoded from the
-/// whole body, the way a malformed page (or one this function cannot read in one pass:
-/// records not an array, a key repeated) is read, so that the result and every error are
-/// those of decoding the body as `E` with [`decode_json`] and then each record with
+/// its text and handed to `each` (as [`decode_record_list`] does), and the rest of the page
+/// decoded as `E` with an empty array in their place. `items_of` takes the records out of an
+/// `E` decoded from the whole body, the way a malformed page (or one this function cannot read
+/// in one pass: records not an array, a key repeated) is read, so that the result and every
+/// error are those of decoding the body as `E` with [`decode_json`] and then each record with
 /// [`decode_record`].
+///
+/// `each` is called once for each record of the result, in order; but when a page whose
+/// records read well proves unreadable in one pass (its envelope does not decode without them),
+/// the page is read again the slow way and `each` is called again for every record: keep it
+/// free of effects that must not repeat.
 ///
 /// ```
 /// use evsessions_core::{decode::decode_enveloped_records, RawRecord, SourceKind};
@@ -340,8 +347,8 @@ fn array_at(text: &str, path: &[&str]) -> Option<usize> {
 /// struct Tx { kwh: f64 }
 /// let body = br#"{"items": [{"id": 1, "kwh": 0.50}, {"id": 2, "kwh": "lots"}], "total": 2}"#;
 /// let v = SourceKind::from_static("v");
-/// let (page, records) = decode_enveloped_records::<Page, Tx>(
-///     &v, "GET /tx", &["id"], body, &["items"], |p| std::mem::take(&mut p.items),
+/// let (page, records) = decode_enveloped_records::<Page, Tx, _>(
+///     &v, "GET /tx", &["id"], body, &["items"], |p| std::mem::take(&mut p.items), |r| r,
 /// )
 /// .unwrap();
 /// assert_eq!(page.total, 2);
@@ -349,18 +356,18 @@ fn array_at(text: &str, path: &[&str]) -> Option<usize> {
 /// assert_eq!((tx.kwh, raw.as_str()), (0.5, r#"{"id": 1, "kwh": 0.50}"#));
 /// assert!(records[1].as_ref().unwrap_err().to_string().contains("record 2"));
 /// ```
-#[allow(clippy::type_complexity)]
-pub fn decode_enveloped_records<E: DeserializeOwned, T: DeserializeOwned>(
+pub fn decode_enveloped_records<E: DeserializeOwned, T: DeserializeOwned, U>(
     vendor: &SourceKind,
     endpoint: &str,
     id_keys: &[&str],
     body: &[u8],
     items: &[&str],
     items_of: impl FnOnce(&mut E) -> Vec<RawRecord>,
-) -> Result<(E, Vec<Result<(T, RawRecord)>>)> {
+    mut each: impl FnMut(Result<(T, RawRecord)>) -> U,
+) -> Result<(E, Vec<U>)> {
     let one_pass = std::str::from_utf8(body).ok().and_then(|text| {
         let start = array_at(text, items)?;
-        let (records, end) = array_in_one_pass(vendor, endpoint, id_keys, text, start, &mut |r| r)?;
+        let (records, end) = array_in_one_pass(vendor, endpoint, id_keys, text, start, &mut each)?;
         let mut rest = String::with_capacity(text.len() - (end - start) + 2);
         rest.push_str(text.get(..start)?);
         rest.push_str("[]");
@@ -374,7 +381,7 @@ pub fn decode_enveloped_records<E: DeserializeOwned, T: DeserializeOwned>(
     let mut envelope: E = decode_json(vendor, endpoint, body)?;
     let records = items_of(&mut envelope)
         .into_iter()
-        .map(|raw| decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw)))
+        .map(|raw| each(decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw))))
         .collect();
     Ok((envelope, records))
 }
@@ -632,13 +639,14 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" | ")
         };
-        let flat = |body: &str| match decode_enveloped_records::<Env, R>(
+        let flat = |body: &str| match decode_enveloped_records::<Env, R, _>(
             &V,
             "x",
             &["id"],
             body.as_bytes(),
             &["items"],
             |e| std::mem::take(&mut e.items),
+            |r| r,
         ) {
             Ok((env, items)) => format!(
                 "{:?} {} {}",
@@ -683,13 +691,14 @@ mod tests {
         ] {
             assert_eq!(flat(body), flat_two_pass(body), "{body}");
         }
-        let nested = |body: &str| match decode_enveloped_records::<Outer, R>(
+        let nested = |body: &str| match decode_enveloped_records::<Outer, R, _>(
             &V,
             "x",
             &["id"],
             body.as_bytes(),
             &["payload", "items"],
             |e| std::mem::take(&mut e.payload.items),
+            |r| r,
         ) {
             Ok((o, items)) => format!("{:?} {:?} {}", o.meta, o.payload.total, show_records(items)),
             Err(e) => format!("page error {e}"),
@@ -715,13 +724,14 @@ mod tests {
             assert_eq!(nested(body), nested_two_pass(body), "{body}");
         }
         // A key before the array is skipped whatever it holds; records keep their spacing.
-        let (_, items) = decode_enveloped_records::<Env, R>(
+        let (_, items) = decode_enveloped_records::<Env, R, _>(
             &V,
             "x",
             &["id"],
             br#"{"other": {"deep": [[{"items": 1}]]}, "items": [ {"id" : 9} ]}"#,
             &["items"],
             |e| std::mem::take(&mut e.items),
+            |r| r,
         )
         .map_err(|e| e.to_string())
         .unwrap_or_else(|e| panic!("{e}"));

@@ -595,7 +595,7 @@ impl HttpClient {
     }
 
     /// [`crate::decode::decode_enveloped_records`] with this client's secrets masked in the
-    /// page's error and in each record's.
+    /// page's error and in each record's (before `each` sees it).
     ///
     /// ```
     /// use evsessions_core::{HttpClient, HttpConfig, RawRecord, SecretString, SourceKind};
@@ -608,37 +608,33 @@ impl HttpClient {
     /// struct R { n: u32 }
     /// let body = br#"{"items": [{"id": "1", "n": 2}, {"id": "2", "n": "k3y-123"}]}"#;
     /// let (_, records) = http
-    ///     .decode_enveloped_records::<Page, R>("GET /x", &["id"], body, &["items"], |p| {
-    ///         std::mem::take(&mut p.items)
-    ///     })
+    ///     .decode_enveloped_records::<Page, R, _>(
+    ///         "GET /x", &["id"], body, &["items"], |p| std::mem::take(&mut p.items), |r| r,
+    ///     )
     ///     .unwrap();
     /// assert_eq!(records[0].as_ref().unwrap().0.n, 2);
     /// let e = records[1].as_ref().unwrap_err().to_string();
     /// assert!(e.contains("REDACTED") && !e.contains("k3y-123"), "{e}");
     /// ```
-    #[allow(clippy::type_complexity)]
-    pub fn decode_enveloped_records<E: DeserializeOwned, T: DeserializeOwned>(
+    pub fn decode_enveloped_records<E: DeserializeOwned, T: DeserializeOwned, U>(
         &self,
         endpoint: &str,
         id_keys: &[&str],
         body: &[u8],
         items: &[&str],
         items_of: impl FnOnce(&mut E) -> Vec<crate::RawRecord>,
-    ) -> Result<(E, Vec<Result<(T, crate::RawRecord)>>)> {
-        let (envelope, records) = crate::decode::decode_enveloped_records(
+        mut each: impl FnMut(Result<(T, crate::RawRecord)>) -> U,
+    ) -> Result<(E, Vec<U>)> {
+        crate::decode::decode_enveloped_records(
             &self.vendor,
             endpoint,
             id_keys,
             body,
             items,
             items_of,
+            |r| each(r.map_err(|e| self.redact(e))),
         )
-        .map_err(|e| self.redact(e))?;
-        let records = records
-            .into_iter()
-            .map(|r| r.map_err(|e| self.redact(e)))
-            .collect();
-        Ok((envelope, records))
+        .map_err(|e| self.redact(e))
     }
 
     fn body_too_large(&self, endpoint: &str, cap: u64) -> Error {

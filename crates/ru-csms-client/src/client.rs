@@ -173,26 +173,21 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn page_sessions(&self, body: &[u8]) -> Result<Vec<Result<ChargingSession>>> {
-        let (_, items) = self.decode_page_records(body)?;
-        Ok(items
-            .into_iter()
-            .map(|item| item.and_then(|(session, raw)| self.normalize_decoded(&session, raw)))
-            .collect())
+        Ok(self.decode_page_sessions(body)?.1)
     }
 
     /// One page as the session stream reads it: the envelope checked as
     /// [`Client::decode_page`] checks it (its items taken out), and each item decoded on its
-    /// own with its text, in one pass over the body
+    /// own with its text and normalized, in one pass over the body
     /// ([`evsessions_core::decode::decode_enveloped_records`]); errors masked.
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn decode_page_records(
+    pub(crate) fn decode_page_sessions(
         &self,
         body: &[u8],
-    ) -> Result<(ListPage, Vec<Result<(Session, RawRecord)>>)> {
-        let (envelope, items) = self
+    ) -> Result<(ListPage, Vec<Result<ChargingSession>>)> {
+        let (envelope, sessions) = self
             .inner
             .http
-            .decode_enveloped_records::<Envelope, Session>(
+            .decode_enveloped_records::<Envelope, Session, _>(
                 self.endpoint(),
                 &["id"],
                 body,
@@ -203,8 +198,9 @@ impl Client {
                         .map(|p| std::mem::take(&mut p.items))
                         .unwrap_or_default()
                 },
+                |item| item.and_then(|(session, raw)| self.normalize_decoded(&session, raw)),
             )?;
-        Ok((self.checked(envelope)?, items))
+        Ok((self.checked(envelope)?, sessions))
     }
 
     /// The page of an envelope: an error for a `meta.status_code` outside 2xx or a null

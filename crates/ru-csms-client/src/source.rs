@@ -61,18 +61,14 @@ impl SessionSource for Client {
         let client = self.clone();
         let endpoint = self.endpoint().to_string();
         let (records, next, stated, size) = offload(&KIND, &endpoint, resp.body.len(), move || {
-            let (list, items) = client.decode_page_records(&resp.body)?;
-            let next = next_page(page, asked, &list.payload, items.len());
+            let (list, records) = client.decode_page_sessions(&resp.body)?;
+            let next = next_page(page, asked, &list.payload, records.len());
             let stated = list.payload.total;
             let size = list
                 .payload
                 .per_page
                 .filter(|n| *n >= 1)
                 .unwrap_or(u64::from(asked));
-            let records: Vec<Result<ChargingSession>> = items
-                .into_iter()
-                .map(|item| item.and_then(|(session, raw)| client.normalize_decoded(&session, raw)))
-                .collect();
             Ok((records, next, stated, size))
         })
         .await?;
