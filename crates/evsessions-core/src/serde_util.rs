@@ -450,7 +450,9 @@ where
 
 /// `Some(text)` unless the text is empty or only white space. The text is kept unchanged.
 pub fn non_empty(text: &str) -> Option<String> {
-    if text.trim().is_empty() {
+    // A visible ASCII first character answers at once (the common case); else trim.
+    let visible = text.as_bytes().first().is_some_and(u8::is_ascii_graphic);
+    if !visible && text.trim().is_empty() {
         None
     } else {
         Some(text.to_string())

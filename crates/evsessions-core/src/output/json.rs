@@ -314,6 +314,12 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if !needs_escape(bytes) {
+        // The common case, checked eight bytes at a time: the text as it is.
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape = ESCAPE[usize::from(b)];
@@ -337,6 +343,34 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Whether any byte of `bytes` is escaped in JSON ([`ESCAPE`]: `"`, `\\`, below 0x20), eight
+/// bytes at a time: `(x - n·ONES) & !x & HIGHS` is non-zero exactly when some byte of `x` is
+/// below `n` (`n <= 0x80`; a borrow can flag a higher byte only after a lower one was below
+/// `n` already): the classic "has a byte less than" test.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(n * ONES) & !x & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let Ok(lanes) = <[u8; 8]>::try_from(chunk) else {
+            return true;
+        };
+        let x = u64::from_le_bytes(lanes);
+        if below(x, 0x20)
+            | below(x ^ (u64::from(b'"') * ONES), 1)
+            | below(x ^ (u64::from(b'\\') * ONES), 1)
+            != 0
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|b| ESCAPE[usize::from(*b)] != 0)
 }
 
 /// `serde_util::decimal::serialize` as serde_json writes it: an integral value that fits
@@ -382,6 +416,7 @@ const POW10: [f64; 23] = [
 ///   `f64`s (15 = `f64::DIGITS`), so no other text as short reads back as `f`. serde_json's
 ///   formatter (zmij) writes plain notation (`0.00001234`, `12.34`) when the leading digit is
 ///   at 10^-5 … 10^15; outside that it writes an exponent, so those go the slow way.
+/// - The check is skipped where it provably holds: see [`to_f64_is_nearest`].
 fn write_decimal_digits(
     out: &mut Vec<u8>,
     mut mantissa: u64,
@@ -389,6 +424,7 @@ fn write_decimal_digits(
     negative: bool,
     d: &Decimal,
 ) -> bool {
+    let nearest_known = to_f64_is_nearest(mantissa, scale);
     while scale > 0 && mantissa % 10 == 0 {
         mantissa /= 10;
         scale -= 1;
@@ -422,7 +458,7 @@ fn write_decimal_digits(
     };
     let nearest = mantissa as f64 / pow;
     let nearest = if negative { -nearest } else { nearest };
-    if decimal_to_f64(d) != Some(nearest) {
+    if !nearest_known && decimal_to_f64(d) != Some(nearest) {
         return false;
     }
     let digits = &digits[digits.len() - len..];
@@ -440,6 +476,18 @@ fn write_decimal_digits(
         out.extend_from_slice(digits);
     }
     true
+}
+
+/// Whether `Decimal::to_f64` of `mantissa × 10^-scale` is surely the `f64` nearest to it.
+///
+/// It is for `mantissa < 10^15` and `1 <= scale <= 22`. rust_decimal computes `v = i + f`
+/// (`i` the integral part, exact; `f` the fraction divided in `f64`), then
+/// `round(v × 10^scale) / 10^scale`. `10^scale` is exact, and the three rounded steps put
+/// `v × 10^scale` within `mantissa × 3 × 2^-53 < 0.34` of `mantissa`, so `round` gives
+/// `mantissa` exactly (below 2^53, exact in `f64`) and the last step is one correctly rounded
+/// division: the nearest `f64`. (An integral value leaves with `i` alone, also exact.)
+fn to_f64_is_nearest(mantissa: u64, scale: u32) -> bool {
+    mantissa < 1_000_000_000_000_000 && (1..=22).contains(&scale)
 }
 
 /// `Decimal::to_f64(d)`, bit for bit: rust_decimal's own steps, done in `u64` where the
@@ -610,6 +658,17 @@ mod tests {
                 "{d:?}"
             );
             if let Ok(mantissa) = u64::try_from(d.mantissa().unsigned_abs()) {
+                if to_f64_is_nearest(mantissa, d.scale()) {
+                    let nearest = mantissa as f64 / 10f64.powi(d.scale() as i32);
+                    let nearest = if d.is_sign_negative() {
+                        -nearest
+                    } else {
+                        nearest
+                    };
+                    assert_eq!(d.to_f64(), Some(nearest), "{d:?}");
+                }
+            }
+            if let Ok(mantissa) = u64::try_from(d.mantissa().unsigned_abs()) {
                 if write_decimal_digits(&mut Vec::new(), mantissa, scale, d.is_sign_negative(), &d)
                 {
                     fast += 1;
@@ -621,6 +680,27 @@ mod tests {
             fast > total / 4 && fast < total * 3 / 4,
             "{fast} of {total}"
         );
+    }
+
+    #[test]
+    fn to_f64_is_the_nearest_where_it_is_said_to_be() {
+        // The largest mantissas the claim covers, every scale it covers, and random ones.
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let top = 1_000_000_000_000_000u64;
+        let mantissas = (1..=20_000u64)
+            .map(|k| top - k)
+            .chain((0..20_000).map(|_| 1 + rng.below(top - 1)));
+        for m in mantissas {
+            for scale in 1..=22u32 {
+                assert!(to_f64_is_nearest(m, scale));
+                let d = Decimal::from_i128_with_scale(i128::from(m), scale);
+                let nearest = m as f64 / 10f64.powi(scale as i32);
+                assert_eq!(d.to_f64(), Some(nearest), "{d:?}");
+            }
+        }
+        assert!(!to_f64_is_nearest(top, 3));
+        assert!(!to_f64_is_nearest(5, 0));
+        assert!(!to_f64_is_nearest(5, 23));
     }
 
     #[test]
@@ -649,6 +729,32 @@ mod tests {
         assert_eq!(fast(p("9223372036854775808")), None); // beyond i64
         assert_eq!(serde_text(p("0.000001")), "1e-6");
         assert_eq!(serde_text(p("0.00001")), "0.00001");
+    }
+
+    #[test]
+    fn an_escaped_byte_is_found_in_every_lane() {
+        for len in 0..40 {
+            let plain = "x".repeat(len);
+            assert!(!needs_escape(plain.as_bytes()));
+            for pos in 0..len {
+                for c in [
+                    '"', '\\', '\n', '\u{0}', '\u{1f}', ' ', '!', '#', '[', ']', 'é', '\u{7f}',
+                ] {
+                    let mut text: Vec<char> = plain.chars().collect();
+                    text[pos] = c;
+                    let text: String = text.into_iter().collect();
+                    let mut out = Vec::new();
+                    write_str(&mut out, &text);
+                    assert_eq!(
+                        String::from_utf8(out).unwrap(),
+                        serde_json::to_string(&text).unwrap(),
+                        "{text:?}"
+                    );
+                    let escaped = c < ' ' || c == '"' || c == '\\';
+                    assert_eq!(needs_escape(text.as_bytes()), escaped, "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
