@@ -256,15 +256,62 @@ impl Client {
             return Err(self.http.error_for(endpoint, resp));
         }
         // ASP.NET writes a null entity as `null` (or nothing, with 204).
-        let text = String::from_utf8_lossy(&resp.body);
-        if text.trim() == "null" || resp.body_is_empty() {
+        if is_null_text(&resp.body) || resp.body_is_empty() {
             return Err(not_found());
         }
         Ok(())
     }
 }
 
+/// True when `body`, read as text (invalid UTF-8 replaced) and trimmed of white space, is
+/// `null`. Only the ends of the body are looked at unless one of them is not plain ASCII.
+fn is_null_text(body: &[u8]) -> bool {
+    let t = body.trim_ascii();
+    match (t.first(), t.last()) {
+        // An all-white-space body: trimmed, it is empty.
+        (None, _) | (_, None) => false,
+        // Printable ASCII at both ends is no white space: the trim of the text ends there.
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => t == b"null",
+        // Other white space (`\u{a0}`, a vertical tab …) or bytes that are no UTF-8.
+        _ => String::from_utf8_lossy(body).trim() == "null",
+    }
+}
+
 /// What a charging point is, in a not-found error.
 fn point_what(charge_id: &str, connector: u32) -> String {
     format!("charging point for charge id {charge_id:?} (connector {connector})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_null_text;
+
+    #[test]
+    fn null_text_is_the_trimmed_lossy_text() {
+        for body in [
+            &b"null"[..],
+            b" \r\n null\t",
+            b"\x0bnull",
+            "\u{a0}null\u{2003}".as_bytes(),
+            b"null\xff",
+            b"\xffnull",
+            b"nul",
+            b"nulll",
+            b"\"null\"",
+            b"",
+            b"  ",
+            b"\x0b",
+            b"{}",
+            b"[null]",
+        ] {
+            assert_eq!(
+                is_null_text(body),
+                String::from_utf8_lossy(body).trim() == "null",
+                "{body:?}"
+            );
+        }
+        assert!(is_null_text(b" null\n"));
+        assert!(is_null_text("\u{a0}null".as_bytes()));
+        assert!(!is_null_text(b"null\xff"));
+    }
 }
