@@ -24,10 +24,10 @@ use serde_json::Value;
 use crate::client::OCPP_ENDPOINT;
 use crate::model::{DotNetDate, NabijeciBod, NabijeciBodTransakce};
 use crate::{Config, KIND};
-use evsessions_core::raw::{read_scalar, JsonScalar};
 use evsessions_core::serde_util::{decimal_opt, opt_id};
 use evsessions_core::time::parse_timestamp;
 use evsessions_core::RawRecord;
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// Turns CleverPower records into [`ChargingSession`]s with the settings that reading them
@@ -367,14 +367,38 @@ fn id_or_empty<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D
     Ok(opt_id(d)?.unwrap_or_default())
 }
 
-/// A field [`opt_id`] accepts, not kept (nor copied).
+/// A field [`opt_id`] accepts, neither kept nor copied. Stricter than [`opt_id`] only for
+/// numbers no `f64` holds (`1e400`): such a record is read through the model.
 fn any_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
-    read_scalar(d, |s| match s {
-        JsonScalar::Bool(_) | JsonScalar::Composite(_) => {
-            Err("invalid type, expected an id as a string or a number".to_string())
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an id as a string or a number")
         }
-        _ => Ok(()),
-    })
+        fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+    }
+    d.deserialize_any(V)
 }
 
 /// `(end − start) / 1000` when both meter readings are known and the meter did not go back.

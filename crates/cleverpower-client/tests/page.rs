@@ -36,6 +36,7 @@ fn point_page_sessions_are_decode_then_point_sessions() {
         r#"{"Id": "", "SessionId": "s", "IdNabijeciBodKonektor": 4}"#,
         r#"{"Id": null, "SessionId": [1]}"#,
         r#"{"Id": 1, "SessionId": true}"#,
+        r#"{"Id": 1, "SessionId": 1e400, "IdNabijeciBod": -0}"#,
         r#"{"Id": 1, "SessionId": {"a": 1}}"#,
         r#"{"Id": 1, "DatumZahajeni": "2024-03-31T02:30:00"}"#,
         r#"{"Id": 1, "DatumUkonceni": "yesterday", "DatumZahajeni": "2024-01-01T00:00:00Z"}"#,
@@ -83,8 +84,8 @@ fn point_page_sessions_are_decode_then_point_sessions() {
         let sessions = client
             .point_page_sessions("C-1", &response(200, &bodies[bodies.len() - 1]))
             .unwrap();
-        assert_eq!(sessions.len(), 17);
-        assert_eq!(sessions.iter().filter(|s| s.is_ok()).count(), 7);
+        assert_eq!(sessions.len(), 18);
+        assert_eq!(sessions.iter().filter(|s| s.is_ok()).count(), 8);
     }
 }
 

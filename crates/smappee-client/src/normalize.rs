@@ -18,7 +18,6 @@ use evsessions_core::{
     AuthMethod, Authorization, Charger, ChargingSession, Error, Result, SessionStatus, Site,
 };
 
-use evsessions_core::raw::{read_scalar, JsonScalar};
 use evsessions_core::serde_util::{decimal_opt, id, opt_id, opt_string};
 use evsessions_core::{Decimal, RawRecord};
 use serde::de::{self, Visitor};
@@ -193,14 +192,38 @@ fn auth_type<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Auth
     d.deserialize_option(V)
 }
 
-/// A value [`opt_id`] accepts, not kept.
+/// A field [`opt_id`] accepts, neither kept nor copied. Stricter than [`opt_id`] only for
+/// numbers no `f64` holds (`1e400`): such a record is read through the model.
 fn any_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
-    read_scalar(d, |s| match s {
-        JsonScalar::Bool(_) | JsonScalar::Composite(_) => {
-            Err("invalid type, expected an id as a string or a number".to_string())
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an id as a string or a number")
         }
-        _ => Ok(()),
-    })
+        fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+    }
+    d.deserialize_any(V)
 }
 
 /// [`normalize`] of a session read through [`Lean`], `raw` its text.

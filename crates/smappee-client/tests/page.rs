@@ -53,7 +53,7 @@ fn page_sessions_are_decode_then_normalize() {
         r#"[{"id": 1, "authenticationType": "\u0052FID ", "rfid": 7}, {"id": 2, "authenticationType": "APP"}]"#,
         r#"[{"id": 1, "range": {"a": [1]}, "duration": "x"}, {"id": 2, "range": 1, "range": 2}]"#,
         r#"[{"id": 1, "from": 9223372036854775807}, {"id": ""}, {"serialNumber": 5}, 7, null, [8]]"#,
-        r#"[{"id": 1, "csmsTransactionId": true}, {"id": 2, "csmsTransactionId": 3.0}]"#,
+        r#"[{"id": 1, "csmsTransactionId": true}, {"id": 2, "csmsTransactionId": 3.0}, {"id": 3, "csmsTransactionId": 1e400}]"#,
         r#"{"sessions": [{"id": 1, "status": "STOPPED"}]}"#,
         r#"{"sessions": null}"#,
         r#"{"sessions": {"id": 1}}"#,
