@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::client::OCPP_ENDPOINT;
 use crate::model::{DotNetDate, NabijeciBod, NabijeciBodTransakce};
 use crate::{Config, KIND};
-use evsessions_core::serde_util::{decimal_opt, opt_id};
+use evsessions_core::serde_util::{decimal_opt, opt_id, opt_id_lean};
 use evsessions_core::time::parse_timestamp;
 use evsessions_core::RawRecord;
 use serde::de::{self, Visitor};
@@ -324,11 +324,15 @@ struct Lean<'a> {
     _version: Option<i64>,
     #[serde(rename = "IdNabijeciBod", default, deserialize_with = "any_id")]
     _charging_point_id: (),
-    #[serde(rename = "IdNabijeciBodKonektor", default, deserialize_with = "opt_id")]
+    #[serde(
+        rename = "IdNabijeciBodKonektor",
+        default,
+        deserialize_with = "opt_id_lean"
+    )]
     connector_id: Option<String>,
     #[serde(rename = "SessionId", default, deserialize_with = "any_id")]
     _session_id: (),
-    #[serde(rename = "IdTag", default, deserialize_with = "opt_id")]
+    #[serde(rename = "IdTag", default, deserialize_with = "opt_id_lean")]
     id_tag: Option<String>,
     #[serde(rename = "DatumZahajeni", default, borrow)]
     started_at: Option<&'a str>,
