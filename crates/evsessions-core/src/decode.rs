@@ -957,7 +957,8 @@ mod tests {
             );
         }
         assert_eq!(views, 2 + 2 + 2 + 1, "records read through the view");
-        let show_env = |r: Result<(Env, Vec<Result<(R, RawRecord)>>)>| match r {
+        type Records = Vec<Result<(R, RawRecord)>>;
+        let show_env = |r: Result<(Env, Records)>| match r {
             Ok((env, items)) => format!("{:?} {} {}", env.total, env.items.len(), show(Ok(items))),
             Err(e) => format!("page error {e}"),
         };
