@@ -4,9 +4,9 @@
 //!
 //! `cargo bench -p cleverpower-client --bench page`
 
-use cleverpower_client::{NabijeciBod, Normalizer, KIND};
+use cleverpower_client::{Client, Config};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use evsessions_core::{ChargingSession, Result};
+use evsessions_core::{ChargingSession, HttpResponse, Result};
 use serde_json::{json, Value};
 
 fn page() -> Vec<u8> {
@@ -29,20 +29,27 @@ fn page() -> Vec<u8> {
     serde_json::to_vec(&point).expect("a Value serializes")
 }
 
-fn sessions(body: &[u8], n: &Normalizer) -> Result<Vec<Result<ChargingSession>>> {
-    let point: NabijeciBod = evsessions_core::decode::decode_json(&KIND, "POST api/Ocpp", body)?;
-    Ok(n.point_sessions("PRG-0311-A", 0, point))
+/// The session stream's path for one response (`Client::point_page_sessions`, as
+/// `fetch_page` calls it).
+fn sessions(client: &Client, resp: &HttpResponse) -> Result<Vec<Result<ChargingSession>>> {
+    client.point_page_sessions("PRG-0311-A", resp)
 }
 
 fn bench(c: &mut Criterion) {
     let body = page();
-    let n = Normalizer::new(evsessions_core::chrono_tz::Europe::Prague, "CZK");
-    let all = sessions(&body, &n).expect("page");
+    // The defaults: zone Europe/Prague, currency CZK, connector 0.
+    let client = Client::new(Config::builder().build().expect("config")).expect("client");
+    let resp = HttpResponse {
+        status: 200,
+        headers: Default::default(),
+        body: body.clone(),
+    };
+    let all = sessions(&client, &resp).expect("page");
     assert_eq!(all.iter().filter(|s| s.is_ok()).count(), 1000);
     let mut g = c.benchmark_group("cleverpower page of 1000");
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("decode+normalize", |b| {
-        b.iter(|| sessions(black_box(&body), &n))
+        b.iter(|| sessions(&client, black_box(&resp)))
     });
     g.bench_function("serde_json Value", |b| {
         b.iter(|| serde_json::from_slice::<Value>(black_box(&body)))

@@ -113,8 +113,7 @@ impl Client {
         connector: u32,
         resp: &HttpResponse,
     ) -> Result<NabijeciBod> {
-        let what = || format!("charging point for charge id {charge_id:?} (connector {connector})");
-        self.decode_entity(OCPP_ENDPOINT, resp, what)
+        self.decode_entity(OCPP_ENDPOINT, resp, || point_what(charge_id, connector))
     }
 
     /// Every session of the charging point of `charge_id`, normalized (the configured
@@ -127,15 +126,43 @@ impl Client {
         let client = self.clone();
         let charge_id = charge_id.to_string();
         offload(&KIND, OCPP_ENDPOINT, resp.body.len(), move || {
-            let point = client.decode_point(&charge_id, connector, &resp)?;
-            Ok(client
-                .normalizer()
-                .point_sessions(&charge_id, connector, point)
-                .into_iter()
-                .map(|r| r.map_err(|e| client.http.redact(e)))
-                .collect())
+            client.point_page_sessions(&charge_id, &resp)
         })
         .await
+    }
+
+    /// The sessions of one response of `POST api/Ocpp` for `charge_id` (the configured
+    /// connector), exactly as the session stream reads them: the response checked as
+    /// [`Client::charging_point`] checks it (404, error status, `null` or empty body), then
+    /// the sessions that [`Normalizer::point_sessions`] makes of the point, errors masked with
+    /// the client's secrets. The body is read in one pass, each session straight from its
+    /// text into its record ([`evsessions_core::decode::decode_enveloped_lean`]); a body that
+    /// cannot be read so is decoded as [`NabijeciBod`] first, with the same result.
+    ///
+    /// ```
+    /// # fn main() -> evsessions_core::Result<()> {
+    /// use cleverpower_client::{Client, Config};
+    /// let client = Client::new(Config::builder().build()?)?;
+    /// let resp = evsessions_core::HttpResponse {
+    ///     status: 200,
+    ///     headers: Default::default(),
+    ///     body: br#"{"Kod": "PRG-1", "NabijeciBodTransakces": [{"Id": 7, "SpotrebaKwh": 1.50}]}"#.to_vec(),
+    /// };
+    /// let sessions = client.point_page_sessions("PRG-1", &resp)?;
+    /// let s = sessions[0].as_ref().unwrap();
+    /// assert_eq!((s.id.as_str(), s.charger.name.as_deref()), ("7", Some("PRG-1")));
+    /// assert_eq!(s.raw.as_str(), r#"{"Id": 7, "SpotrebaKwh": 1.50}"#);
+    /// # Ok(()) }
+    /// ```
+    pub fn point_page_sessions(
+        &self,
+        charge_id: &str,
+        resp: &HttpResponse,
+    ) -> Result<Vec<Result<ChargingSession>>> {
+        let connector = self.config.connector_id();
+        self.check_entity(OCPP_ENDPOINT, resp, || point_what(charge_id, connector))?;
+        self.normalizer()
+            .body_sessions(charge_id, connector, &resp.body, |e| self.http.redact(e))
     }
 
     /// `GET api/v1/transactions/{id}`: one transaction with its price components.
@@ -190,6 +217,17 @@ impl Client {
         resp: &HttpResponse,
         what: impl Fn() -> String,
     ) -> Result<T> {
+        self.check_entity(endpoint, resp, what)?;
+        self.http.decode(endpoint, resp)
+    }
+
+    /// The checks of [`Client::decode_entity`] before the body is decoded.
+    fn check_entity(
+        &self,
+        endpoint: &str,
+        resp: &HttpResponse,
+        what: impl Fn() -> String,
+    ) -> Result<()> {
         let not_found = || Error::NotFound {
             vendor: KIND,
             what: what(),
@@ -218,10 +256,62 @@ impl Client {
             return Err(self.http.error_for(endpoint, resp));
         }
         // ASP.NET writes a null entity as `null` (or nothing, with 204).
-        let text = String::from_utf8_lossy(&resp.body);
-        if text.trim() == "null" || resp.body_is_empty() {
+        if is_null_text(&resp.body) || resp.body_is_empty() {
             return Err(not_found());
         }
-        self.http.decode(endpoint, resp)
+        Ok(())
+    }
+}
+
+/// True when `body`, read as text (invalid UTF-8 replaced) and trimmed of white space, is
+/// `null`. Only the ends of the body are looked at unless one of them is not plain ASCII.
+fn is_null_text(body: &[u8]) -> bool {
+    let t = body.trim_ascii();
+    match (t.first(), t.last()) {
+        // An all-white-space body: trimmed, it is empty.
+        (None, _) | (_, None) => false,
+        // Printable ASCII at both ends is no white space: the trim of the text ends there.
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => t == b"null",
+        // Other white space (`\u{a0}`, a vertical tab …) or bytes that are no UTF-8.
+        _ => String::from_utf8_lossy(body).trim() == "null",
+    }
+}
+
+/// What a charging point is, in a not-found error.
+fn point_what(charge_id: &str, connector: u32) -> String {
+    format!("charging point for charge id {charge_id:?} (connector {connector})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_null_text;
+
+    #[test]
+    fn null_text_is_the_trimmed_lossy_text() {
+        for body in [
+            &b"null"[..],
+            b" \r\n null\t",
+            b"\x0bnull",
+            "\u{a0}null\u{2003}".as_bytes(),
+            b"null\xff",
+            b"\xffnull",
+            b"nul",
+            b"nulll",
+            b"\"null\"",
+            b"",
+            b"  ",
+            b"\x0b",
+            b"{}",
+            b"[null]",
+        ] {
+            assert_eq!(
+                is_null_text(body),
+                String::from_utf8_lossy(body).trim() == "null",
+                "{body:?}"
+            );
+        }
+        assert!(is_null_text(b" null\n"));
+        assert!(is_null_text("\u{a0}null".as_bytes()));
+        assert!(!is_null_text(b"null\xff"));
     }
 }

@@ -24,9 +24,10 @@ use serde_json::Value;
 use crate::client::OCPP_ENDPOINT;
 use crate::model::{DotNetDate, NabijeciBod, NabijeciBodTransakce};
 use crate::{Config, KIND};
-use evsessions_core::serde_util::{decimal_opt, opt_id};
+use evsessions_core::serde_util::{decimal_opt, opt_id, opt_id_lean};
 use evsessions_core::time::parse_timestamp;
 use evsessions_core::RawRecord;
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// Turns CleverPower records into [`ChargingSession`]s with the settings that reading them
@@ -61,21 +62,79 @@ impl Normalizer {
         mut point: NabijeciBod,
     ) -> Vec<Result<ChargingSession>> {
         let transactions = std::mem::take(&mut point.transactions);
+        let parts = PointParts::new(charge_id, connector_id, &point);
         transactions
             .into_iter()
             .map(|raw| match Lean::read(&raw) {
-                // The common case: the fields the record needs, read from its text without
-                // copying what the record does not keep.
                 Some(lean) => {
                     let fields = self.lean_fields(lean);
-                    fields.map(|f| self.record(charge_id, connector_id, &point, f, raw))
+                    fields.map(|f| parts.apply(self.record_without_point(f, raw)))
                 }
-                // Anything else (no `Id`, an escaped date, a field of the wrong type …): the
-                // whole model, which says what is wrong.
-                None => NabijeciBodTransakce::from_raw(raw)
-                    .and_then(|tx| self.session_of(charge_id, connector_id, &point, tx)),
+                None => self
+                    .session_without_point(charge_id, None, raw)
+                    .map(|s| parts.apply(s)),
             })
             .collect()
+    }
+
+    /// Every session of a body of `POST api/Ocpp?chargeId={charge_id}&connectorId=
+    /// {connector_id}` that holds a charging point, as [`Normalizer::point_sessions`] reads
+    /// the point decoded from it, but in one pass over the body: each session is read from
+    /// the body's text straight into its record ([`evsessions_core::decode::decode_enveloped_lean`]).
+    /// `mask` is applied to every error (the client masks its secrets).
+    pub(crate) fn body_sessions(
+        &self,
+        charge_id: &str,
+        connector_id: u32,
+        body: &[u8],
+        mask: impl Fn(Error) -> Error,
+    ) -> Result<Vec<Result<ChargingSession>>> {
+        let (point, mut sessions) =
+            evsessions_core::decode::decode_enveloped_lean::<NabijeciBod, Lean<'_>, _>(
+                &KIND,
+                OCPP_ENDPOINT,
+                body,
+                &["NabijeciBodTransakces"],
+                |p| std::mem::take(&mut p.transactions),
+                |view, raw| {
+                    let lean = view.filter(|l| !l.id.is_empty());
+                    self.session_without_point(charge_id, lean, raw)
+                        .map_err(&mask)
+                },
+            )
+            .map_err(&mask)?;
+        let parts = PointParts::new(charge_id, connector_id, &point);
+        for s in sessions.iter_mut().flatten() {
+            parts.apply_in_place(s);
+        }
+        Ok(sessions)
+    }
+
+    /// A session's record without what it takes from its point (the charger, but for the
+    /// session's own connector id, kept in `charger.connector_id` until
+    /// [`PointParts::apply`]; the site): read through `lean` when the record has one (see
+    /// [`Lean::read`]), else through the model.
+    fn session_without_point(
+        &self,
+        charge_id: &str,
+        lean: Option<Lean<'_>>,
+        raw: RawRecord,
+    ) -> Result<ChargingSession> {
+        match lean {
+            // The common case: the fields the record needs, read from its text without
+            // copying what the record does not keep.
+            Some(lean) => {
+                let fields = self.lean_fields(lean)?;
+                Ok(self.record_without_point(fields, raw))
+            }
+            // Anything else (no `Id`, an escaped date, a field of the wrong type …): the
+            // whole model, which says what is wrong.
+            None => {
+                let tx = NabijeciBodTransakce::from_raw(raw)?;
+                let (fields, raw) = self.model_fields(charge_id, tx)?;
+                Ok(self.record_without_point(fields, raw))
+            }
+        }
     }
 
     /// One session of `point`. Fails ([`Error::Decode`]) only when the session has no id or a
@@ -95,8 +154,18 @@ impl Normalizer {
         charge_id: &str,
         connector_id: u32,
         point: &NabijeciBod,
-        mut tx: NabijeciBodTransakce,
+        tx: NabijeciBodTransakce,
     ) -> Result<ChargingSession> {
+        let (fields, raw) = self.model_fields(charge_id, tx)?;
+        Ok(self.record(charge_id, connector_id, point, fields, raw))
+    }
+
+    /// The fields of a session read through the model, its dates read, and its text.
+    fn model_fields(
+        &self,
+        charge_id: &str,
+        mut tx: NabijeciBodTransakce,
+    ) -> Result<(Fields, RawRecord)> {
         let id = tx
             .id
             .take()
@@ -126,7 +195,7 @@ impl Normalizer {
             deleted: tx.deleted,
         };
         let raw = std::mem::take(&mut tx.raw);
-        Ok(self.record(charge_id, connector_id, point, fields, raw))
+        Ok((fields, raw))
     }
 
     /// The fields of a session read through [`Lean`], its dates read.
@@ -157,6 +226,12 @@ impl Normalizer {
         tx: Fields,
         raw: RawRecord,
     ) -> ChargingSession {
+        PointParts::new(charge_id, connector_id, point).apply(self.record_without_point(tx, raw))
+    }
+
+    /// [`Normalizer::record`] but for what the point gives: the charger holds only the
+    /// session's own connector id, and there is no site (see [`PointParts`]).
+    fn record_without_point(&self, tx: Fields, raw: RawRecord) -> ChargingSession {
         let mut s = ChargingSession::new(KIND, tx.id, raw);
         s.started_at = tx.started_at;
         s.ended_at = tx.ended_at;
@@ -176,8 +251,7 @@ impl Normalizer {
             a.id_tag = Some(tag);
             a
         });
-        s.charger = charger(charge_id, connector_id, point, tx.connector_id);
-        s.site = site(point);
+        s.charger.connector_id = tx.connector_id;
         s
     }
 
@@ -250,11 +324,15 @@ struct Lean<'a> {
     _version: Option<i64>,
     #[serde(rename = "IdNabijeciBod", default, deserialize_with = "any_id")]
     _charging_point_id: (),
-    #[serde(rename = "IdNabijeciBodKonektor", default, deserialize_with = "opt_id")]
+    #[serde(
+        rename = "IdNabijeciBodKonektor",
+        default,
+        deserialize_with = "opt_id_lean"
+    )]
     connector_id: Option<String>,
     #[serde(rename = "SessionId", default, deserialize_with = "any_id")]
     _session_id: (),
-    #[serde(rename = "IdTag", default, deserialize_with = "opt_id")]
+    #[serde(rename = "IdTag", default, deserialize_with = "opt_id_lean")]
     id_tag: Option<String>,
     #[serde(rename = "DatumZahajeni", default, borrow)]
     started_at: Option<&'a str>,
@@ -293,9 +371,38 @@ fn id_or_empty<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D
     Ok(opt_id(d)?.unwrap_or_default())
 }
 
-/// A field [`opt_id`] accepts, not kept.
+/// A field [`opt_id`] accepts, neither kept nor copied. Stricter than [`opt_id`] only for
+/// numbers no `f64` holds (`1e400`): such a record is read through the model.
 fn any_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
-    opt_id(d).map(|_| ())
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an id as a string or a number")
+        }
+        fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+    }
+    d.deserialize_any(V)
 }
 
 /// `(end − start) / 1000` when both meter readings are known and the meter did not go back.
@@ -323,28 +430,53 @@ pub fn auth_method(tag: &str) -> AuthMethod {
     }
 }
 
-fn charger(
-    charge_id: &str,
-    connector_id: u32,
-    point: &NabijeciBod,
-    session_connector_id: Option<String>,
-) -> Charger {
-    let mut c = Charger::default();
-    c.id = Some(charge_id.to_string());
-    c.name = point.code.clone();
-    c.evse_id = point.evse_id.clone();
-    c.connector_id = if connector_id != 0 {
-        Some(connector_id.to_string())
-    } else {
-        session_connector_id.or_else(|| point.connector_id.clone())
-    };
-    c.max_power_kw = point.rated_output_power_kw;
-    c.connector_type = point
-        .connector_type
-        .as_ref()
-        .and_then(|v| label(v, &["Nazev", "Kod"]))
-        .and_then(|l| evsessions_core::normalize::connector_type(&l));
-    c
+/// What each session of a point takes from it: the charger (its connector id but when the
+/// query names the connector) and the site.
+struct PointParts {
+    charger: Charger,
+    /// The `connectorId` asked, when not 0: every session's connector.
+    asked_connector: Option<String>,
+    /// The point's connector, for a session that names none.
+    point_connector: Option<String>,
+    site: Option<Site>,
+}
+
+impl PointParts {
+    fn new(charge_id: &str, connector_id: u32, point: &NabijeciBod) -> PointParts {
+        let mut c = Charger::default();
+        c.id = Some(charge_id.to_string());
+        c.name = point.code.clone();
+        c.evse_id = point.evse_id.clone();
+        c.max_power_kw = point.rated_output_power_kw;
+        c.connector_type = point
+            .connector_type
+            .as_ref()
+            .and_then(|v| label(v, &["Nazev", "Kod"]))
+            .and_then(|l| evsessions_core::normalize::connector_type(&l));
+        PointParts {
+            charger: c,
+            asked_connector: (connector_id != 0).then(|| connector_id.to_string()),
+            point_connector: point.connector_id.clone(),
+            site: site(point),
+        }
+    }
+
+    /// `s` (made by [`Normalizer::record_without_point`]) with its charger and site.
+    fn apply(&self, mut s: ChargingSession) -> ChargingSession {
+        self.apply_in_place(&mut s);
+        s
+    }
+
+    fn apply_in_place(&self, s: &mut ChargingSession) {
+        let session_connector = s.charger.connector_id.take();
+        let mut c = self.charger.clone();
+        c.connector_id = match &self.asked_connector {
+            Some(asked) => Some(asked.clone()),
+            None => session_connector.or_else(|| self.point_connector.clone()),
+        };
+        s.charger = c;
+        s.site = self.site.clone();
+    }
 }
 
 fn site(point: &NabijeciBod) -> Option<Site> {

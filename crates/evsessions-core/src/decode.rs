@@ -386,6 +386,160 @@ pub fn decode_enveloped_records<E: DeserializeOwned, T: DeserializeOwned, U>(
     Ok((envelope, records))
 }
 
+/// [`decode_record_list`] for a lean view of a record: each record of a well-formed array is
+/// parsed once, straight from the page's text, as `T` (which may borrow from the body:
+/// `&str` or `Cow<str>` fields, fields skipped), and handed to `each` with its text
+/// (made as [`decode_record_list`] makes it): `Some(view)`, or `None` when the record is no
+/// `T`. A page that cannot be read in one pass (where [`decode_record_list`] takes its slow
+/// path) is decoded as `Vec<RawRecord>` with [`decode_json`], whose error is this function's,
+/// and each record is handed to `each` with `None`.
+///
+/// `None` means "read this record the full way": a vendor crate reads through a view only
+/// the records it can, and every other record from its [`RawRecord`] as before, so that the
+/// result is the same whichever way a page was read.
+///
+/// ```
+/// use evsessions_core::{decode::decode_record_list_lean, SourceKind};
+/// #[derive(serde::Deserialize)]
+/// struct View<'a> { id: u32, name: &'a str }
+/// let body = br#"[{"id": 1, "name": "a"}, {"id": 2, "name": "\u00e9"}, 7]"#;
+/// let v = SourceKind::from_static("v");
+/// let read = decode_record_list_lean::<View, _>(&v, "GET /x", body, |view, raw| {
+///     match view {
+///         Some(v) => format!("{} {}", v.id, v.name),
+///         None => format!("full: {}", raw.as_str()),
+///     }
+/// })
+/// .unwrap();
+/// // A `&str` cannot hold an escaped string: that record is read the full way.
+/// assert_eq!(read, ["1 a", r#"full: {"id": 2, "name": "\u00e9"}"#, "full: 7"]);
+/// ```
+pub fn decode_record_list_lean<'de, T: Deserialize<'de>, U>(
+    vendor: &SourceKind,
+    endpoint: &str,
+    body: &'de [u8],
+    mut each: impl FnMut(Option<T>, RawRecord) -> U,
+) -> Result<Vec<U>> {
+    if let Ok(text) = std::str::from_utf8(body) {
+        let start = skip_ws(text.as_bytes(), 0);
+        if let Some((records, end)) = lean_array_in_one_pass(text, start, &mut each) {
+            if skip_ws(text.as_bytes(), end) == text.len() {
+                return Ok(records);
+            }
+        }
+    }
+    let raws: Vec<RawRecord> = decode_json(vendor, endpoint, body)?;
+    Ok(raws.into_iter().map(|raw| each(None, raw)).collect())
+}
+
+/// [`decode_enveloped_records`] for a lean view of a record, as [`decode_record_list_lean`]
+/// is [`decode_record_list`]'s: the records of the array at `items` are each parsed once
+/// from the page's text as `T` and handed to `each` (`None` when a record is no `T`), and
+/// the rest of the page is decoded as `E` with an empty array in their place. A page that
+/// cannot be read in one pass is decoded as `E` with [`decode_json`] (whose error is this
+/// function's) and each record that `items_of` takes out of it is handed to `each` with
+/// `None`.
+///
+/// The records are read before the rest of the page: when the rest then does not decode in
+/// one pass, what `each` made of them is dropped and the page is read the slow way, so
+/// `each` should do nothing but make its result.
+///
+/// ```
+/// use evsessions_core::{decode::decode_enveloped_lean, RawRecord, SourceKind};
+/// #[derive(serde::Deserialize)]
+/// struct Point { code: String, sessions: Vec<RawRecord> }
+/// #[derive(serde::Deserialize)]
+/// struct View<'a> { id: &'a str }
+/// let body = br#"{"sessions": [{"id": "s1"}, {"id": 2}], "code": "P-1"}"#;
+/// let v = SourceKind::from_static("v");
+/// let (point, ids) = decode_enveloped_lean::<Point, View, _>(
+///     &v, "GET /point", body, &["sessions"], |p| std::mem::take(&mut p.sessions),
+///     |view, raw| view.map(|v| v.id.to_string()).unwrap_or_else(|| raw.as_str().to_string()),
+/// )
+/// .unwrap();
+/// assert_eq!(point.code, "P-1");
+/// assert_eq!(ids, ["s1", r#"{"id": 2}"#]);
+/// ```
+pub fn decode_enveloped_lean<'de, E: DeserializeOwned, T: Deserialize<'de>, U>(
+    vendor: &SourceKind,
+    endpoint: &str,
+    body: &'de [u8],
+    items: &[&str],
+    items_of: impl FnOnce(&mut E) -> Vec<RawRecord>,
+    mut each: impl FnMut(Option<T>, RawRecord) -> U,
+) -> Result<(E, Vec<U>)> {
+    let one_pass = std::str::from_utf8(body).ok().and_then(|text| {
+        let start = array_at(text, items)?;
+        let (records, end) = lean_array_in_one_pass(text, start, &mut each)?;
+        let mut rest = String::with_capacity(text.len() - (end - start) + 2);
+        rest.push_str(text.get(..start)?);
+        rest.push_str("[]");
+        rest.push_str(text.get(end..)?);
+        let envelope: E = serde_json::from_str(&rest).ok()?;
+        Some((envelope, records))
+    });
+    if let Some(done) = one_pass {
+        return Ok(done);
+    }
+    let mut envelope: E = decode_json(vendor, endpoint, body)?;
+    let records = items_of(&mut envelope)
+        .into_iter()
+        .map(|raw| each(None, raw))
+        .collect();
+    Ok((envelope, records))
+}
+
+/// [`array_in_one_pass`] for a view that may borrow from `text`: each record is parsed as
+/// `T` and handed to `each` with its text, or with `None` when it is no `T`.
+fn lean_array_in_one_pass<'de, T: Deserialize<'de>, U>(
+    text: &'de str,
+    start: usize,
+    each: &mut impl FnMut(Option<T>, RawRecord) -> U,
+) -> Option<(Vec<U>, usize)> {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    if bytes.get(i) != Some(&b'[') {
+        return None;
+    }
+    i = skip_ws(bytes, i + 1);
+    let mut out = Vec::new();
+    if bytes.get(i) == Some(&b']') {
+        return Some((out, i + 1));
+    }
+    loop {
+        let rest: &'de str = text.get(i..)?;
+        let mut typed = serde_json::Deserializer::from_str(rest).into_iter::<T>();
+        let end = match typed.next()? {
+            Ok(t) => {
+                let end = i + typed.byte_offset();
+                out.push(each(Some(t), RawRecord::from_parsed(text.get(i..end)?)));
+                end
+            }
+            Err(_) => {
+                let mut any = serde_json::Deserializer::from_str(rest)
+                    .into_iter::<&serde_json::value::RawValue>();
+                let raw = RawRecord::from_parsed(any.next()?.ok()?.get());
+                out.push(each(None, raw));
+                i + any.byte_offset()
+            }
+        };
+        if out.len() == 1 {
+            // As in `array_in_one_pass`: room for the records the rest of the text holds at
+            // the first one's length (bounded), so that the list is not copied as it grows.
+            let per_record = end - i + 1;
+            let room = (text.len() - end) / per_record;
+            let cap = 4 * text.len() / std::mem::size_of::<U>().max(1);
+            out.reserve(room.min(cap));
+        }
+        i = skip_ws(bytes, end);
+        match bytes.get(i) {
+            Some(b',') => i = skip_ws(bytes, i + 1),
+            Some(b']') => return Some((out, i + 1)),
+            _ => return None,
+        }
+    }
+}
+
 #[cold]
 fn record_error<T: DeserializeOwned>(
     vendor: &SourceKind,
@@ -736,6 +890,124 @@ mod tests {
         .map_err(|e| e.to_string())
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(items[0].as_ref().unwrap().1.as_str(), r#"{"id" : 9}"#);
+    }
+
+    #[test]
+    fn lean_views_read_as_the_full_way() {
+        // A view that borrows its name (an escaped name is no view) and a record read the
+        // full way: together they must give what `decode_record_list` and
+        // `decode_enveloped_records` give.
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct R {
+            id: u32,
+            #[serde(default)]
+            name: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct View<'a> {
+            id: u32,
+            #[serde(default, borrow)]
+            name: Option<&'a str>,
+        }
+        #[derive(Deserialize, Debug)]
+        struct Env {
+            #[serde(default)]
+            total: Option<u32>,
+            #[serde(deserialize_with = "crate::serde_util::null_as_default")]
+            items: Vec<RawRecord>,
+        }
+        let read = |view: Option<View<'_>>, raw: RawRecord| match view {
+            Some(v) => Ok((
+                R {
+                    id: v.id,
+                    name: v.name.map(String::from),
+                },
+                raw,
+            )),
+            None => decode_record::<R>(&V, "x", &["id"], &raw).map(|t| (t, raw)),
+        };
+        let show = |r: Result<Vec<Result<(R, RawRecord)>>>| match r {
+            Ok(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    Ok((t, raw)) => format!("ok {t:?} {}", raw.as_str()),
+                    Err(e) => format!("err {e}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" | "),
+            Err(e) => format!("page error {e}"),
+        };
+        let mut views = 0;
+        for body in [
+            " [ ] ",
+            r#"[{"id": 1, "name": "a"}, {"id": 2, "name": "\u00e9"}, {"id": 3}]"#,
+            "\n[\n  {\n    \"id\": 1,\n    \"name\": \"b c\"\n  },\n  {\"id\":2}\n]\n",
+            r#"[{"id": 1}, {"id": "x"}, null, 7, {"id": 3, "name": 5}, {"id": 4}]"#,
+            r#"[{"id": 1},]"#,
+            r#"[{"id": 1} {"id": 2}]"#,
+            r#"[{"id": 1}, {"id": 2"#,
+            r#"[{"id": 1}] x"#,
+            r#"{"id": 1}"#,
+            r#"[{"id": 1, "id": 2}]"#,
+            r#"[{"id": 1, "s": "\ud800"}]"#,
+            "[\"\u{1}\"]",
+            "",
+        ] {
+            let lean = decode_record_list_lean(&V, "x", body.as_bytes(), |view, raw| {
+                (view.is_some(), read(view, raw))
+            })
+            .map(|items| {
+                views += items.iter().filter(|(view, _)| *view).count();
+                items.into_iter().map(|(_, r)| r).collect()
+            });
+            assert_eq!(
+                show(lean),
+                show(decode_record_list(&V, "x", &["id"], body.as_bytes(), |r| r)),
+                "{body}"
+            );
+        }
+        assert_eq!(views, 2 + 2 + 2 + 1, "records read through the view");
+        type Records = Vec<Result<(R, RawRecord)>>;
+        let show_env = |r: Result<(Env, Records)>| match r {
+            Ok((env, items)) => format!("{:?} {} {}", env.total, env.items.len(), show(Ok(items))),
+            Err(e) => format!("page error {e}"),
+        };
+        for body in [
+            r#"{"total": 2, "items": [{"id": 1, "name": "n"}, {"id": 2, "x": 0.20}]}"#,
+            r#"{"items": [{"id": 1}, {"id": "bad"}, 7, {"id": 2, "name": "\""}], "total": 3}"#,
+            "{\n  \"items\": [\n    {\"id\": 1,\n \"a\": [1, 2]}\n  ],\n  \"total\": 1\n}\n",
+            r#"{"x": {"items": [1]}, "s": "items", "items": []}"#,
+            r#"{"it\u0065ms": [{"id": 4}]}"#,
+            r#"{"total": 1}"#,
+            r#"{"items": null, "total": 0}"#,
+            r#"{"items": {"id": 1}}"#,
+            r#"{"items": [{"id": 1}], "items": [{"id": 2}]}"#,
+            r#"{"items": [{"id": 1}], "total": "many"}"#,
+            r#"{"items": [{"id": 1},], "total": 1}"#,
+            r#"{"items": [{"id": 1}], "total": 1} trailing"#,
+            r#"{"items": [{"id": 1}"#,
+            r#"[{"id": 1}]"#,
+            "<html></html>",
+            "",
+        ] {
+            let lean = decode_enveloped_lean(
+                &V,
+                "x",
+                body.as_bytes(),
+                &["items"],
+                |e: &mut Env| std::mem::take(&mut e.items),
+                read,
+            );
+            let full = decode_enveloped_records::<Env, R>(
+                &V,
+                "x",
+                &["id"],
+                body.as_bytes(),
+                &["items"],
+                |e| std::mem::take(&mut e.items),
+            );
+            assert_eq!(show_env(lean), show_env(full), "{body}");
+        }
     }
 
     #[test]

@@ -337,6 +337,55 @@ fn id_of_number(text: &str) -> String {
     }
 }
 
+/// [`opt_id`] for a lean view of a record (see [`crate::decode::decode_record_list_lean`]):
+/// the same value for every input it accepts, read without taking the value's text first.
+/// It refuses the numbers whose text it cannot know from their value (a fraction, an
+/// exponent, `-0`, an integer beyond 64 bits: from `serde_json`, `i64` and `u64` arrive only
+/// for plain integers), which a view then leaves to the model, read with [`opt_id`].
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct View {
+///     #[serde(default, deserialize_with = "evsessions_core::serde_util::opt_id_lean")]
+///     id: Option<String>,
+/// }
+/// let id = |t: &str| serde_json::from_str::<View>(t).map(|v| v.id).ok();
+/// assert_eq!(id(r#"{"id": 48213}"#), Some(Some("48213".into())));
+/// assert_eq!(id(r#"{"id": -7}"#), Some(Some("-7".into())));
+/// assert_eq!(id(r#"{"id": " "}"#), Some(None));
+/// assert_eq!(id(r#"{"id": null}"#), Some(None));
+/// assert_eq!(id(r#"{"id": 48213.0}"#), None); // for the model: `opt_id` reads "48213"
+/// assert_eq!(id(r#"{"id": true}"#), None);
+/// ```
+pub fn opt_id_lean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> de::Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an id as a string or an integer")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(non_empty(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+    }
+    d.deserialize_any(V)
+}
+
 /// A required identifier sent as a JSON string or number; read as text.
 pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     opt_id(d)?

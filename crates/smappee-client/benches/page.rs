@@ -7,7 +7,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use evsessions_core::{ChargingSession, HttpResponse, Result, Site};
 use serde_json::{json, Value};
-use smappee_client::{decode_sessions, normalize::normalize};
+use smappee_client::{Client, Config};
 
 const ENDPOINT: &str = "GET /dev/v3/chargingparks/{id}/sessions";
 
@@ -27,11 +27,13 @@ fn page() -> Vec<u8> {
     serde_json::to_vec(&items).expect("a Value serializes")
 }
 
-fn sessions(resp: &HttpResponse, site: &Site) -> Result<Vec<Result<ChargingSession>>> {
-    Ok(decode_sessions(ENDPOINT, resp)?
-        .into_iter()
-        .map(|s| s.and_then(|s| normalize(s, Some(site), ENDPOINT)))
-        .collect())
+/// The session stream's path for one body (`Client::page_sessions`, as `fetch_page` calls it).
+fn sessions(
+    client: &Client,
+    resp: &HttpResponse,
+    site: &Site,
+) -> Result<Vec<Result<ChargingSession>>> {
+    client.page_sessions(ENDPOINT, resp, Some(site))
 }
 
 fn bench(c: &mut Criterion) {
@@ -42,12 +44,22 @@ fn bench(c: &mut Criterion) {
         body: body.clone(),
     };
     let site = Site::new(Some("40101".into()), Some("Park".into()));
-    let all = sessions(&resp, &site).expect("page");
+    let client = Client::new(
+        Config::builder()
+            .client_id("bench-app")
+            .client_secret("bench-secret")
+            .username("bench-user")
+            .password("bench-password")
+            .build()
+            .expect("config"),
+    )
+    .expect("client");
+    let all = sessions(&client, &resp, &site).expect("page");
     assert_eq!(all.iter().filter(|s| s.is_ok()).count(), 1000);
     let mut g = c.benchmark_group("smappee page of 1000");
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("decode+normalize", |b| {
-        b.iter(|| sessions(black_box(&resp), &site))
+        b.iter(|| sessions(&client, black_box(&resp), &site))
     });
     g.bench_function("serde_json Value", |b| {
         b.iter(|| serde_json::from_slice::<Value>(black_box(&body)))

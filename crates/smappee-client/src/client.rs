@@ -9,9 +9,13 @@ use std::fmt;
 use std::sync::{Arc, Mutex as StdMutex};
 
 use chrono::{DateTime, Utc};
-use evsessions_core::decode::{decode_json, decode_record, decode_record_list};
+use evsessions_core::decode::{
+    decode_json, decode_record, decode_record_list, decode_record_list_lean,
+};
 use evsessions_core::http::{join_path, join_segments};
-use evsessions_core::{Error, HttpClient, HttpResponse, RawRecord, Result, SessionQuery};
+use evsessions_core::{
+    ChargingSession, Error, HttpClient, HttpResponse, RawRecord, Result, SessionQuery, Site,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::value::RawValue;
 use url::Url;
@@ -19,6 +23,7 @@ use url::Url;
 use crate::auth::TokenManager;
 use crate::config::Config;
 use crate::model::{ChargingStation, MeteringConfiguration, ServiceLocations, Session};
+use crate::normalize::{normalize, normalize_lean, Lean};
 use crate::KIND;
 
 const EP_SERVICE_LOCATIONS: &str = "GET /dev/v3/servicelocation";
@@ -315,6 +320,65 @@ impl Client {
             .map_err(|e| http.redact(e))
     }
 
+    /// The normalized sessions of one body of `GET /dev/v3/chargingparks/{id}/sessions` or
+    /// `GET /dev/v3/chargingstations/{serial}/sessions` (`endpoint` names the call in
+    /// errors), exactly as the session stream reads them: the records of
+    /// [`decode_sessions`], each normalized with [`crate::normalize::normalize`] (`site`: the
+    /// charging park read through, `None` for a station), errors masked with the client's
+    /// secrets. A body that is an array of sessions is read in one pass, each record
+    /// straight into what its session needs (the text it does not keep is not copied); a
+    /// record that cannot be read so is read through [`Session`].
+    ///
+    /// ```
+    /// # fn main() -> evsessions_core::Result<()> {
+    /// use smappee_client::{Client, Config, SessionRange};
+    /// let config = Config::builder()
+    ///     .client_id("app").client_secret("s").username("u").password("p").build()?;
+    /// let client = Client::new(config)?;
+    /// let resp = evsessions_core::HttpResponse {
+    ///     status: 200,
+    ///     headers: Default::default(),
+    ///     body: br#"[{"id":48213,"status":"STOPPED","startReading":1.5,"stopReading":3.25}]"#.to_vec(),
+    /// };
+    /// let sessions = client.page_sessions("GET /dev/v3/chargingstations/{serial}/sessions", &resp, None)?;
+    /// let s = sessions[0].as_ref().unwrap();
+    /// assert_eq!((s.id.as_str(), s.energy_kwh.unwrap().to_string()), ("48213", "1.75".into()));
+    /// assert_eq!(s.raw.as_str(), r#"{"id":48213,"status":"STOPPED","startReading":1.5,"stopReading":3.25}"#);
+    /// # Ok(()) }
+    /// ```
+    pub fn page_sessions(
+        &self,
+        endpoint: &str,
+        resp: &HttpResponse,
+        site: Option<&Site>,
+    ) -> Result<Vec<Result<ChargingSession>>> {
+        if resp.status == 204 || resp.body_is_empty() {
+            return Ok(Vec::new());
+        }
+        let http = &self.inner.http;
+        // A record read through the model: as `decode_sessions` and then `normalize` read it
+        // (only the decode error masked, as before).
+        let full = |raw: RawRecord| match decode_record::<Session>(&KIND, endpoint, &["id"], &raw) {
+            Ok(mut s) => {
+                s.raw = raw;
+                normalize(s, site, endpoint)
+            }
+            Err(e) => Err(http.redact(e)),
+        };
+        session_items(
+            endpoint,
+            &resp.body,
+            |list| {
+                decode_record_list_lean::<Lean, _>(&KIND, endpoint, list, |view, raw| match view {
+                    Some(lean) => normalize_lean(lean, raw, site, endpoint),
+                    None => full(raw),
+                })
+            },
+            full,
+        )
+        .map_err(|e| http.redact(e))
+    }
+
     /// [`Client::park_response`], but a 404 (the location is no charging park) is `None`.
     pub(crate) async fn park_response_if_park(
         &self,
@@ -352,7 +416,14 @@ pub fn decode_sessions(endpoint: &str, resp: &HttpResponse) -> Result<Vec<Result
     if resp.status == 204 || resp.body_is_empty() {
         return Ok(Vec::new());
     }
-    session_items(endpoint, &resp.body)
+    let one =
+        |raw: RawRecord| with_raw(decode_record(&KIND, endpoint, &["id"], &raw).map(|s| (s, raw)));
+    session_items(
+        endpoint,
+        &resp.body,
+        |list| decode_record_list(&KIND, endpoint, &["id"], list, with_raw),
+        one,
+    )
 }
 
 /// A session with its text in [`Session::raw`].
@@ -363,20 +434,22 @@ fn with_raw(r: Result<(Session, RawRecord)>) -> Result<Session> {
     })
 }
 
-/// The records of a sessions body, each decoded and with its text, in one parse of the body
-/// (a first look at its first byte says which shape to read).
-fn session_items(endpoint: &str, body: &[u8]) -> Result<Vec<Result<Session>>> {
-    let one =
-        |raw: RawRecord| with_raw(decode_record(&KIND, endpoint, &["id"], &raw).map(|s| (s, raw)));
+/// The records of a sessions body, in one parse of the body (a first look at its first byte
+/// says which shape to read): `list` reads the text of an array of records, `one` the record
+/// of a body that is one session.
+fn session_items<U>(
+    endpoint: &str,
+    body: &[u8],
+    list: impl FnOnce(&[u8]) -> Result<Vec<U>>,
+    one: impl FnOnce(RawRecord) -> U,
+) -> Result<Vec<U>> {
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => decode_record_list(&KIND, endpoint, &["id"], body, with_raw),
+        Some(b'[') => list(body),
         Some(b'{') => {
             let fields: std::collections::HashMap<std::borrow::Cow<'_, str>, &RawValue> =
                 decode_json(&KIND, endpoint, body)?;
             match fields.get("sessions").map(|v| v.get()) {
-                Some(list) if list.starts_with('[') => {
-                    decode_record_list(&KIND, endpoint, &["id"], list.as_bytes(), with_raw)
-                }
+                Some(items) if items.starts_with('[') => list(items.as_bytes()),
                 Some("null") => Ok(Vec::new()),
                 Some(other) => Err(shape_error(
                     endpoint,

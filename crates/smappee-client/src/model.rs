@@ -205,12 +205,17 @@ impl Session {
     /// `stopReading` of `0` (a running session's placeholder) and a negative difference (a
     /// meter reset) give `None`: unknown, not invented. Trailing zeros are dropped (`3.140` → `3.14`).
     pub fn energy_kwh(&self) -> Option<Decimal> {
-        match (self.start_reading, self.stop_reading) {
-            (Some(a), Some(b)) if !b.is_zero() => b
-                .checked_sub(a)
-                .filter(|e| !e.is_sign_negative())
-                .map(|e| e.normalize()),
-            _ => None,
-        }
+        energy_kwh(self.start_reading, self.stop_reading)
+    }
+}
+
+/// [`Session::energy_kwh`] of these readings.
+pub(crate) fn energy_kwh(start: Option<Decimal>, stop: Option<Decimal>) -> Option<Decimal> {
+    match (start, stop) {
+        (Some(a), Some(b)) if !b.is_zero() => b
+            .checked_sub(a)
+            .filter(|e| !e.is_sign_negative())
+            .map(|e| e.normalize()),
+        _ => None,
     }
 }

@@ -18,7 +18,12 @@ use evsessions_core::{
     AuthMethod, Authorization, Charger, ChargingSession, Error, Result, SessionStatus, Site,
 };
 
-use crate::model::{Session, SessionState};
+use evsessions_core::serde_util::{decimal_opt, opt_id_lean, opt_string};
+use evsessions_core::{Decimal, RawRecord};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::model::{energy_kwh, Session, SessionState};
 use crate::KIND;
 
 /// The normalized status of a Smappee state.
@@ -61,17 +66,20 @@ fn epoch_ms(
     field: &str,
     ms: Option<i64>,
 ) -> Result<Option<DateTime<Utc>>> {
+    epoch_ms_of(&session.id, endpoint, field, ms)
+}
+
+fn epoch_ms_of(
+    id: &str,
+    endpoint: &str,
+    field: &str,
+    ms: Option<i64>,
+) -> Result<Option<DateTime<Utc>>> {
     match ms {
         None | Some(0) => Ok(None),
-        Some(ms) => from_epoch_millis(ms).map(Some).map_err(|e| {
-            Error::decode(
-                KIND,
-                endpoint,
-                Some(session.id.clone()),
-                field,
-                e.to_string(),
-            )
-        }),
+        Some(ms) => from_epoch_millis(ms)
+            .map(Some)
+            .map_err(|e| Error::decode(KIND, endpoint, Some(id.to_string()), field, e.to_string())),
     }
 }
 
@@ -100,6 +108,155 @@ pub fn normalize(
     s.authorization = method.map(|m| {
         let mut auth = Authorization::new(m);
         auth.id_tag = session.rfid.take();
+        auth
+    });
+    Ok(s)
+}
+
+/// [`Session`] as the session stream reads it: the same fields under the same names, each
+/// accepting exactly the values the model accepts, but `authenticationType` read to the
+/// method it gives and `csmsTransactionId` only checked, without copying them. It reads
+/// exactly the records the model reads, to the same session (see the test
+/// `lean_reads_as_the_model`); any other record is read through the model.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Lean {
+    #[serde(deserialize_with = "lean_id")]
+    id: String,
+    #[serde(default, deserialize_with = "opt_id_lean")]
+    serial_number: Option<String>,
+    #[serde(default, deserialize_with = "auth_type")]
+    authentication_type: Option<AuthType>,
+    #[serde(default, deserialize_with = "opt_id_lean")]
+    rfid: Option<String>,
+    #[serde(default, deserialize_with = "any_id")]
+    _csms_transaction_id: (),
+    #[serde(default)]
+    from: Option<i64>,
+    #[serde(default)]
+    to: Option<i64>,
+    #[serde(default, deserialize_with = "opt_string")]
+    status: Option<String>,
+    // As the model reads them (a number holds no allocation), so that exactly the same
+    // values are accepted.
+    #[serde(default)]
+    _range: Option<serde_json::Value>,
+    #[serde(default)]
+    _duration: Option<serde_json::Value>,
+    #[serde(default)]
+    _priority: Option<serde_json::Value>,
+    #[serde(default, with = "decimal_opt")]
+    start_reading: Option<Decimal>,
+    #[serde(default, with = "decimal_opt")]
+    stop_reading: Option<Decimal>,
+}
+
+/// The required `id` as [`opt_id_lean`] reads it.
+fn lean_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    opt_id_lean(d)?.ok_or_else(|| de::Error::custom("expected an id, found null or \"\""))
+}
+
+/// What an `authenticationType` that is not blank says.
+#[derive(Clone, Copy)]
+enum AuthType {
+    Rfid,
+    Other,
+}
+
+/// `authenticationType` as [`opt_string`] accepts it, read to what [`auth_method`] needs.
+fn auth_type<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<AuthType>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<AuthType>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            let t = v.trim();
+            Ok(if t.is_empty() {
+                None
+            } else if t.eq_ignore_ascii_case("RFID") {
+                Some(AuthType::Rfid)
+            } else {
+                Some(AuthType::Other)
+            })
+        }
+    }
+    d.deserialize_option(V)
+}
+
+/// A field [`opt_id`] accepts, neither kept nor copied. Stricter than [`opt_id`] only for
+/// numbers no `f64` holds (`1e400`): such a record is read through the model.
+fn any_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an id as a string or a number")
+        }
+        fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
+            Ok(())
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// [`normalize`] of a session read through [`Lean`], `raw` its text.
+pub(crate) fn normalize_lean(
+    lean: Lean,
+    raw: RawRecord,
+    site: Option<&Site>,
+    endpoint: &str,
+) -> Result<ChargingSession> {
+    let started_at = epoch_ms_of(&lean.id, endpoint, "from", lean.from)?;
+    let ended_at = epoch_ms_of(&lean.id, endpoint, "to", lean.to)?;
+    let method = match lean.authentication_type {
+        Some(AuthType::Rfid) => Some(AuthMethod::Rfid),
+        Some(AuthType::Other) => Some(AuthMethod::Other),
+        None if lean.rfid.is_some() => Some(AuthMethod::Other),
+        None => None,
+    };
+    let mut s = ChargingSession::new(KIND, lean.id, raw);
+    s.status = status(lean.status.as_deref().map(SessionState::parse).as_ref());
+    s.vendor_status = lean.status;
+    s.started_at = started_at;
+    s.ended_at = ended_at;
+    s.energy_kwh = energy_kwh(lean.start_reading, lean.stop_reading);
+    s.charger.id = lean.serial_number;
+    s.site = site.cloned();
+    s.authorization = method.map(|m| {
+        let mut auth = Authorization::new(m);
+        auth.id_tag = lean.rfid;
         auth
     });
     Ok(s)
@@ -149,6 +306,75 @@ mod tests {
         let a = n.authorization.unwrap();
         assert_eq!(a.method, AuthMethod::Rfid);
         assert_eq!(a.id_tag.as_deref(), Some("04A1B2C3D4E580"));
+    }
+
+    #[test]
+    fn lean_reads_as_the_model() {
+        let fixture: serde_json::Value = serde_json::from_str(evsessions_testkit::fixture!(
+            "smappee/park-40101-sessions.json"
+        ))
+        .unwrap();
+        let mut texts: Vec<String> = fixture
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        texts.extend(
+            [
+                r#"{"id": 1, "authenticationType": " rfid ", "rfid": 42}"#,
+                r#"{"id": "a", "authenticationType": "APP"}"#,
+                r#"{"id": 1, "authenticationType": "  ", "rfid": "T"}"#,
+                r#"{"id": 1, "authenticationType": "\u0052FID", "rfid": "\u0054"}"#,
+                r#"{"id": 1, "authenticationType": null, "rfid": null}"#,
+                r#"{"id": 1, "authenticationType": 5}"#,
+                r#"{"id": 1, "authenticationType": ["RFID"]}"#,
+                r#"{"id": 1, "csmsTransactionId": true}"#,
+                r#"{"id": 1, "csmsTransactionId": {"a": 1}}"#,
+                r#"{"id": 1, "csmsTransactionId": 17.0, "status": " stopped"}"#,
+                r#"{"id": 1, "range": {"deep": [1, "x"]}, "duration": "long", "priority": null}"#,
+                r#"{"id": 1, "range": 1, "range": 2}"#,
+                r#"{"id": 1, "status": "PAUSED_BY_GRID", "from": 0, "to": 5}"#,
+                r#"{"id": 1, "status": "", "startReading": "1.5", "stopReading": 0}"#,
+                r#"{"id": 1, "startReading": 10, "stopReading": 5}"#,
+                r#"{"id": 1, "startReading": 1e400}"#,
+                r#"{"id": 1, "from": 9223372036854775807}"#,
+                r#"{"id": 1, "to": -9223372036854775808}"#,
+                r#"{"id": 1, "from": 1.5}"#,
+                r#"{"id": 1.0, "serialNumber": "", "raw": 7}"#,
+                r#"{"id": ""}"#,
+                r#"{"id": null}"#,
+                r#"{"serialNumber": 1}"#,
+                r#"{"id": 1, "id": 2}"#,
+                "[7]",
+                "7",
+                "null",
+            ]
+            .map(String::from),
+        );
+        let site = Site::new(Some("40101".into()), Some("Park".into()));
+        let mut lean_count = 0;
+        for text in &texts {
+            let raw = RawRecord::from_json(text.as_str()).unwrap();
+            let model =
+                evsessions_core::decode::decode_record::<Session>(&KIND, "GET x", &["id"], &raw)
+                    .and_then(|mut s| {
+                        s.raw = raw.clone();
+                        normalize(s, Some(&site), "GET x")
+                    });
+            if let Ok(lean) = serde_json::from_str::<Lean>(raw.as_str()) {
+                lean_count += 1;
+                let lean = normalize_lean(lean, raw.clone(), Some(&site), "GET x");
+                assert_eq!(format!("{lean:?}"), format!("{model:?}"), "{text}");
+            } else if model.is_ok() {
+                // The lean view leaves to the model only ids it cannot copy exactly.
+                assert!(
+                    text.contains("1.0"),
+                    "{text}: the model reads it, Lean does not"
+                );
+            }
+        }
+        assert_eq!(lean_count, 4 + 13, "records read through Lean");
     }
 
     #[test]

@@ -25,7 +25,6 @@ use evsessions_core::decode::offload;
 use evsessions_core::source::PagePlan;
 
 use crate::client::{Client, SessionRange, EP_PARK_SESSIONS, EP_STATION_SESSIONS};
-use crate::normalize::normalize;
 use crate::KIND;
 
 /// One listing scope: a park or a station.
@@ -205,11 +204,7 @@ impl SessionSource for Client {
             Some(resp) => {
                 let client = self.clone();
                 offload(&KIND, endpoint, resp.body.len(), move || {
-                    let sessions = client.sessions_of(endpoint, &resp)?;
-                    Ok(sessions
-                        .into_iter()
-                        .map(|s| s.and_then(|s| normalize(s, site.as_ref(), endpoint)))
-                        .collect())
+                    client.page_sessions(endpoint, &resp, site.as_ref())
                 })
                 .await?
             }
