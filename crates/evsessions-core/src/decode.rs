@@ -998,13 +998,14 @@ mod tests {
                 |e: &mut Env| std::mem::take(&mut e.items),
                 read,
             );
-            let full = decode_enveloped_records::<Env, R>(
+            let full = decode_enveloped_records::<Env, R, _>(
                 &V,
                 "x",
                 &["id"],
                 body.as_bytes(),
                 &["items"],
                 |e| std::mem::take(&mut e.items),
+                |r| r,
             );
             assert_eq!(show_env(lean), show_env(full), "{body}");
         }
