@@ -139,6 +139,29 @@ pub async fn pump<W: Write>(
 /// the reader) every 30 records instead of every 4.
 pub const OUTPUT_BUFFER: usize = 64 * 1024;
 
+/// Ask for 1 MiB of room in the pipe that stdout writes into (Linux).
+///
+/// Linux gives a pipe 64 KiB. A large read (a million sessions is 2 GB of NDJSON) then makes
+/// the writer wait for the reader, and the reader wake up, every 64 KiB: some 30,000 times a
+/// gigabyte, each a switch between the two processes. With 1 MiB (the most an unprivileged
+/// process may ask, `/proc/sys/fs/pipe-max-size`) both run sixteen times longer between
+/// switches. Nothing else changes for the reader. Not a pipe, or refused: left as it is.
+pub fn widen_pipe() {
+    #[cfg(target_os = "linux")]
+    {
+        let out = std::io::stdout();
+        if rustix::pipe::fcntl_getpipe_size(&out).is_ok_and(|n| n < PIPE_ROOM) {
+            if let Err(e) = rustix::pipe::fcntl_setpipe_size(&out, PIPE_ROOM) {
+                tracing::debug!("the output pipe keeps its size: {e}");
+            }
+        }
+    }
+}
+
+/// See [`widen_pipe`].
+#[cfg(target_os = "linux")]
+const PIPE_ROOM: usize = 1 << 20;
+
 pub async fn sessions(args: SessionsArgs) -> u8 {
     let http = HttpConfig::default()
         .with_timeout(Duration::from_secs(args.timeout.max(1)))
@@ -168,6 +191,7 @@ pub async fn sessions(args: SessionsArgs) -> u8 {
     }
     match &args.output {
         None => {
+            widen_pipe();
             let out = std::io::BufWriter::with_capacity(
                 crate::run::OUTPUT_BUFFER,
                 std::io::stdout().lock(),

@@ -496,6 +496,7 @@ pub async fn export(args: ExportArgs) -> u8 {
     }
     match &args.output {
         None => {
+            crate::run::widen_pipe();
             let out = std::io::BufWriter::with_capacity(
                 crate::run::OUTPUT_BUFFER,
                 std::io::stdout().lock(),

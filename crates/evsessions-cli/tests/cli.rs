@@ -104,6 +104,45 @@ mod emabler {
         assert_eq!(first["cost"]["currency"], "EUR");
     }
 
+    /// Linux: the pipe stdout writes into is widened to 1 MiB (so a large read switches
+    /// between writer and reader sixteen times less often), and what comes through is the same.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn the_output_pipe_is_widened_to_one_mib() {
+        use std::io::Read;
+        let mock = EmablerMock::start().await;
+        let url = mock.base_url();
+        // A fresh pipe is smaller: the check below is not met by default.
+        let (fresh, _) = rustix::pipe::pipe().unwrap();
+        assert!(rustix::pipe::fcntl_getpipe_size(&fresh).unwrap() < 1 << 20);
+        let (size_after, out, status) = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(BIN)
+                .env_clear()
+                .env("EMABLER_API_KEY", API_KEY)
+                .args(["sessions", "--source", "emabler", "--base-url", &url])
+                .args(["--format", "ndjson"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut pipe = child.stdout.take().unwrap();
+            let mut out = String::new();
+            pipe.read_to_string(&mut out).unwrap();
+            let status = child.wait().unwrap();
+            let after = rustix::pipe::fcntl_getpipe_size(&pipe).unwrap();
+            (after, out, status)
+        })
+        .await
+        .unwrap();
+        assert!(status.success());
+        assert_eq!(size_after, 1 << 20);
+        let recs: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(ids(&recs), sorted(mock.session_ids()));
+    }
+
     #[tokio::test]
     async fn a_503_with_retry_after_before_the_first_page_does_not_fail() {
         let mock = EmablerMock::start().await;
