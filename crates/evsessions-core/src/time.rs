@@ -145,11 +145,67 @@ fn plain_iso(t: &str) -> Option<(NaiveDateTime, bool)> {
 }
 
 /// A zoneless local time in `zone` as a UTC instant (the earlier one when ambiguous).
+///
+/// The zone's offset for a local day is remembered (per thread, for the last days asked, 32
+/// at most) when the whole day has that one offset, as all but a few days a year do: a
+/// zone's own lookup searches its transitions and both sides of each, for every time.
 pub fn local_to_utc(
     naive: NaiveDateTime,
     zone: Tz,
     text: &str,
 ) -> Result<DateTime<Utc>, TimeError> {
+    use chrono::Datelike;
+    let date = naive.date();
+    let slot = date.num_days_from_ce().rem_euclid(DAYS_REMEMBERED as i32) as usize;
+    let known = DAYS.with(|d| d.borrow().get(slot).copied().flatten());
+    if let Some((z, day, offset)) = known {
+        if z == zone && day == date {
+            // As the zone converts a single local time: the local time minus its offset.
+            if let Some(utc) = naive.checked_sub_offset(offset) {
+                return Ok(utc.and_utc());
+            }
+        }
+    }
+    let utc = zone_to_utc(naive, zone, text)?;
+    if let Some(offset) = whole_day_offset(date, zone) {
+        DAYS.with(|d| {
+            if let Some(s) = d.borrow_mut().get_mut(slot) {
+                *s = Some((zone, date, offset));
+            }
+        });
+    }
+    Ok(utc)
+}
+
+/// How many local days [`local_to_utc`] remembers.
+const DAYS_REMEMBERED: usize = 32;
+
+/// A remembered day: the zone, the local date, and its one offset.
+type KnownDay = Option<(Tz, chrono::NaiveDate, chrono::FixedOffset)>;
+
+thread_local! {
+    /// The local days [`local_to_utc`] found to have one offset all through, by day number.
+    static DAYS: std::cell::RefCell<[KnownDay; DAYS_REMEMBERED]> =
+        const { std::cell::RefCell::new([None; DAYS_REMEMBERED]) };
+}
+
+/// The offset of the local day `date` in `zone` when its first and last instants both exist
+/// once with the same offset: no transition falls inside the day (a zone's transitions are
+/// months apart, never two in a day).
+fn whole_day_offset(date: chrono::NaiveDate, zone: Tz) -> Option<chrono::FixedOffset> {
+    use chrono::Offset;
+    let start = date.and_hms_opt(0, 0, 0)?;
+    let end = date.and_hms_nano_opt(23, 59, 59, 999_999_999)?;
+    let offset = |t: NaiveDateTime| match zone.offset_from_local_datetime(&t) {
+        LocalResult::Single(o) => Some(o.fix()),
+        _ => None,
+    };
+    let first = offset(start)?;
+    (offset(end)? == first).then_some(first)
+}
+
+/// [`local_to_utc`] without the remembered days.
+fn zone_to_utc(naive: NaiveDateTime, zone: Tz, text: &str) -> Result<DateTime<Utc>, TimeError> {
     match zone.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(earliest, _) => Ok(earliest.with_timezone(&Utc)),
@@ -200,6 +256,59 @@ mod tests {
         parse_timestamp(text, prague())
             .unwrap()
             .map(|t| crate::serde_util::format_utc(&t))
+    }
+
+    #[test]
+    fn the_remembered_day_converts_as_the_zone_does() {
+        use chrono::NaiveDate;
+        // Zones with DST at 02:00 and 03:00, a 30-minute DST (Lord Howe), odd offsets
+        // (Kathmandu, Chatham), a zone that skipped a whole day (Apia, 2011-12-30), and UTC.
+        let zones = [
+            chrono_tz::Europe::Prague,
+            chrono_tz::America::New_York,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Asia::Kathmandu,
+            chrono_tz::Pacific::Chatham,
+            chrono_tz::Pacific::Apia,
+            chrono_tz::UTC,
+        ];
+        let mut checked = 0;
+        for zone in zones {
+            for (from, days) in [
+                ((2011, 12, 27), 6),
+                ((2024, 3, 28), 12),
+                ((2024, 10, 24), 14),
+            ] {
+                let mut t = NaiveDate::from_ymd_opt(from.0, from.1, from.2)
+                    .unwrap()
+                    .and_hms_nano_opt(0, 0, 0, 123_000_000)
+                    .unwrap();
+                // Every 7 minutes (each hour seen several times, in order, as a page is).
+                for _ in 0..days * 24 * 60 / 7 {
+                    let text = t.to_string();
+                    let cached = local_to_utc(t, zone, &text);
+                    assert_eq!(cached, zone_to_utc(t, zone, &text), "{t} in {zone}");
+                    checked += 1;
+                    t += chrono::TimeDelta::minutes(7);
+                }
+            }
+        }
+        assert!(checked > 40_000, "{checked}");
+        // The day of a change is not remembered; the days around it are.
+        let prague = chrono_tz::Europe::Prague;
+        let day = |d: u32| NaiveDate::from_ymd_opt(2024, 3, d).unwrap();
+        assert_eq!(whole_day_offset(day(31), prague), None);
+        assert_eq!(
+            whole_day_offset(day(30), prague).map(|o| o.local_minus_utc()),
+            Some(3600)
+        );
+        assert_eq!(
+            whole_day_offset(day(1), prague).map(|o| o.local_minus_utc()),
+            Some(3600)
+        );
+        let apia = chrono_tz::Pacific::Apia;
+        let skipped = NaiveDate::from_ymd_opt(2011, 12, 30).unwrap();
+        assert_eq!(whole_day_offset(skipped, apia), None);
     }
 
     #[test]
