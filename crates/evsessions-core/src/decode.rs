@@ -269,15 +269,7 @@ fn array_in_one_pass<T: DeserializeOwned, U>(
             }
         };
         if out.len() == 1 {
-            // Records of a page are alike: room for as many as the rest of the text
-            // holds at the first one's length, and a quarter more for records a little
-            // shorter (at most four times the text's size in memory), so that the list is
-            // neither copied as it grows nor held in twice the room it needs.
-            let per_record = end - i + 1;
-            let room = (text.len() - end) / per_record;
-            let room = room.saturating_add(room / 4);
-            let cap = 4 * text.len() / std::mem::size_of::<U>().max(1);
-            out.reserve(room.min(cap));
+            reserve_like_first(&mut out, text.len(), i, end);
         }
         i = skip_ws(bytes, end);
         match bytes.get(i) {
@@ -286,6 +278,19 @@ fn array_in_one_pass<T: DeserializeOwned, U>(
             _ => return None,
         }
     }
+}
+
+/// Room in `out` (holding the first record, read from `text[first..end]` of a text of
+/// `text_len` bytes) for the records to come. Records of a page are alike: as many as the rest
+/// of the text holds at the first one's length, and a quarter more for records a little
+/// shorter (at most four times the text's size in memory), so that the list is neither copied
+/// as it grows nor held in twice the room it needs.
+fn reserve_like_first<U>(out: &mut Vec<U>, text_len: usize, first: usize, end: usize) {
+    let per_record = end - first + 1;
+    let room = text_len.saturating_sub(end) / per_record;
+    let room = room.saturating_add(room / 4);
+    let cap = 4 * text_len / std::mem::size_of::<U>().max(1);
+    out.reserve(room.min(cap));
 }
 
 /// The offset of the `[` of the array at `path` (keys of nested objects, from the top) in
@@ -524,12 +529,7 @@ fn lean_array_in_one_pass<'de, T: Deserialize<'de>, U>(
             }
         };
         if out.len() == 1 {
-            // As in `array_in_one_pass`: room for the records the rest of the text holds at
-            // the first one's length (bounded), so that the list is not copied as it grows.
-            let per_record = end - i + 1;
-            let room = (text.len() - end) / per_record;
-            let cap = 4 * text.len() / std::mem::size_of::<U>().max(1);
-            out.reserve(room.min(cap));
+            reserve_like_first(&mut out, text.len(), i, end);
         }
         i = skip_ws(bytes, end);
         match bytes.get(i) {

@@ -377,10 +377,10 @@ pub fn opt_id_lean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
             Ok(non_empty(v))
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+            Ok(Some(itoa::Buffer::new().format(v).to_string()))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+            Ok(Some(itoa::Buffer::new().format(v).to_string()))
         }
     }
     d.deserialize_any(V)
