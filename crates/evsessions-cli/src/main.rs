@@ -235,8 +235,9 @@ fn init_logging(verbose: u8) {
 /// takes about a fifth off the time of a large read (1M sessions: 2.2–2.6 s against
 /// 2.6–3.1 s) in the same memory (51–53 MiB with the repository's one-arena setting,
 /// `.cargo/config.toml`). mimalloc was faster still but took 97–209 MiB. See
-/// docs/performance.md.
-#[cfg(not(target_env = "msvc"))]
+/// docs/performance.md. The `jemalloc` feature (default) builds it; without it, the system
+/// allocator.
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
