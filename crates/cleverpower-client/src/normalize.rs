@@ -24,10 +24,9 @@ use serde_json::Value;
 use crate::client::OCPP_ENDPOINT;
 use crate::model::{DotNetDate, NabijeciBod, NabijeciBodTransakce};
 use crate::{Config, KIND};
-use evsessions_core::serde_util::{decimal_opt, opt_id, opt_id_lean};
+use evsessions_core::serde_util::{decimal_opt, opt_id, opt_id_lean, unread_id};
 use evsessions_core::time::parse_timestamp;
 use evsessions_core::RawRecord;
-use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// Turns CleverPower records into [`ChargingSession`]s with the settings that reading them
@@ -322,7 +321,7 @@ struct Lean<'a> {
     id: String,
     #[serde(rename = "Version", default)]
     _version: Option<i64>,
-    #[serde(rename = "IdNabijeciBod", default, deserialize_with = "any_id")]
+    #[serde(rename = "IdNabijeciBod", default, deserialize_with = "unread_id")]
     _charging_point_id: (),
     #[serde(
         rename = "IdNabijeciBodKonektor",
@@ -330,7 +329,7 @@ struct Lean<'a> {
         deserialize_with = "opt_id_lean"
     )]
     connector_id: Option<String>,
-    #[serde(rename = "SessionId", default, deserialize_with = "any_id")]
+    #[serde(rename = "SessionId", default, deserialize_with = "unread_id")]
     _session_id: (),
     #[serde(rename = "IdTag", default, deserialize_with = "opt_id_lean")]
     id_tag: Option<String>,
@@ -369,40 +368,6 @@ impl<'a> Lean<'a> {
 /// `Id` as [`opt_id`] reads it, `""` when it has none.
 fn id_or_empty<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
     Ok(opt_id(d)?.unwrap_or_default())
-}
-
-/// A field [`opt_id`] accepts, neither kept nor copied. Stricter than [`opt_id`] only for
-/// numbers no `f64` holds (`1e400`): such a record is read through the model.
-fn any_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an id as a string or a number")
-        }
-        fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-            d.deserialize_any(self)
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
-            Ok(())
-        }
-    }
-    d.deserialize_any(V)
 }
 
 /// `(end − start) / 1000` when both meter readings are known and the meter did not go back.

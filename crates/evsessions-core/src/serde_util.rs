@@ -386,6 +386,53 @@ pub fn opt_id_lean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     d.deserialize_any(V)
 }
 
+/// A field [`opt_id_lean`] would read (an id as a string or a number, or null), checked and
+/// neither kept nor copied: for the fields of a lean view that reach no record. Stricter than
+/// [`opt_id`] only for numbers no `f64` holds (`1e400`): a view that refuses such a record
+/// hands it to the model.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct View {
+///     #[serde(default, deserialize_with = "evsessions_core::serde_util::unread_id")]
+///     _other: (),
+/// }
+/// assert!(serde_json::from_str::<View>(r#"{"_other": "A-1"}"#).is_ok());
+/// assert!(serde_json::from_str::<View>(r#"{"_other": 12}"#).is_ok());
+/// assert!(serde_json::from_str::<View>(r#"{"_other": [1]}"#).is_err());
+/// ```
+pub fn unread_id<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+    struct V;
+    impl<'de> de::Visitor<'de> for V {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an id as a string or a number")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+    }
+    d.deserialize_any(V)
+}
+
 /// A required identifier sent as a JSON string or number; read as text.
 pub fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     opt_id(d)?

@@ -18,7 +18,7 @@ use evsessions_core::{
     AuthMethod, Authorization, Charger, ChargingSession, Error, Result, SessionStatus, Site,
 };
 
-use evsessions_core::serde_util::{decimal_opt, opt_id_lean, opt_string};
+use evsessions_core::serde_util::{decimal_opt, opt_id_lean, opt_string, unread_id};
 use evsessions_core::{Decimal, RawRecord};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -129,7 +129,7 @@ pub(crate) struct Lean {
     authentication_type: Option<AuthType>,
     #[serde(default, deserialize_with = "opt_id_lean")]
     rfid: Option<String>,
-    #[serde(default, deserialize_with = "any_id")]
+    #[serde(default, deserialize_with = "unread_id")]
     _csms_transaction_id: (),
     #[serde(default)]
     from: Option<i64>,
@@ -195,40 +195,6 @@ fn auth_type<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Auth
         }
     }
     d.deserialize_option(V)
-}
-
-/// A field [`opt_id`] accepts, neither kept nor copied. Stricter than [`opt_id`] only for
-/// numbers no `f64` holds (`1e400`): such a record is read through the model.
-fn any_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an id as a string or a number")
-        }
-        fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-            d.deserialize_any(self)
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
-            Ok(())
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
-            Ok(())
-        }
-    }
-    d.deserialize_any(V)
 }
 
 /// [`normalize`] of a session read through [`Lean`], `raw` its text.
