@@ -64,15 +64,46 @@ fn write_failed(target: &str, e: &std::io::Error) -> u8 {
     EXIT_OUTPUT
 }
 
-/// Records written are freed in batches of this many, on the blocking pool.
+/// Where the records already written are freed, by allocator.
+///
+/// With jemalloc (the default build) each is dropped here, at once: its thread caches take
+/// frees of memory another thread allocated cheaply, and against freeing in batches on the
+/// decoding thread it measured 10–20% less time and 7 MiB less memory for 1 M sessions.
+/// With the system allocator (glibc), they go back to the blocking pool, where pages are
+/// decoded (`evsessions_core::decode::offload`) and their memory was allocated, in batches
+/// of [`DROP_BATCH`]: freed one by one on this thread, each free contended for the decoding
+/// thread's arena lock with its allocations (a sixth of the CPU time in lock hand-overs).
+struct Freer {
+    #[cfg(not(all(feature = "jemalloc", not(target_env = "msvc"))))]
+    batch: Vec<evsessions_core::ChargingSession>,
+}
+
+/// Records written are freed in batches of this many, on the blocking pool (system
+/// allocator).
+#[cfg(not(all(feature = "jemalloc", not(target_env = "msvc"))))]
 const DROP_BATCH: usize = 256;
 
-/// Free `records` on the blocking pool, where pages are decoded
-/// (`evsessions_core::decode::offload`): their memory was allocated there. Freed one by one
-/// on this thread, each free would contend for the decoding thread's allocator arena with
-/// its allocations (measured: a sixth of the CPU time in lock hand-overs).
-fn drop_elsewhere(records: Vec<evsessions_core::ChargingSession>) {
-    tokio::task::spawn_blocking(move || drop(records));
+impl Freer {
+    fn new() -> Freer {
+        Freer {
+            #[cfg(not(all(feature = "jemalloc", not(target_env = "msvc"))))]
+            batch: Vec::with_capacity(DROP_BATCH),
+        }
+    }
+
+    #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+    fn free(&mut self, record: evsessions_core::ChargingSession) {
+        drop(record);
+    }
+
+    #[cfg(not(all(feature = "jemalloc", not(target_env = "msvc"))))]
+    fn free(&mut self, record: evsessions_core::ChargingSession) {
+        if self.batch.len() >= DROP_BATCH {
+            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(DROP_BATCH));
+            tokio::task::spawn_blocking(move || drop(full));
+        }
+        self.batch.push(record);
+    }
 }
 
 /// What [`pump`] did.
@@ -95,16 +126,10 @@ pub async fn pump<W: Write>(
     let mut code = EXIT_OK;
     let mut summary = summary;
     let mut stream = source.sessions(query);
-    let mut written = Vec::with_capacity(DROP_BATCH);
+    let mut freer = Freer::new();
     while let Some(item) = stream.next().await {
         match item {
             Ok(s) => {
-                if written.len() >= DROP_BATCH {
-                    drop_elsewhere(std::mem::replace(
-                        &mut written,
-                        Vec::with_capacity(DROP_BATCH),
-                    ));
-                }
                 if let Err(e) = writer.write(&s) {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
                         return Pumped { code, closed: true };
@@ -117,7 +142,7 @@ pub async fn pump<W: Write>(
                 if let Some(sum) = summary.as_deref_mut() {
                     sum.add(&s);
                 }
-                written.push(s);
+                freer.free(s);
             }
             Err(e) => {
                 report(&e);
