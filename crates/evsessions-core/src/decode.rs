@@ -194,30 +194,25 @@ pub fn decode_record_list<T: DeserializeOwned, U>(
     body: &[u8],
     mut each: impl FnMut(Result<(T, RawRecord)>) -> U,
 ) -> Result<Vec<U>> {
-    if let Ok(text) = std::str::from_utf8(body) {
-        if let Some(records) = records_in_one_pass(vendor, endpoint, id_keys, text, &mut each) {
-            return Ok(records);
-        }
-    }
-    let raws: Vec<RawRecord> = decode_json(vendor, endpoint, body)?;
-    Ok(raws
-        .into_iter()
-        .map(|raw| each(decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw))))
-        .collect())
+    decode_record_list_lean::<T, U>(vendor, endpoint, body, |view, raw| {
+        each(typed(vendor, endpoint, id_keys, view, raw))
+    })
 }
 
-/// [`decode_record_list`] of a well-formed array; `None` for anything else (then the slow
-/// path says what is wrong, exactly as before).
-fn records_in_one_pass<T: DeserializeOwned, U>(
+/// A record read through the model as the one-pass readers hand it over: the view when
+/// it was one (for an owned `T`, the model itself), else the record decoded on its own with
+/// [`decode_record`], which names what is wrong.
+fn typed<T: DeserializeOwned>(
     vendor: &SourceKind,
     endpoint: &str,
     id_keys: &[&str],
-    text: &str,
-    each: &mut impl FnMut(Result<(T, RawRecord)>) -> U,
-) -> Option<Vec<U>> {
-    let start = skip_ws(text.as_bytes(), 0);
-    let (out, end) = array_in_one_pass(vendor, endpoint, id_keys, text, start, each)?;
-    (skip_ws(text.as_bytes(), end) == text.len()).then_some(out)
+    view: Option<T>,
+    raw: RawRecord,
+) -> Result<(T, RawRecord)> {
+    match view {
+        Some(t) => Ok((t, raw)),
+        None => decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw)),
+    }
 }
 
 fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
@@ -225,59 +220,6 @@ fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-/// The records of the array that starts at `text[start]`, each decoded straight into `T`
-/// with its text, and the offset just past the array; `None` when there is no well-formed
-/// array of JSON values there.
-fn array_in_one_pass<T: DeserializeOwned, U>(
-    vendor: &SourceKind,
-    endpoint: &str,
-    id_keys: &[&str],
-    text: &str,
-    start: usize,
-    each: &mut impl FnMut(Result<(T, RawRecord)>) -> U,
-) -> Option<(Vec<U>, usize)> {
-    let bytes = text.as_bytes();
-    let mut i = start;
-    if bytes.get(i) != Some(&b'[') {
-        return None;
-    }
-    i = skip_ws(bytes, i + 1);
-    let mut out = Vec::new();
-    if bytes.get(i) == Some(&b']') {
-        return Some((out, i + 1));
-    }
-    loop {
-        let rest = text.get(i..)?;
-        let mut typed = serde_json::Deserializer::from_str(rest).into_iter::<T>();
-        let end = match typed.next()? {
-            Ok(t) => {
-                let end = i + typed.byte_offset();
-                out.push(each(Ok((t, RawRecord::from_parsed(text.get(i..end)?)))));
-                end
-            }
-            Err(_) => {
-                // Not a `T`: the record as text, and the error its own decode gives.
-                let mut any = serde_json::Deserializer::from_str(rest)
-                    .into_iter::<&serde_json::value::RawValue>();
-                let raw = RawRecord::from_parsed(any.next()?.ok()?.get());
-                out.push(each(
-                    decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw)),
-                ));
-                i + any.byte_offset()
-            }
-        };
-        if out.len() == 1 {
-            reserve_like_first(&mut out, text.len(), i, end);
-        }
-        i = skip_ws(bytes, end);
-        match bytes.get(i) {
-            Some(b',') => i = skip_ws(bytes, i + 1),
-            Some(b']') => return Some((out, i + 1)),
-            _ => return None,
-        }
-    }
 }
 
 /// Room in `out` (holding the first record, read from `text[first..end]` of a text of
@@ -370,25 +312,9 @@ pub fn decode_enveloped_records<E: DeserializeOwned, T: DeserializeOwned, U>(
     items_of: impl FnOnce(&mut E) -> Vec<RawRecord>,
     mut each: impl FnMut(Result<(T, RawRecord)>) -> U,
 ) -> Result<(E, Vec<U>)> {
-    let one_pass = std::str::from_utf8(body).ok().and_then(|text| {
-        let start = array_at(text, items)?;
-        let (records, end) = array_in_one_pass(vendor, endpoint, id_keys, text, start, &mut each)?;
-        let mut rest = String::with_capacity(text.len() - (end - start) + 2);
-        rest.push_str(text.get(..start)?);
-        rest.push_str("[]");
-        rest.push_str(text.get(end..)?);
-        let envelope: E = serde_json::from_str(&rest).ok()?;
-        Some((envelope, records))
-    });
-    if let Some(done) = one_pass {
-        return Ok(done);
-    }
-    let mut envelope: E = decode_json(vendor, endpoint, body)?;
-    let records = items_of(&mut envelope)
-        .into_iter()
-        .map(|raw| each(decode_record(vendor, endpoint, id_keys, &raw).map(|t| (t, raw))))
-        .collect();
-    Ok((envelope, records))
+    decode_enveloped_lean::<E, T, U>(vendor, endpoint, body, items, items_of, |view, raw| {
+        each(typed(vendor, endpoint, id_keys, view, raw))
+    })
 }
 
 /// [`decode_record_list`] for a lean view of a record: each record of a well-formed array is
@@ -427,7 +353,7 @@ pub fn decode_record_list_lean<'de, T: Deserialize<'de>, U>(
 ) -> Result<Vec<U>> {
     if let Ok(text) = std::str::from_utf8(body) {
         let start = skip_ws(text.as_bytes(), 0);
-        if let Some((records, end)) = lean_array_in_one_pass(text, start, &mut each) {
+        if let Some((records, end)) = array_in_one_pass(text, start, &mut each) {
             if skip_ws(text.as_bytes(), end) == text.len() {
                 return Ok(records);
             }
@@ -475,7 +401,7 @@ pub fn decode_enveloped_lean<'de, E: DeserializeOwned, T: Deserialize<'de>, U>(
 ) -> Result<(E, Vec<U>)> {
     let one_pass = std::str::from_utf8(body).ok().and_then(|text| {
         let start = array_at(text, items)?;
-        let (records, end) = lean_array_in_one_pass(text, start, &mut each)?;
+        let (records, end) = array_in_one_pass(text, start, &mut each)?;
         let mut rest = String::with_capacity(text.len() - (end - start) + 2);
         rest.push_str(text.get(..start)?);
         rest.push_str("[]");
@@ -494,9 +420,11 @@ pub fn decode_enveloped_lean<'de, E: DeserializeOwned, T: Deserialize<'de>, U>(
     Ok((envelope, records))
 }
 
-/// [`array_in_one_pass`] for a view that may borrow from `text`: each record is parsed as
-/// `T` and handed to `each` with its text, or with `None` when it is no `T`.
-fn lean_array_in_one_pass<'de, T: Deserialize<'de>, U>(
+/// The records of the array that starts at `text[start]`, each parsed straight from the text
+/// as `T` (which may borrow from it) and handed to `each` with its text, or with `None` when
+/// it is no `T`; and the offset just past the array. `None` when there is no well-formed array
+/// of JSON values there (then the slow path says what is wrong).
+fn array_in_one_pass<'de, T: Deserialize<'de>, U>(
     text: &'de str,
     start: usize,
     each: &mut impl FnMut(Option<T>, RawRecord) -> U,
