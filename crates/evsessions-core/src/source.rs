@@ -620,8 +620,9 @@ struct Walk<'a, S: ?Sized> {
     seen_cursors: HashSet<u64>,
     /// Ids yielded (each session once).
     seen_ids: IdSet,
-    /// Ids received and not yielded (still buffered, or outside the query): with `seen_ids`,
-    /// every id received. Kept apart so that a yielded id is held once, not in two sets.
+    /// Ids received and not yielded (outside the query): with `seen_ids` and the ids still
+    /// buffered, every id received. Kept apart so that a yielded id is held once, not in two
+    /// sets.
     pending_ids: HashedSet,
     /// The records of the page being yielded, and the keys of its `Ok` ones in the same order
     /// (each key computed once, when the page is read).
@@ -779,34 +780,39 @@ impl<'a, S: SessionSource + ?Sized + 'a> Walk<'a, S> {
             None
         };
         let empty = page.records.is_empty() && page.dropped == 0;
+        if self.buffer.len() > 0 {
+            // Not reached: a page is read once the one before it was yielded. Kept correct
+            // all the same: the ids still buffered count as received.
+            self.pending_ids
+                .extend(self.buffer_keys.as_slice().iter().copied());
+        }
         // A page that brings nothing new (every record was received before) means the server
-        // ignores the page parameter: following it would never end.
-        let mut fresh = 0usize;
-        let mut known = 0usize;
+        // ignores the page parameter: following it would never end. One record not received
+        // before is enough to tell, so a page is looked up only up to its first new record
+        // (the first, on a page that is not a repeat); the ids are kept when yielded (or, for
+        // a record outside the query, when it is passed over).
+        let mut fresh = false;
+        let mut known = false;
         let mut keys = Vec::with_capacity(page.records.len());
         for s in page.records.iter().flatten() {
             let key = session_key(s);
             keys.push(key);
-            if !self.seen_ids.contains(key) && self.pending_ids.insert(key) {
-                fresh += 1;
-            } else {
-                known += 1;
+            if !fresh {
+                if self.seen_ids.contains(key) || self.pending_ids.contains(&key) {
+                    known = true;
+                } else {
+                    fresh = true;
+                }
             }
         }
-        let nothing_new = fresh == 0 && known > 0;
+        let nothing_new = !fresh && known;
         // Pages of undecodable or dropped records only: a few may be real, an endless run of
         // them is a hostile or broken server.
-        self.barren = if fresh == 0 && !empty {
-            self.barren + 1
-        } else {
-            0
-        };
+        self.barren = if !fresh && !empty { self.barren + 1 } else { 0 };
         if self.buffer.len() == 0 {
             self.buffer = page.records.into_iter();
             self.buffer_keys = keys.into_iter();
         } else {
-            // Not reached: a page is read once the one before it was yielded. Kept correct
-            // all the same.
             let mut records: Vec<_> = std::mem::take(&mut self.buffer).collect();
             records.extend(page.records);
             let mut all_keys: Vec<_> = std::mem::take(&mut self.buffer_keys).collect();
@@ -879,13 +885,19 @@ impl<'a, S: SessionSource + ?Sized + 'a> Stream for Walk<'a, S> {
                     Ok(s) => {
                         let key = w.buffer_keys.next().unwrap_or_else(|| session_key(&s));
                         if !w.query.matches(&s, &w.caps) {
+                            // Received, not yielded: a page that repeats it brings nothing new.
+                            if !w.seen_ids.contains(key) {
+                                w.pending_ids.insert(key);
+                            }
                             continue;
                         }
                         if !w.seen_ids.insert(key) {
                             tracing::debug!(source = %s.source, id = %s.id, "duplicate session dropped");
                             continue;
                         }
-                        w.pending_ids.remove(&key);
+                        if !w.pending_ids.is_empty() {
+                            w.pending_ids.remove(&key);
+                        }
                         return Poll::Ready(Some(Ok(s)));
                     }
                     Err(e) => return Poll::Ready(Some(Err(e))),

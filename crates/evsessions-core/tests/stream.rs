@@ -410,6 +410,28 @@ async fn a_server_that_ignores_paging_cannot_loop_forever() {
 }
 
 #[tokio::test]
+async fn a_server_that_ignores_paging_is_stopped_even_when_no_record_matches_the_query() {
+    // Page 1 again and again, of records outside the query (filtered here, not by the vendor):
+    // nothing is yielded, and the repeat is still seen.
+    let same = || {
+        vec![
+            session("1", "2025-01-01T00:00:00Z", SessionStatus::Completed),
+            session("2", "2025-01-02T00:00:00Z", SessionStatus::Completed),
+        ]
+    };
+    let src = Scripted::new(
+        vec![
+            page(same(), Some(PageCursor::page("2"))),
+            page(same(), Some(PageCursor::page("3"))),
+        ],
+        Capabilities::none(),
+    );
+    let (ids, errs) = run(&src, &SessionQuery::new().status(StatusFilter::Active)).await;
+    assert!(ids.is_empty() && errs.is_empty(), "{ids:?} {errs:?}");
+    assert_eq!(src.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn a_partly_repeated_page_is_followed() {
     // Offset paging shifted by a new session: one record repeats, one is new.
     let src = Scripted::new(
