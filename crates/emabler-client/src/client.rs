@@ -282,6 +282,34 @@ impl Client {
         )
     }
 
+    /// A finished-list page (`POST /v2/transactions`) as [`Client::decode_page`] reads it
+    /// into [`Transaction`]s, each record read through the lean view
+    /// ([`crate::normalize::Lean`], the same model without the texts that reach no session)
+    /// where it can be, else through the model, which says what is wrong.
+    pub(crate) fn decode_transactions_page<U>(
+        &self,
+        endpoint: &str,
+        body: &[u8],
+        mut each: impl FnMut(Result<(Transaction, RawRecord)>) -> U,
+    ) -> Result<(Paginated<RawRecord>, Vec<U>)> {
+        evsessions_core::decode::decode_enveloped_lean::<_, crate::normalize::Lean, _>(
+            &KIND,
+            endpoint,
+            body,
+            &["items"],
+            |p: &mut Paginated<RawRecord>| std::mem::take(&mut p.items),
+            |view, raw| {
+                each(match view {
+                    Some(lean) => Ok((lean.into_model(), raw)),
+                    None => self
+                        .decode_record::<Transaction>(endpoint, &["id"], &raw)
+                        .map(|t| (t, raw)),
+                })
+            },
+        )
+        .map_err(|e| self.http.redact(e))
+    }
+
     fn typed_page<T: DeserializeOwned>(
         &self,
         page: Paginated<RawRecord>,

@@ -368,7 +368,7 @@ impl Client {
             let seen = set.set();
             let upto = upto.unwrap_or(u32::MAX);
             let (page, records) =
-                client.decode_page::<Transaction, _>(EP_TRANSACTIONS, &["id"], &resp.body, |item| {
+                client.decode_transactions_page(EP_TRANSACTIONS, &resp.body, |item| {
                     match item {
                         Ok((t, _)) if matches_ongoing(&t, &seen, upto) => {
                             tracing::debug!(id = %t.id, "finished-list record of an ongoing session dropped");

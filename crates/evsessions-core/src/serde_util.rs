@@ -386,6 +386,25 @@ pub fn opt_id_lean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     d.deserialize_any(V)
 }
 
+/// The required [`id`] for a lean view: [`opt_id_lean`], with `null` and `""` refused as
+/// [`id`] refuses them.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct View {
+///     #[serde(deserialize_with = "evsessions_core::serde_util::id_lean")]
+///     id: String,
+/// }
+/// let id = |t: &str| serde_json::from_str::<View>(t).map(|v| v.id).ok();
+/// assert_eq!(id(r#"{"id": 7}"#).as_deref(), Some("7"));
+/// assert_eq!(id(r#"{"id": ""}"#), None);
+/// assert_eq!(id(r#"{"id": null}"#), None);
+/// ```
+pub fn id_lean<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    opt_id_lean(d)?
+        .ok_or_else(|| de::Error::custom("expected an id (string or number), found null or \"\""))
+}
+
 /// A field [`opt_id_lean`] would read (an id as a string or a number, or null), checked and
 /// neither kept nor copied: for the fields of a lean view that reach no record. Stricter than
 /// [`opt_id`] only for numbers no `f64` holds (`1e400`): a view that refuses such a record
@@ -513,6 +532,24 @@ where
 /// An optional string where `""` (or only white space) means absent.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     with_opt_str(d, |t| Ok(t.and_then(non_empty)))
+}
+
+/// A field [`opt_string`] would read (a string or null), checked and neither kept nor
+/// copied: for the fields of a lean view that reach no record. Accepts exactly what
+/// [`opt_string`] accepts.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct View {
+///     #[serde(default, deserialize_with = "evsessions_core::serde_util::unread_string")]
+///     _name: (),
+/// }
+/// assert!(serde_json::from_str::<View>(r#"{"_name": "Aino \u00e9"}"#).is_ok());
+/// assert!(serde_json::from_str::<View>(r#"{"_name": null}"#).is_ok());
+/// assert!(serde_json::from_str::<View>(r#"{"_name": 12}"#).is_err());
+/// ```
+pub fn unread_string<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+    with_opt_str(d, |_| Ok(()))
 }
 
 /// Read an optional string and hand it to `f` without copying it first (the deserializer's

@@ -18,7 +18,7 @@ use evsessions_core::{
     AuthMethod, Authorization, Charger, ChargingSession, Error, Result, SessionStatus, Site,
 };
 
-use evsessions_core::serde_util::{decimal_opt, opt_id_lean, opt_string, unread_id};
+use evsessions_core::serde_util::{decimal_opt, id_lean, opt_id_lean, opt_string, unread_id};
 use evsessions_core::{Decimal, RawRecord};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -121,7 +121,7 @@ pub fn normalize(
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Lean {
-    #[serde(deserialize_with = "lean_id")]
+    #[serde(deserialize_with = "id_lean")]
     id: String,
     #[serde(default, deserialize_with = "opt_id_lean")]
     serial_number: Option<String>,
@@ -149,11 +149,6 @@ pub(crate) struct Lean {
     start_reading: Option<Decimal>,
     #[serde(default, with = "decimal_opt")]
     stop_reading: Option<Decimal>,
-}
-
-/// The required `id` as [`opt_id_lean`] reads it.
-fn lean_id<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
-    opt_id_lean(d)?.ok_or_else(|| de::Error::custom("expected an id, found null or \"\""))
 }
 
 /// What an `authenticationType` that is not blank says.
