@@ -534,6 +534,73 @@ pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     with_opt_str(d, |t| Ok(t.and_then(non_empty)))
 }
 
+/// A field a model reads as `Option<serde_json::Value>` (any JSON value, or absent), checked
+/// as that value is (numbers within `f64`'s range, nesting within the deserializer's limit)
+/// and neither kept nor built: for the fields of a lean view that reach no record.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct View {
+///     #[serde(default, deserialize_with = "evsessions_core::serde_util::unread_any")]
+///     _extra: (),
+/// }
+/// assert!(serde_json::from_str::<View>(r#"{"_extra": {"a": [1, "x", null, 2.5]}}"#).is_ok());
+/// assert!(serde_json::from_str::<View>(r#"{"_extra": 12}"#).is_ok());
+/// // What `serde_json::Value` refuses, this refuses.
+/// assert!(serde_json::from_str::<View>(r#"{"_extra": [1e400]}"#).is_err());
+/// ```
+pub fn unread_any<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+    d.deserialize_any(AnyValue).map(|_| ())
+}
+
+/// Any JSON value, visited as `serde_json::Value` visits it, and dropped.
+struct AnyValue;
+
+impl<'de> serde::Deserialize<'de> for AnyValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<AnyValue, D::Error> {
+        d.deserialize_any(AnyValue)
+    }
+}
+
+impl<'de> de::Visitor<'de> for AnyValue {
+    type Value = AnyValue;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<AnyValue, E> {
+        Ok(AnyValue)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<AnyValue, E> {
+        Ok(AnyValue)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<AnyValue, E> {
+        Ok(AnyValue)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<AnyValue, E> {
+        Ok(AnyValue)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyValue, E> {
+        Ok(AnyValue)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<AnyValue, E> {
+        Ok(AnyValue)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<AnyValue, E> {
+        Ok(AnyValue)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<AnyValue, D::Error> {
+        d.deserialize_any(AnyValue)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<AnyValue, A::Error> {
+        while seq.next_element::<AnyValue>()?.is_some() {}
+        Ok(AnyValue)
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<AnyValue, A::Error> {
+        while map.next_entry::<AnyValue, AnyValue>()?.is_some() {}
+        Ok(AnyValue)
+    }
+}
+
 /// A field [`opt_string`] would read (a string or null), checked and neither kept nor
 /// copied: for the fields of a lean view that reach no record. Accepts exactly what
 /// [`opt_string`] accepts.

@@ -18,7 +18,9 @@ use evsessions_core::{
     AuthMethod, Authorization, Charger, ChargingSession, Error, Result, SessionStatus, Site,
 };
 
-use evsessions_core::serde_util::{decimal_opt, id_lean, opt_id_lean, opt_string, unread_id};
+use evsessions_core::serde_util::{
+    decimal_opt, id_lean, opt_id_lean, opt_string, unread_any, unread_id,
+};
 use evsessions_core::{Decimal, RawRecord};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -137,14 +139,13 @@ pub(crate) struct Lean {
     to: Option<i64>,
     #[serde(default, deserialize_with = "opt_string")]
     status: Option<String>,
-    // As the model reads them (a number holds no allocation), so that exactly the same
-    // values are accepted.
-    #[serde(default)]
-    _range: Option<serde_json::Value>,
-    #[serde(default)]
-    _duration: Option<serde_json::Value>,
-    #[serde(default)]
-    _priority: Option<serde_json::Value>,
+    // Checked as the model reads them (`Option<serde_json::Value>`), not built.
+    #[serde(default, deserialize_with = "unread_any")]
+    _range: (),
+    #[serde(default, deserialize_with = "unread_any")]
+    _duration: (),
+    #[serde(default, deserialize_with = "unread_any")]
+    _priority: (),
     #[serde(default, with = "decimal_opt")]
     start_reading: Option<Decimal>,
     #[serde(default, with = "decimal_opt")]
@@ -295,6 +296,8 @@ mod tests {
                 r#"{"id": 1, "csmsTransactionId": 17.0, "status": " stopped"}"#,
                 r#"{"id": 1, "range": {"deep": [1, "x"]}, "duration": "long", "priority": null}"#,
                 r#"{"id": 1, "range": 1, "range": 2}"#,
+                r#"{"id": 1, "priority": [1e400]}"#,
+                r#"{"id": 1, "duration": {"a": {"b": [true, null, -0.5]}}}"#,
                 r#"{"id": 1, "status": "PAUSED_BY_GRID", "from": 0, "to": 5}"#,
                 r#"{"id": 1, "status": "", "startReading": "1.5", "stopReading": 0}"#,
                 r#"{"id": 1, "startReading": 10, "stopReading": 5}"#,
@@ -335,7 +338,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(lean_count, 4 + 13, "records read through Lean");
+        assert_eq!(lean_count, 4 + 14, "records read through Lean");
     }
 
     #[test]
