@@ -217,13 +217,63 @@ fn zone_to_utc(naive: NaiveDateTime, zone: Tz, text: &str) -> Result<DateTime<Ut
 }
 
 /// Unix epoch milliseconds as a UTC instant.
+///
+/// ```
+/// use evsessions_core::time::from_epoch_millis;
+/// assert_eq!(from_epoch_millis(1_748_622_045_000).unwrap().to_rfc3339(), "2025-05-30T16:20:45+00:00");
+/// assert!(from_epoch_millis(i64::MAX).is_err());
+/// ```
 pub fn from_epoch_millis(ms: i64) -> Result<DateTime<Utc>, TimeError> {
-    DateTime::from_timestamp_millis(ms).ok_or(TimeError::OutOfRange(ms))
+    // What `DateTime::from_timestamp_millis` computes, with the date of the day looked up
+    // once for a run of times on the same day (the sessions of a page mostly are).
+    let nanos = u32::try_from(ms.rem_euclid(1000)).unwrap_or(0) * 1_000_000;
+    from_epoch(ms.div_euclid(1000), nanos).ok_or(TimeError::OutOfRange(ms))
+}
+
+/// `DateTime::from_timestamp(secs, nanos)`, through [`epoch_day`].
+fn from_epoch(secs: i64, nanos: u32) -> Option<DateTime<Utc>> {
+    let secs_of_day = u32::try_from(secs.rem_euclid(86_400)).unwrap_or(0);
+    epoch_day(secs.div_euclid(86_400))
+        .zip(chrono::NaiveTime::from_num_seconds_from_midnight_opt(
+            secs_of_day,
+            nanos,
+        ))
+        .map(|(date, time)| NaiveDateTime::new(date, time).and_utc())
+}
+
+/// Epoch days [`epoch_day`] remembers, each in slot `days % EPOCH_DAYS_REMEMBERED`.
+const EPOCH_DAYS_REMEMBERED: usize = 16;
+
+thread_local! {
+    /// The days [`epoch_day`] computed last, on this thread, by day number.
+    static EPOCH_DAYS: std::cell::RefCell<[Option<(i64, chrono::NaiveDate)>; EPOCH_DAYS_REMEMBERED]> =
+        const { std::cell::RefCell::new([None; EPOCH_DAYS_REMEMBERED]) };
+}
+
+/// The date `days` days after 1970-01-01, `None` outside chrono's range.
+fn epoch_day(days: i64) -> Option<chrono::NaiveDate> {
+    let slot = usize::try_from(days.rem_euclid(EPOCH_DAYS_REMEMBERED as i64)).unwrap_or(0);
+    let known = EPOCH_DAYS.with(|d| d.borrow().get(slot).copied().flatten());
+    if let Some((d, date)) = known {
+        if d == days {
+            return Some(date);
+        }
+    }
+    let date = i32::try_from(days)
+        .ok()
+        .and_then(|d| d.checked_add(719_163))
+        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)?;
+    EPOCH_DAYS.with(|d| {
+        if let Some(s) = d.borrow_mut().get_mut(slot) {
+            *s = Some((days, date));
+        }
+    });
+    Some(date)
 }
 
 /// Unix epoch seconds as a UTC instant.
 pub fn from_epoch_seconds(s: i64) -> Result<DateTime<Utc>, TimeError> {
-    DateTime::from_timestamp(s, 0).ok_or(TimeError::OutOfRange(s))
+    from_epoch(s, 0).ok_or(TimeError::OutOfRange(s))
 }
 
 /// Parse the CLI's time argument: RFC 3339, or `YYYY-MM-DD` meaning UTC midnight.
@@ -256,6 +306,57 @@ mod tests {
         parse_timestamp(text, prague())
             .unwrap()
             .map(|t| crate::serde_util::format_utc(&t))
+    }
+
+    #[test]
+    fn epoch_times_read_as_chrono_reads_them() {
+        let mut cases = vec![
+            0,
+            -1,
+            1,
+            999,
+            -999,
+            -1000,
+            86_399_999,
+            86_400_000,
+            -86_400_000,
+            -86_400_001,
+            1_748_622_045_000,
+            1_748_631_731_000,
+            i64::MAX,
+            i64::MIN,
+            i64::MAX / 1000,
+            i64::MIN / 1000,
+            8_210_266_876_799_999,
+            8_210_266_876_800_000,
+            -8_334_601_228_800_000,
+            -8_334_601_228_800_001,
+        ];
+        // A walk over days and times of day, forwards and back, in steps of odd size.
+        let mut t: i64 = -5_000_000_000_000;
+        while t < 5_000_000_000_000 {
+            cases.push(t);
+            t += 3_937_812_345;
+        }
+        cases.extend(
+            cases
+                .clone()
+                .into_iter()
+                .rev()
+                .map(|c| c.wrapping_add(43_200_017)),
+        );
+        for ms in cases {
+            assert_eq!(
+                from_epoch_millis(ms).ok(),
+                DateTime::from_timestamp_millis(ms),
+                "{ms}"
+            );
+            assert_eq!(
+                from_epoch_seconds(ms).ok(),
+                DateTime::from_timestamp(ms, 0),
+                "{ms} s"
+            );
+        }
     }
 
     #[test]
