@@ -244,10 +244,9 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn transactions_page_sessions(&self, body: &[u8]) -> Result<Vec<Result<ChargingSession>>> {
-        let (_, sessions) =
-            self.decode_page::<Transaction, _>(EP_TRANSACTIONS, &["id"], body, |r| {
-                r.map(|(t, raw)| crate::normalize::transaction(t, raw))
-            })?;
+        let (_, sessions) = self.decode_transactions_page(EP_TRANSACTIONS, body, |r| {
+            r.map(|(t, raw)| crate::normalize::transaction(t, raw))
+        })?;
         Ok(sessions)
     }
 
