@@ -90,9 +90,20 @@ const DECIMAL_EXPECTED: &str = "a decimal number, a numeric string, or null";
 fn decimal_of_scalar(s: JsonScalar<'_>) -> Result<Option<Decimal>, String> {
     match s {
         JsonScalar::Null => Ok(None),
-        JsonScalar::Number(t) => parse_decimal(t).map(|d| Some(without_trailing_zeros(d))).ok_or_else(|| {
-            format!("invalid value: number {t} cannot be held exactly as a decimal, expected {DECIMAL_EXPECTED}")
-        }),
+        JsonScalar::Number(t) => {
+            // Plain decimal text is read without the zeros that end its fraction (`0.20` as
+            // `0.2`): the same decimal as `without_trailing_zeros` makes, without its 128-bit
+            // arithmetic on every number.
+            let plain = !t.bytes().any(|b| b | 0x20 == b'e');
+            let d = if plain {
+                parse_decimal(fraction_without_trailing_zeros(t))
+            } else {
+                parse_decimal(t).map(without_trailing_zeros)
+            };
+            d.map(Some).ok_or_else(|| {
+                format!("invalid value: number {t} cannot be held exactly as a decimal, expected {DECIMAL_EXPECTED}")
+            })
+        }
         JsonScalar::String(v) => {
             let t = v.trim();
             if t.is_empty() {
@@ -109,6 +120,16 @@ fn decimal_of_scalar(s: JsonScalar<'_>) -> Result<Option<Decimal>, String> {
             "invalid type: an array or object, expected {DECIMAL_EXPECTED}"
         )),
     }
+}
+
+/// Decimal text without the zeros that end its fraction, and without the point if nothing is
+/// left after it (`0.20` → `0.2`, `9.0` → `9`, `100` unchanged). For text without an exponent.
+fn fraction_without_trailing_zeros(t: &str) -> &str {
+    if !t.ends_with('0') || !t.as_bytes().contains(&b'.') {
+        return t;
+    }
+    let t = t.trim_end_matches('0');
+    t.strip_suffix('.').unwrap_or(t)
 }
 
 /// `d` without the trailing zeros of its fraction (`0.20` → `0.2`), as a number read through
@@ -667,6 +688,55 @@ pub fn non_empty_opt(text: Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_without_trailing_fraction_zeros_as_through_normalize() {
+        for t in [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "0.000",
+            "10",
+            "100",
+            "100.0",
+            "100.50",
+            "1.5",
+            "0.20",
+            "-12.500",
+            "9.0",
+            "25.5",
+            "0.0000001",
+            "0.00000010",
+            "79228162514264337593543950335",
+            "123456789012345678.0",
+            "1234567890123456789.10",
+            "1e3",
+            "1.50e3",
+            "1.500E-2",
+            "-0e0",
+            "1e400",
+            "0.1000000000000000055511151231257827",
+        ] {
+            let old = parse_decimal(t).map(without_trailing_zeros);
+            let new = decimal_of_scalar(JsonScalar::Number(t)).ok().flatten();
+            assert_eq!(
+                new.map(|d| (d, d.scale())),
+                old.map(|d| (d, d.scale())),
+                "{t}"
+            );
+        }
+        // Zeros past the 28 digits a decimal holds no longer make the number unreadable.
+        let t = "7922816251426433759354395033.50";
+        assert!(parse_decimal(t).is_none());
+        assert_eq!(
+            decimal_of_scalar(JsonScalar::Number(t))
+                .unwrap()
+                .unwrap()
+                .to_string(),
+            "7922816251426433759354395033.5"
+        );
+    }
 
     #[test]
     fn utc_display_is_format_utc() {
