@@ -383,22 +383,27 @@ async fn works_through_a_trait_object() {
     assert_eq!(n, 5);
 }
 
-#[tokio::test]
-async fn a_server_that_ignores_paging_cannot_loop_forever() {
-    // Every page is page 1 again, and it always claims there is more.
+/// A server that ignores paging: every page is page 1 again (two completed sessions), and it
+/// always claims there is more. Two pages are scripted: a third request fails the test.
+fn ignores_paging() -> Scripted {
     let same = || {
         vec![
             session("1", "2025-01-01T00:00:00Z", SessionStatus::Completed),
             session("2", "2025-01-02T00:00:00Z", SessionStatus::Completed),
         ]
     };
-    let src = Scripted::new(
+    Scripted::new(
         vec![
             page(same(), Some(PageCursor::page("2"))),
             page(same(), Some(PageCursor::page("3"))),
         ],
         Capabilities::none(),
-    );
+    )
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_paging_cannot_loop_forever() {
+    let src = ignores_paging();
     let (ids, errs) = run(&src, &SessionQuery::new()).await;
     assert_eq!(ids, ["1", "2"]);
     assert!(errs.is_empty());
@@ -411,21 +416,9 @@ async fn a_server_that_ignores_paging_cannot_loop_forever() {
 
 #[tokio::test]
 async fn a_server_that_ignores_paging_is_stopped_even_when_no_record_matches_the_query() {
-    // Page 1 again and again, of records outside the query (filtered here, not by the vendor):
-    // nothing is yielded, and the repeat is still seen.
-    let same = || {
-        vec![
-            session("1", "2025-01-01T00:00:00Z", SessionStatus::Completed),
-            session("2", "2025-01-02T00:00:00Z", SessionStatus::Completed),
-        ]
-    };
-    let src = Scripted::new(
-        vec![
-            page(same(), Some(PageCursor::page("2"))),
-            page(same(), Some(PageCursor::page("3"))),
-        ],
-        Capabilities::none(),
-    );
+    // The records fall outside the query (filtered here, not by the vendor): nothing is
+    // yielded, and the repeat is still seen.
+    let src = ignores_paging();
     let (ids, errs) = run(&src, &SessionQuery::new().status(StatusFilter::Active)).await;
     assert!(ids.is_empty() && errs.is_empty(), "{ids:?} {errs:?}");
     assert_eq!(src.calls.load(Ordering::SeqCst), 2);
