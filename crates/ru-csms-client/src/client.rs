@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::config::{Auth, Config};
 use crate::model::{Envelope, Meta, Payload, Session};
-use crate::normalize::{normalize, NormalizeOptions};
+use crate::normalize::{normalize_owned, NormalizeOptions};
 use crate::KIND;
 
 /// A client of the platform's session list. Cheap to clone; `Debug` shows no secret.
@@ -198,7 +198,7 @@ impl Client {
                         .map(|p| std::mem::take(&mut p.items))
                         .unwrap_or_default()
                 },
-                |item| item.and_then(|(session, raw)| self.normalize_decoded(&session, raw)),
+                |item| item.and_then(|(session, raw)| self.normalize_decoded(session, raw)),
             )?;
         Ok((self.checked(envelope)?, sessions))
     }
@@ -236,16 +236,17 @@ impl Client {
     /// Decode and normalize one item of a page (`raw` = the item, exactly as received).
     pub fn normalize_item(&self, item: RawRecord) -> Result<ChargingSession> {
         let session = self.decode_session(&item)?;
-        self.normalize_decoded(&session, item)
+        self.normalize_decoded(session, item)
     }
 
-    /// Normalize a decoded item (`raw` = its text, exactly as received).
+    /// Normalize a decoded item (`raw` = its text, exactly as received); its texts move into
+    /// the record.
     pub(crate) fn normalize_decoded(
         &self,
-        session: &Session,
+        session: Session,
         raw: RawRecord,
     ) -> Result<ChargingSession> {
-        normalize(session, raw, &self.inner.options)
+        normalize_owned(session, raw, &self.inner.options)
     }
 
     /// An HTTP error: the envelope's `meta` words when the body has them, else core's mapping.

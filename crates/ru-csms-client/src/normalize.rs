@@ -47,8 +47,19 @@ impl Default for NormalizeOptions {
 /// Normalize one decoded session; `raw` is its JSON exactly as received.
 ///
 /// Fails only on a time out of range (an [`Error::Decode`] naming the record and the field).
+/// (The session stream hands over the decoded session itself, whose texts then move into the
+/// record instead of being copied.)
 pub fn normalize(
     session: &Session,
+    raw: impl Into<RawRecord>,
+    options: &NormalizeOptions,
+) -> Result<ChargingSession> {
+    normalize_owned(session.clone(), raw, options)
+}
+
+/// [`normalize`], taking the session by value: its texts move into the record.
+pub(crate) fn normalize_owned(
+    mut session: Session,
     raw: impl Into<RawRecord>,
     options: &NormalizeOptions,
 ) -> Result<ChargingSession> {
@@ -57,17 +68,21 @@ pub fn normalize(
     let ended_at = time("finished_at", session.finished_at)?;
     let reserved_at = time("reserved_at", session.reserved_at)?;
 
-    let mut s = ChargingSession::new(KIND, session.id.clone(), raw);
-    s.status = status(session, reserved_at.is_some(), started_at.is_some());
-    s.vendor_status = session.state.as_ref().map(|st| st.as_str().to_string());
+    let status = status(&session, reserved_at.is_some(), started_at.is_some());
+    let vendor_status = session.state.as_ref().map(|st| st.as_str().to_string());
+    let coordinates = coordinates(&session, options.coordinates);
+    let cost = cost(&mut session, options.amount_scale);
+    let mut s = ChargingSession::new(KIND, session.id, raw);
+    s.status = status;
+    s.vendor_status = vendor_status;
     s.started_at = started_at;
     s.ended_at = ended_at;
     s.energy_kwh = session.power;
 
     let mut charger = Charger::default();
-    charger.id = session.charging_station_id.clone();
-    charger.connector_id = session.charging_connector_id.clone();
-    charger.name = session.charging_connector_name.clone();
+    charger.id = session.charging_station_id;
+    charger.connector_id = session.charging_connector_id;
+    charger.name = session.charging_connector_name;
     charger.connector_type = session
         .charging_connector_type
         .as_ref()
@@ -75,20 +90,17 @@ pub fn normalize(
     charger.max_power_kw = session.charging_connector_power;
     s.charger = charger;
 
-    let mut site = Site::new(
-        session.charging_point_id.clone(),
-        session.charging_point_name.clone(),
-    );
-    site.address = session.charging_point_address.clone();
-    if let Some((lat, lon)) = coordinates(session, options.coordinates) {
+    let mut site = Site::new(session.charging_point_id, session.charging_point_name);
+    site.address = session.charging_point_address;
+    if let Some((lat, lon)) = coordinates {
         site.latitude = Some(lat);
         site.longitude = Some(lon);
     }
     s.site = (!site.is_empty()).then_some(site);
 
-    s.authorization = session.client_id.as_ref().map(|client| {
+    s.authorization = session.client_id.map(|client| {
         let mut a = Authorization::new(AuthMethod::Other);
-        a.user_id = Some(client.clone());
+        a.user_id = Some(client);
         a
     });
 
@@ -97,7 +109,7 @@ pub fn normalize(
         percent(session.finish_battery_percent),
     );
 
-    s.cost = cost(session, options.amount_scale);
+    s.cost = cost;
     Ok(s)
 }
 
@@ -163,37 +175,38 @@ fn money_value(m: &Option<Money>, scale: Decimal) -> Option<Decimal> {
     scaled(m.as_ref().and_then(|m| m.value), scale)
 }
 
-fn money_currency(m: &Option<Money>) -> Option<String> {
-    m.as_ref().and_then(|m| m.currency.clone())
+fn money_currency(m: &mut Option<Money>) -> Option<String> {
+    m.as_mut().and_then(|m| m.currency.take())
 }
 
-fn cost(session: &Session, scale: Decimal) -> Option<Cost> {
+/// The cost of `session`, its texts taken out of it.
+fn cost(session: &mut Session, scale: Decimal) -> Option<Cost> {
     if session.amount.is_none() && session.detail_amount.is_empty() {
         return None;
     }
-    let currency = money_currency(&session.amount).or_else(|| {
+    let total = money_value(&session.amount, scale);
+    let currency = money_currency(&mut session.amount).or_else(|| {
         session
             .detail_amount
-            .iter()
-            .find_map(|l| money_currency(&l.amount).or_else(|| money_currency(&l.price)))
+            .iter_mut()
+            .find_map(|l| money_currency(&mut l.amount).or_else(|| money_currency(&mut l.price)))
     });
     let mut cost = Cost::new(currency);
-    cost.total_incl_vat = money_value(&session.amount, scale);
-    cost.components = session
-        .detail_amount
-        .iter()
+    cost.total_incl_vat = total;
+    cost.components = std::mem::take(&mut session.detail_amount)
+        .into_iter()
         .map(|line| component(line, scale))
         .collect();
     Some(cost)
 }
 
-fn component(line: &DetailAmount, scale: Decimal) -> CostComponent {
+fn component(line: DetailAmount, scale: Decimal) -> CostComponent {
     let mut c = CostComponent::new(kind_of_unit(line.units.as_deref()));
-    c.name = line.name.clone();
-    c.quantity = line.quantity;
-    c.unit = line.units.clone();
     c.unit_price = money_value(&line.price, scale);
     c.amount_incl_vat = money_value(&line.amount, scale);
+    c.name = line.name;
+    c.quantity = line.quantity;
+    c.unit = line.units;
     c
 }
 
