@@ -251,13 +251,62 @@ pub struct Session {
 #[serde(transparent)]
 pub struct Coordinate(#[serde(with = "evsessions_core::serde_util::decimal")] pub Decimal);
 
-/// The text of an open value: a string as is; a number or boolean as its JSON text; an object
-/// or array as compact JSON (so that nothing is lost and no record fails on it).
-fn open_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => s,
-        other => other.to_string(),
-    })
+/// The text of an open value, handed to `f`: a string as is (not copied first); a number or
+/// boolean as its JSON text; an object or array as compact JSON (so that nothing is lost and
+/// no record fails on it). The text is the one `serde_json::Value` makes of the value.
+fn open_text<'de, D: Deserializer<'de>, T>(d: D, f: impl FnOnce(&str) -> T) -> Result<T, D::Error> {
+    use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+    use serde::de::{MapAccess, SeqAccess, Visitor};
+    use serde_json::Value;
+
+    struct OpenText<F>(F);
+    impl<F> OpenText<F> {
+        fn value<T, E>(self, v: Value) -> Result<T, E>
+        where
+            F: FnOnce(&str) -> T,
+        {
+            Ok((self.0)(&v.to_string()))
+        }
+    }
+    impl<'de, T, F: FnOnce(&str) -> T> Visitor<'de> for OpenText<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+            Ok((self.0)(v))
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<T, E> {
+            self.value(Value::from(v))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<T, E> {
+            self.value(Value::from(v))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<T, E> {
+            self.value(Value::from(v))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<T, E> {
+            self.value(Value::from(v))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<T, E> {
+            self.value(Value::Null)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<T, E> {
+            self.value(Value::Null)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<T, D2::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+            let v = Value::deserialize(SeqAccessDeserializer::new(seq))?;
+            self.value(v)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            let v = Value::deserialize(MapAccessDeserializer::new(map))?;
+            self.value(v)
+        }
+    }
+    d.deserialize_any(OpenText(f))
 }
 
 macro_rules! open_enum {
@@ -311,7 +360,7 @@ macro_rules! open_enum {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                open_text(d).map(|t| $name::from_text(&t))
+                open_text(d, $name::from_text)
             }
         }
 
@@ -383,7 +432,7 @@ impl fmt::Display for Initiator {
 
 impl<'de> Deserialize<'de> for Initiator {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        open_text(d).map(Initiator)
+        open_text(d, |t| Initiator(t.to_string()))
     }
 }
 
@@ -396,6 +445,43 @@ impl Serialize for Initiator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_text_is_the_text_of_the_json_value() {
+        for json in [
+            r#""completed""#,
+            r#""\u00e9 x""#,
+            r#""""#,
+            "5",
+            "-5",
+            "18446744073709551615",
+            "1.50",
+            "1e3",
+            "true",
+            "null",
+            r#"[1, "a", null, [2.5]]"#,
+            r#"{"a": {"b": 1}, "c": "d"}"#,
+            "1e400",
+            "[1e400]",
+        ] {
+            let old = serde_json::from_str::<serde_json::Value>(json).map(|v| match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            });
+            let new = serde_json::from_str::<Initiator>(json).map(|i| i.0);
+            assert_eq!(new.ok(), old.ok(), "{json}");
+            let state = serde_json::from_str::<State>(json).ok();
+            assert_eq!(
+                state.as_ref().map(State::as_str),
+                new_text(json).as_deref(),
+                "{json}"
+            );
+        }
+    }
+
+    fn new_text(json: &str) -> Option<String> {
+        serde_json::from_str::<Initiator>(json).ok().map(|i| i.0)
+    }
 
     #[test]
     fn open_enums_keep_unknown_text() {

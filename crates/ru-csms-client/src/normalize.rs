@@ -226,6 +226,17 @@ pub fn kind_of_unit(unit: Option<&str>) -> CostKind {
     let Some(unit) = unit else {
         return CostKind::Other;
     };
+    // The spellings the platform writes, known at once (the reading below gives the same).
+    match unit {
+        "кВт⋅ч" | "кВт·ч" => CostKind::Energy,
+        "шт" => CostKind::Flat,
+        "мин" => CostKind::Time,
+        _ => kind_of_any_unit(unit),
+    }
+}
+
+/// [`kind_of_unit`] for any spelling.
+fn kind_of_any_unit(unit: &str) -> CostKind {
     // Letters only, lower case: "кВт⋅ч", "кВт·ч", "кВт*ч", "кВт ч" → "квтч"; "мин." → "мин".
     // (Read into a few chars on the stack: no key is longer than four letters.)
     let mut key = ['\0'; 4];
@@ -254,6 +265,13 @@ pub fn kind_of_unit(unit: Option<&str>) -> CostKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_known_at_once_read_as_any_unit() {
+        for unit in ["кВт⋅ч", "кВт·ч", "шт", "мин"] {
+            assert_eq!(kind_of_unit(Some(unit)), kind_of_any_unit(unit), "{unit}");
+        }
+    }
 
     #[test]
     fn zero_percent_is_unknown() {
