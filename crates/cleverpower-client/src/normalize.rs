@@ -485,16 +485,11 @@ mod tests {
             connector_id: Some("9".into()),
             ..Default::default()
         };
-        let fixture: Value = serde_json::from_str(evsessions_testkit::fixture!(
-            "cleverpower/ocpp-PRG-0311-A.json"
-        ))
-        .unwrap();
-        let mut texts: Vec<String> = fixture["NabijeciBodTransakces"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect();
+        let mut texts = evsessions_testkit::record_texts(
+            evsessions_testkit::fixture!("cleverpower/ocpp-PRG-0311-A.json"),
+            "/NabijeciBodTransakces",
+        );
+        assert!(!texts.is_empty());
         texts.extend(
             [
                 r#"{"Id": "x", "IdNabijeciBod": true}"#,

@@ -320,16 +320,12 @@ mod tests {
     /// makes of it; the records it refuses are those the model reads differently or not at all.
     #[test]
     fn lean_reads_as_the_model() {
-        let mut texts = Vec::new();
-        for page in [
-            evsessions_testkit::fixture!("emabler/transactions-page1.json"),
-            evsessions_testkit::fixture!("emabler/transactions-page2.json"),
-            evsessions_testkit::fixture!("emabler/transactions-page3.json"),
-        ] {
-            let v: serde_json::Value = serde_json::from_str(page).unwrap();
-            texts.extend(v["items"].as_array().unwrap().iter().map(|r| r.to_string()));
-        }
+        let mut texts: Vec<String> = evsessions_testkit::emabler::fixture_transactions()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
         let fixture_records = texts.len();
+        assert_eq!(fixture_records, 11);
         texts.extend(
             [
                 // Read by both, to the same session.

@@ -58,6 +58,24 @@ pub trait VendorMock: Send + Sync {
     fn as_any(&self) -> &dyn std::any::Any;
 }
 
+/// The records of the array at `pointer` (a JSON Pointer, `""` for the whole text) in a
+/// fixture's text, each as compact JSON text: for tests that read each record on its own
+/// (a lean view against its model, say). Empty when there is no array there.
+///
+/// ```
+/// let texts = evsessions_testkit::record_texts(r#"{"items": [{"id": 1}, {"id": "a"}]}"#, "/items");
+/// assert_eq!(texts, [r#"{"id":1}"#, r#"{"id":"a"}"#]);
+/// ```
+pub fn record_texts(fixture: &str, pointer: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(fixture)
+        .ok()
+        .and_then(|v| v.pointer(pointer).and_then(|a| a.as_array()).cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.to_string())
+        .collect()
+}
+
 /// The absolute path of the testkit's `fixtures/` folder, for tests that read a fixture at run time.
 ///
 /// ```

@@ -272,16 +272,11 @@ mod tests {
 
     #[test]
     fn lean_reads_as_the_model() {
-        let fixture: serde_json::Value = serde_json::from_str(evsessions_testkit::fixture!(
-            "smappee/park-40101-sessions.json"
-        ))
-        .unwrap();
-        let mut texts: Vec<String> = fixture
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect();
+        let mut texts = evsessions_testkit::record_texts(
+            evsessions_testkit::fixture!("smappee/park-40101-sessions.json"),
+            "",
+        );
+        assert_eq!(texts.len(), 4);
         texts.extend(
             [
                 r#"{"id": 1, "authenticationType": " rfid ", "rfid": 42}"#,
