@@ -20,6 +20,7 @@
 //! # });
 //! ```
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -113,9 +114,24 @@ struct Pages {
     sessions: u64,
     delay: Duration,
     templates: Arc<Vec<Template>>,
+    /// The length of the longest template, without its id.
+    longest: usize,
 }
 
 impl Pages {
+    /// Room for a page of `count` records: each as long as the longest template, with its id
+    /// and a comma, and the envelope. Reserved once: a page grows to a megabyte, and doubling
+    /// its way there costs copies of it and fresh pages from the kernel, CPU that a benchmark
+    /// on a shared machine should leave to the client it measures.
+    fn reserve(&self, count: u64, body: &mut String) {
+        let records = usize::try_from(count.min(self.sessions)).unwrap_or(0);
+        body.reserve(
+            records
+                .saturating_mul(self.longest + 21)
+                .saturating_add(256),
+        );
+    }
+
     /// `count` records from index `first` (0-based), comma separated.
     fn items(&self, first: u64, count: u64, out: &mut String) {
         for i in first..first.saturating_add(count).min(self.sessions) {
@@ -129,7 +145,8 @@ impl Pages {
                 GeneratedVendor::RuCsms => 1_000_000_000 + self.sessions - i,
             };
             out.push_str(&t.prefix);
-            out.push_str(&id.to_string());
+            // Writing to a `String` cannot fail.
+            let _ = write!(out, "{id}");
             out.push_str(&t.suffix);
         }
     }
@@ -150,6 +167,7 @@ impl Respond for Pages {
                 let page = asked["page"].as_u64().unwrap_or(1).max(1);
                 let limit = asked["limit"].as_u64().unwrap_or(100).clamp(1, 1000);
                 let first = (page - 1).saturating_mul(limit);
+                self.reserve(limit, &mut body);
                 body.push_str(&format!(
                     "{{\"page\":{page},\"limit\":{limit},\"totalRecords\":{},\"hasNextPage\":{},\"hasPreviousPage\":{},\"items\":[",
                     self.sessions,
@@ -163,6 +181,7 @@ impl Respond for Pages {
                 let page = query("page").unwrap_or(1).max(1);
                 let per_page = query("per_page").unwrap_or(100).clamp(1, 100);
                 let first = (page - 1).saturating_mul(per_page);
+                self.reserve(per_page, &mut body);
                 body.push_str("{\"meta\":{\"generated_at\":1705504778,\"status_code\":200,\"status_name\":\"OK\",\"status_description\":\"\"},\"payload\":{\"items\":[");
                 self.items(first, per_page, &mut body);
                 body.push_str(&format!(
@@ -206,12 +225,18 @@ impl Generator {
         };
         let templates = templates(records);
         assert!(!templates.is_empty(), "the fixtures hold records to copy");
+        let longest = templates
+            .iter()
+            .map(|t| t.prefix.len() + t.suffix.len())
+            .max()
+            .unwrap_or(0);
         Mock::given(wiremock::matchers::path(route))
             .respond_with(Pages {
                 vendor: options.vendor,
                 sessions: options.sessions,
                 delay: options.delay,
                 templates: Arc::new(templates),
+                longest,
             })
             .mount(&server)
             .await;
