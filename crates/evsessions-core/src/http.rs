@@ -470,8 +470,9 @@ impl HttpClient {
             );
             let t0 = Instant::now();
             let max_body = self.config.max_body_bytes;
-            let exchange = async {
-                let mut resp = build(&self.client).send().await?;
+            let pending = build(&self.client).send();
+            let exchange = async move {
+                let mut resp = pending.await?;
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
                 let stated = resp.content_length();
@@ -497,10 +498,16 @@ impl HttpClient {
             .instrument(span.clone());
             // reqwest's own timeout covers the body too; this one also bounds our reading loop
             // whatever the transport does (a body trickling in a byte at a time).
-            let outcome = match tokio::time::timeout(self.config.timeout, exchange).await {
-                Ok(Ok(Ok(resp))) => Ok(resp),
-                Ok(Ok(Err(cap))) => return Err(self.body_too_large(endpoint, cap)),
-                Ok(Err(e)) => Err(self.transport_error(endpoint, e)),
+            let outcome = match tokio::time::timeout(self.config.timeout, as_task(exchange)).await {
+                Ok(Some(Ok(Ok(resp)))) => Ok(resp),
+                Ok(Some(Ok(Err(cap)))) => return Err(self.body_too_large(endpoint, cap)),
+                Ok(Some(Err(e))) => Err(self.transport_error(endpoint, e)),
+                Ok(None) => Err(Error::Transport {
+                    vendor: self.vendor.clone(),
+                    endpoint: endpoint.to_string(),
+                    message: "the async runtime shut down during the request".to_string(),
+                    connect: false,
+                }),
                 Err(_) => Err(Error::Timeout {
                     vendor: self.vendor.clone(),
                     endpoint: endpoint.to_string(),
@@ -682,6 +689,31 @@ impl HttpClient {
             message: truncate_chars(&message, 300),
             connect: e.is_connect(),
         }
+    }
+}
+
+/// Run `exchange` (one request and the reading of its body) as a task of its own on a
+/// multi-thread runtime, else right here; `None` only if the runtime shut down under it.
+///
+/// As its own task it runs where the connection's task runs, on the runtime's workers: the
+/// body's chunks (a megabyte page comes in dozens) wake that task, not the caller's, whose
+/// thread stays free for what it does with the pages before (decoding, writing) and is woken
+/// once, when the body is whole. The task is aborted when this future is dropped (a timeout, a
+/// page fetched ahead and no longer wanted), so nothing is read for nobody. A panic in it is
+/// resumed here.
+async fn as_task<T: Send + 'static>(
+    exchange: impl std::future::Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            match tokio_util::task::AbortOnDropHandle::new(h.spawn(exchange)).await {
+                Ok(v) => Some(v),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => None,
+            }
+        }
+        _ => Some(exchange.await),
     }
 }
 
@@ -939,6 +971,66 @@ mod tests {
     use super::*;
 
     const V: SourceKind = SourceKind::from_static("v");
+
+    use std::sync::Arc;
+
+    /// Sets its flag when dropped: tells whether a future was dropped (aborted) or not.
+    struct DropFlag(Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn an_exchange_runs_as_a_task_on_a_multi_thread_runtime_and_stops_when_dropped() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let caller = std::thread::current().id();
+            // Runs on a worker of the runtime, not on the thread that awaits it.
+            let ran_on = as_task(async { std::thread::current().id() }).await;
+            assert_ne!(ran_on, Some(caller));
+            // Dropped while waiting (a timeout, a page no longer wanted): the task is aborted.
+            let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = DropFlag(dropped.clone());
+            let waiting = as_task(async move {
+                let _flag = flag;
+                std::future::pending::<()>().await
+            });
+            assert!(tokio::time::timeout(Duration::from_millis(20), waiting)
+                .await
+                .is_err());
+            let until = Instant::now() + Duration::from_secs(5);
+            while !dropped.load(std::sync::atomic::Ordering::SeqCst) && Instant::now() < until {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+        });
+    }
+
+    #[test]
+    fn an_exchange_runs_in_place_on_a_current_thread_runtime() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let caller = std::thread::current().id();
+        let ran_on = rt.block_on(as_task(async { std::thread::current().id() }));
+        assert_eq!(ran_on, Some(caller));
+    }
+
+    #[test]
+    #[should_panic(expected = "inside the exchange")]
+    fn a_panic_in_an_exchange_task_is_resumed_in_the_caller() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        rt.block_on(as_task(async { panic!("inside the exchange") }));
+    }
 
     #[test]
     fn base_url_policy() {
