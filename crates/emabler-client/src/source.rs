@@ -226,9 +226,10 @@ impl Decoded {
     /// record dropped.
     fn of(page: &Paginated<RawRecord>, records: Vec<Option<Result<ChargingSession>>>) -> Decoded {
         let count = records.len();
-        let mut kept = Vec::with_capacity(count);
-        kept.extend(records.into_iter().flatten());
-        let records = kept;
+        // In place: `filter_map` over the vector's own iterator reuses its buffer (`flatten`
+        // would not), so no second page of sessions is written.
+        #[allow(clippy::filter_map_identity)]
+        let records: Vec<_> = records.into_iter().filter_map(|r| r).collect();
         Decoded {
             total_records: page.total_records,
             limit: page.limit,

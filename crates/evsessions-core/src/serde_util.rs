@@ -95,7 +95,9 @@ fn decimal_of_scalar(s: JsonScalar<'_>) -> Result<Option<Decimal>, String> {
             // `0.2`): the same decimal as `without_trailing_zeros` makes, without its 128-bit
             // arithmetic on every number.
             let plain = !t.bytes().any(|b| b | 0x20 == b'e');
-            let d = if plain {
+            let d = if let Some(d) = short_json_number(t) {
+                Some(d)
+            } else if plain {
                 parse_decimal(fraction_without_trailing_zeros(t))
             } else {
                 parse_decimal(t).map(without_trailing_zeros)
@@ -121,6 +123,57 @@ fn decimal_of_scalar(s: JsonScalar<'_>) -> Result<Option<Decimal>, String> {
         )),
     }
 }
+
+/// A JSON number of at most 18 digits without an exponent (`21.437`, `0.20`, `-3`), read in
+/// one pass and without the zeros that end its fraction (`0.20` → `0.2`, `9.0` → `9`): the
+/// decimal [`decimal_of_scalar`] makes of it the general way. `None` for anything else.
+fn short_json_number(t: &str) -> Option<Decimal> {
+    let (negative, digits) = match t.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    // 18 characters hold at most 18 digits: no `i64` overflows.
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale: u32 = 0;
+    let mut dot = false;
+    // Zeros at the end of the fraction so far.
+    let mut zeros: u32 = 0;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                if dot {
+                    scale += 1;
+                    zeros = if c == b'0' { zeros + 1 } else { 0 };
+                }
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if dot && scale == 0 {
+        return None;
+    }
+    let mantissa = mantissa / POWERS_OF_TEN.get(zeros as usize)?;
+    Some(Decimal::new(
+        if negative { -mantissa } else { mantissa },
+        scale - zeros,
+    ))
+}
+
+/// 10^0 … 10^18.
+const POWERS_OF_TEN: [i64; 19] = {
+    let mut p = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
 
 /// Decimal text without the zeros that end its fraction, and without the point if nothing is
 /// left after it (`0.20` → `0.2`, `9.0` → `9`, `100` unchanged). For text without an exponent.
@@ -180,8 +233,12 @@ fn short_decimal(text: &str) -> Option<Decimal> {
     for &c in digits {
         match c {
             b'0'..=b'9' => {
-                mantissa = mantissa * 10 + i64::from(c - b'0');
+                // Past 18 digits the general reader takes over (a 19th could overflow).
                 count += 1;
+                if count > 18 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + i64::from(c - b'0');
                 if dot {
                     scale += 1;
                 }
@@ -190,7 +247,7 @@ fn short_decimal(text: &str) -> Option<Decimal> {
             _ => return None,
         }
     }
-    if count == 0 || count > 18 || (dot && scale == 0) {
+    if count == 0 || (dot && scale == 0) {
         return None;
     }
     Some(Decimal::new(
@@ -828,9 +885,80 @@ mod tests {
             "1.2.3",
             "+5",
             "1234567890123456789",
+            // 19 digits over `i64::MAX`: once an overflow (a panic in a debug build).
+            "9999999999999999999",
+            "-9999999999999999999",
+            "999999999999999999.9",
             "x",
         ] {
             assert_eq!(short_decimal(t), None, "{t}");
+        }
+        assert_eq!(
+            parse_decimal("9999999999999999999"),
+            Some(Decimal::from(9_999_999_999_999_999_999u64))
+        );
+    }
+
+    #[test]
+    fn the_one_pass_number_reader_agrees_with_the_general_way() {
+        let general = |t: &str| {
+            if t.bytes().any(|b| b | 0x20 == b'e') {
+                parse_decimal(t).map(without_trailing_zeros)
+            } else {
+                parse_decimal(fraction_without_trailing_zeros(t))
+            }
+        };
+        let mut read = 0;
+        for whole in [
+            "0",
+            "-0",
+            "7",
+            "-12",
+            "21437",
+            "100",
+            "99999999999999999",
+            "123456789012345678",
+        ] {
+            for fraction in [
+                "",
+                ".0",
+                ".000",
+                ".5",
+                ".50",
+                ".20",
+                ".437",
+                ".0000001",
+                ".00000010",
+                ".1000000000",
+            ] {
+                let t = format!("{whole}{fraction}");
+                let want = general(&t);
+                match short_json_number(&t) {
+                    Some(d) => {
+                        read += 1;
+                        let w = want.unwrap_or_else(|| panic!("{t}"));
+                        assert_eq!((d, d.scale()), (w, w.scale()), "{t}");
+                    }
+                    // Only what it leaves to the general way: more than 18 characters.
+                    None => assert!(t.trim_start_matches('-').len() > 18, "{t}"),
+                }
+            }
+        }
+        assert!(read > 60, "{read}");
+        for t in [
+            "",
+            "-",
+            ".",
+            "5.",
+            "1e5",
+            "1.5E3",
+            "1.2.3",
+            "+5",
+            "9999999999999999999",
+            "x",
+            "--1",
+        ] {
+            assert_eq!(short_json_number(t), None, "{t}");
         }
     }
 
