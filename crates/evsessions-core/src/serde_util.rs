@@ -91,17 +91,7 @@ fn decimal_of_scalar(s: JsonScalar<'_>) -> Result<Option<Decimal>, String> {
     match s {
         JsonScalar::Null => Ok(None),
         JsonScalar::Number(t) => {
-            // Plain decimal text is read without the zeros that end its fraction (`0.20` as
-            // `0.2`): the same decimal as `without_trailing_zeros` makes, without its 128-bit
-            // arithmetic on every number.
-            let plain = !t.bytes().any(|b| b | 0x20 == b'e');
-            let d = if let Some(d) = short_json_number(t) {
-                Some(d)
-            } else if plain {
-                parse_decimal(fraction_without_trailing_zeros(t))
-            } else {
-                parse_decimal(t).map(without_trailing_zeros)
-            };
+            let d = short_json_number(t).or_else(|| decimal_of_json_number(t));
             d.map(Some).ok_or_else(|| {
                 format!("invalid value: number {t} cannot be held exactly as a decimal, expected {DECIMAL_EXPECTED}")
             })
@@ -121,6 +111,19 @@ fn decimal_of_scalar(s: JsonScalar<'_>) -> Result<Option<Decimal>, String> {
         JsonScalar::Composite(_) => Err(format!(
             "invalid type: an array or object, expected {DECIMAL_EXPECTED}"
         )),
+    }
+}
+
+/// A JSON number as a decimal without the zeros that end its fraction (`0.20` → `0.2`), the
+/// general way: plain text is read with those zeros cut from the text, without
+/// `without_trailing_zeros`'s 128-bit arithmetic; text with an exponent is read, then
+/// normalized. `None` when it cannot be held exactly. [`short_json_number`] reads the common
+/// short numbers the same, in one pass.
+fn decimal_of_json_number(t: &str) -> Option<Decimal> {
+    if t.bytes().any(|b| b | 0x20 == b'e') {
+        parse_decimal(t).map(without_trailing_zeros)
+    } else {
+        parse_decimal(fraction_without_trailing_zeros(t))
     }
 }
 
@@ -882,13 +885,6 @@ mod tests {
 
     #[test]
     fn the_one_pass_number_reader_agrees_with_the_general_way() {
-        let general = |t: &str| {
-            if t.bytes().any(|b| b | 0x20 == b'e') {
-                parse_decimal(t).map(without_trailing_zeros)
-            } else {
-                parse_decimal(fraction_without_trailing_zeros(t))
-            }
-        };
         let mut read = 0;
         for whole in [
             "0",
@@ -913,7 +909,7 @@ mod tests {
                 ".1000000000",
             ] {
                 let t = format!("{whole}{fraction}");
-                let want = general(&t);
+                let want = decimal_of_json_number(&t);
                 match short_json_number(&t) {
                     Some(d) => {
                         read += 1;
