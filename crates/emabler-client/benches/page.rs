@@ -6,26 +6,10 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use emabler_client::{Client, Config};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 fn page() -> Vec<u8> {
-    let fixture: Value = serde_json::from_str(evsessions_testkit::fixture!(
-        "emabler/transactions-page1.json"
-    ))
-    .expect("the fixture is JSON");
-    let records = fixture["items"].as_array().expect("items").clone();
-    let items: Vec<Value> = (0..1000)
-        .map(|i| {
-            let mut r = records[i % records.len()].clone();
-            r["id"] = json!(1_048_576_000 + i);
-            r
-        })
-        .collect();
-    serde_json::to_vec(&json!({
-        "page": 1, "limit": 1000, "totalRecords": 1000,
-        "hasNextPage": false, "hasPreviousPage": false, "items": items
-    }))
-    .expect("a Value serializes")
+    evsessions_testkit::emabler::transactions_page_of(1000)
 }
 
 fn bench(c: &mut Criterion) {

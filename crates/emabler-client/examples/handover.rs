@@ -26,7 +26,6 @@ use std::time::{Duration, Instant};
 
 use emabler_client::{Client, Config};
 use evsessions_core::{ChargingSession, Result};
-use serde_json::{json, Value};
 
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
@@ -38,23 +37,7 @@ type Page = Vec<Result<ChargingSession>>;
 
 /// The bench's page: the fixture records, repeated with distinct ids, 1,000 of them.
 fn page() -> Vec<u8> {
-    let fixture: Value = serde_json::from_str(evsessions_testkit::fixture!(
-        "emabler/transactions-page1.json"
-    ))
-    .expect("the fixture is JSON");
-    let records = fixture["items"].as_array().expect("items").clone();
-    let items: Vec<Value> = (0..1000)
-        .map(|i| {
-            let mut r = records[i % records.len()].clone();
-            r["id"] = json!(1_048_576_000 + i);
-            r
-        })
-        .collect();
-    serde_json::to_vec(&json!({
-        "page": 1, "limit": 1000, "totalRecords": 1000,
-        "hasNextPage": false, "hasPreviousPage": false, "items": items
-    }))
-    .expect("a Value serializes")
+    evsessions_testkit::emabler::transactions_page_of(1000)
 }
 
 fn write_json(out: &mut Vec<u8>, page: &Page) {

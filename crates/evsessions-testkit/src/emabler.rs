@@ -104,6 +104,35 @@ pub fn fixture_transactions() -> Vec<Value> {
     v
 }
 
+/// The body of one `POST /v2/transactions` page of `n` records, for benchmarks: the items of
+/// the fixture's first page, repeated in turn with distinct ids (1048576000, 1048576001, …),
+/// in a page that says it is the last. The page the emabler-client bench decodes
+/// (`benches/page.rs`) and `examples/handover.rs` hands between threads.
+///
+/// ```
+/// let body = evsessions_testkit::emabler::transactions_page_of(3);
+/// let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
+/// assert_eq!(page["items"].as_array().unwrap().len(), 3);
+/// assert_eq!(page["items"][2]["id"], 1_048_576_002u64);
+/// assert_eq!(page["hasNextPage"], false);
+/// ```
+pub fn transactions_page_of(n: usize) -> Vec<u8> {
+    let records = items_of(fixture!("emabler/transactions-page1.json"));
+    let items: Vec<Value> = (0..n)
+        .filter_map(|i| {
+            let mut r = records.get(i % records.len().max(1))?.clone();
+            r["id"] = serde_json::json!(1_048_576_000 + i);
+            Some(r)
+        })
+        .collect();
+    serde_json::json!({
+        "page": 1, "limit": n, "totalRecords": n,
+        "hasNextPage": false, "hasPreviousPage": false, "items": items
+    })
+    .to_string()
+    .into_bytes()
+}
+
 /// The fixture ongoing-transaction items.
 pub fn fixture_ongoing() -> Vec<Value> {
     items_of(fixture!("emabler/ongoing-transactions.json"))
