@@ -418,6 +418,98 @@ mod smappee {
         );
     }
 
+    /// Issue 21: a server that revokes each access token after two data calls, with several
+    /// listings in flight. `sessions --concurrency 8` prints what a server that revokes
+    /// nothing gives, and `sync --page-concurrency 8` keeps every session; no refresh token
+    /// is sent twice.
+    #[tokio::test]
+    async fn tokens_revoked_every_two_calls_lose_nothing_at_concurrency_8() {
+        let env = creds(PASSWORD);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let listing = |url: String| {
+            let args: Vec<String> = [
+                "sessions",
+                "--source",
+                "smappee",
+                "--base-url",
+                &url,
+                "--from",
+                "2025-06-01",
+                "--to",
+                "2025-06-05",
+                "--format",
+                "ndjson",
+                "--concurrency",
+                "8",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            args
+        };
+        let plain = SmappeeMock::start().await;
+        let args = listing(plain.base_url());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let want = run(&args, &env).await;
+        assert_eq!(want.status.code(), Some(0), "stderr: {}", stderr(&want));
+
+        let mock = SmappeeMock::start().await;
+        mock.revoke_each_token_after(2);
+        let args = listing(mock.base_url());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let got = run(&args, &env).await;
+        assert_eq!(got.status.code(), Some(0), "stderr: {}", stderr(&got));
+        assert_eq!(
+            stdout(&got),
+            stdout(&want),
+            "the same lines in the same order"
+        );
+        assert!(ndjson(&got).len() >= 5);
+        assert!(mock.revocations() >= 2, "the server revoked tokens mid-run");
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("s.db");
+        let store = store.to_str().unwrap();
+        let synced = run(
+            &[
+                "sync",
+                "--source",
+                "smappee",
+                "--base-url",
+                &mock.base_url(),
+                "--store",
+                store,
+                "--since",
+                "2025-01-01",
+                "--page-concurrency",
+                "8",
+            ],
+            &env,
+        )
+        .await;
+        assert_eq!(synced.status.code(), Some(0), "stderr: {}", stderr(&synced));
+        let exported = run(&["export", "--store", store, "--format", "ndjson"], &[]).await;
+        assert_eq!(
+            exported.status.code(),
+            Some(0),
+            "stderr: {}",
+            stderr(&exported)
+        );
+        assert_eq!(ids(&ndjson(&exported)), sorted(mock.session_ids()));
+        let presented = mock.presented_refresh_tokens();
+        let distinct: std::collections::HashSet<&String> = presented.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            presented.len(),
+            "a refresh token sent twice"
+        );
+        assert_eq!(mock.refused_refreshes(), 0);
+        assert!(
+            mock.token_requests() <= mock.revocations() + 2,
+            "one sign-in a run, else renewals for revocations"
+        );
+    }
+
     #[tokio::test]
     async fn smappee_token_file_makes_the_second_run_skip_the_password_grant() {
         let mock = SmappeeMock::start().await;

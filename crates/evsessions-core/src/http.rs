@@ -429,8 +429,24 @@ impl HttpClient {
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
+        self.send_any_with(endpoint, &self.config.retry, build)
+            .await
+    }
+
+    /// [`HttpClient::send_any`] with another retry policy than the client's: for a call that
+    /// must not be sent twice, [`RetryConfig::none`] (a refresh grant: its refresh token
+    /// would be presented twice).
+    pub async fn send_any_with<F>(
+        &self,
+        endpoint: &str,
+        retry: &RetryConfig,
+        build: F,
+    ) -> Result<HttpResponse>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
         let mut resp = self
-            .send_raw(endpoint, build)
+            .send_raw(endpoint, retry, build)
             .await
             .map_err(|e| self.redact(e))?;
         // A failure's body only ever becomes error text: mask the secrets in it whole, before
@@ -442,11 +458,15 @@ impl HttpClient {
         Ok(resp)
     }
 
-    async fn send_raw<F>(&self, endpoint: &str, build: F) -> Result<HttpResponse>
+    async fn send_raw<F>(
+        &self,
+        endpoint: &str,
+        retry: &RetryConfig,
+        build: F,
+    ) -> Result<HttpResponse>
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
-        let retry = &self.config.retry;
         let started = Instant::now();
         let mut attempt: u32 = 0;
         loop {

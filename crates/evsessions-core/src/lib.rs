@@ -9,6 +9,8 @@
 //! - [`Error`]: one error type with semantic variants and [`Error::is_retryable`];
 //! - [`http`]: the HTTP plumbing (retry, backoff, `Retry-After`, timeouts, URL policy and
 //!   redaction) that vendor crates use instead of writing their own;
+//! - [`oauth`]: the OAuth 2 password grant with rotating refresh tokens, renewed once for
+//!   every call in flight (for vendors that sign in so);
 //! - [`output`]: table, CSV, JSON and NDJSON writers;
 //! - [`RawRecord`]: a vendor's record exactly as received (`ChargingSession::raw`);
 //! - [`time`], [`serde_util`], [`normalize`], [`decode`], [`raw`]: helpers for tolerant vendor
@@ -28,6 +30,7 @@ pub mod error;
 pub mod http;
 pub mod model;
 pub mod normalize;
+pub mod oauth;
 pub mod output;
 pub mod query;
 pub mod raw;

@@ -18,7 +18,8 @@
 //!   serial, or a location that is no park, is a 404.
 //!
 //! Tests steer it with [`SmappeeMock::revoke_access_tokens`],
-//! [`SmappeeMock::revoke_refresh_tokens`], [`SmappeeMock::set_expires_in`] and read the
+//! [`SmappeeMock::revoke_refresh_tokens`], [`SmappeeMock::revoke_each_token_after`],
+//! [`SmappeeMock::refuse_data_after_first_refresh`], [`SmappeeMock::set_expires_in`] and read the
 //! counters ([`SmappeeMock::password_grants`], [`SmappeeMock::refresh_grants`], …).
 
 use std::collections::{HashMap, HashSet};
@@ -88,6 +89,12 @@ struct State {
     refused_refreshes: u64,
     refused_passwords: u64,
     unauthorized_data_calls: u64,
+    /// Data calls an access token serves before the server revokes it.
+    uses_per_token: Option<u64>,
+    token_uses: HashMap<String, u64>,
+    revocations: u64,
+    /// Refuse every data call once a refresh grant was issued.
+    refuse_after_first_refresh: bool,
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -333,9 +340,21 @@ impl DataResponder {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         let mut st = lock(&self.state);
-        let ok = token
+        let mut ok = token
             .and_then(|t| st.access.get(t))
             .is_some_and(|exp| Instant::now() < *exp);
+        if ok && st.refuse_after_first_refresh && st.refresh_grants > 0 {
+            ok = false;
+        }
+        if let (true, Some(limit), Some(token)) = (ok, st.uses_per_token, token) {
+            let uses = st.token_uses.entry(token.to_string()).or_insert(0);
+            *uses += 1;
+            if *uses >= limit {
+                // This call is served; the token is revoked behind it.
+                st.access.remove(token);
+                st.revocations += 1;
+            }
+        }
         if !ok {
             st.unauthorized_data_calls += 1;
         }
@@ -494,6 +513,24 @@ impl SmappeeMock {
     /// server revokes or expires a token mid-run. Refresh tokens still work.
     pub fn revoke_access_tokens(&self) {
         self.st().access.clear();
+    }
+
+    /// From now on every access token is revoked once it has served `calls` data calls (at
+    /// least 1), as a server that expires or rotates tokens mid-run does; refresh tokens keep
+    /// working. [`SmappeeMock::revocations`] counts the tokens so revoked.
+    pub fn revoke_each_token_after(&self, calls: u64) {
+        self.st().uses_per_token = Some(calls.max(1));
+    }
+
+    /// From the first refresh grant on, every data call is refused (401) whatever its token:
+    /// a server that a client must give up on in bounded time.
+    pub fn refuse_data_after_first_refresh(&self) {
+        self.st().refuse_after_first_refresh = true;
+    }
+
+    /// Access tokens revoked by [`SmappeeMock::revoke_each_token_after`].
+    pub fn revocations(&self) -> u64 {
+        self.st().revocations
     }
 
     /// The current refresh token stops working (the next refresh gets 400 `invalid_grant`).

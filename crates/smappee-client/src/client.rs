@@ -2,8 +2,9 @@
 //! configuration) and the sessions of a charging park or a charging station.
 //!
 //! Every data call carries `Authorization: Bearer <access token>`; the token is obtained and
-//! renewed by the client (see [`crate::auth`]). A data call answered with 401 gets a fresh
-//! token once and is sent once more; a second 401 is [`Error::Unauthenticated`].
+//! renewed by the client (see [`crate::auth`]). A data call answered with 401 is sent again
+//! with a newer token (renewed once for every call in flight); when the server keeps refusing,
+//! it is [`Error::Unauthenticated`].
 
 use std::fmt;
 use std::sync::{Arc, Mutex as StdMutex};
@@ -16,11 +17,9 @@ use evsessions_core::http::{join_path, join_segments};
 use evsessions_core::{
     ChargingSession, Error, HttpClient, HttpResponse, RawRecord, Result, SessionQuery, Site,
 };
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::value::RawValue;
 use url::Url;
 
-use crate::auth::TokenManager;
 use crate::config::Config;
 use crate::model::{ChargingStation, MeteringConfiguration, ServiceLocations, Session};
 use crate::normalize::{normalize, normalize_lean, Lean};
@@ -109,7 +108,7 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) http: HttpClient,
-    pub(crate) auth: TokenManager,
+    pub(crate) auth: evsessions_core::oauth::OAuth,
     /// The parks found by the last discovery (used by the pages after the first).
     pub(crate) discovered: StdMutex<Option<Arc<Vec<crate::source::Scope>>>>,
 }
@@ -132,8 +131,7 @@ impl Client {
             config.password.clone(),
         ]);
         http.check_base_url(&config.base_url)?;
-        let token_url = join_path(&config.base_url, &config.token_path);
-        let auth = TokenManager::new(config.clone(), token_url);
+        let auth = crate::auth::oauth(&config);
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
@@ -163,33 +161,17 @@ impl Client {
         join_path(&self.inner.config.base_url, path)
     }
 
-    async fn send_bearer(
-        &self,
-        endpoint: &str,
-        url: &Url,
-        token: &SecretString,
-    ) -> Result<HttpResponse> {
+    /// GET with a bearer token, renewed on 401 as [`evsessions_core::oauth`] says. Returns
+    /// the final response whatever its status (after the 401 handling).
+    async fn get_any(&self, endpoint: &str, url: &Url) -> Result<HttpResponse> {
         self.inner
-            .http
-            .send_any(endpoint, |c| {
+            .auth
+            .send(&self.inner.http, endpoint, |c, token| {
                 c.get(url.clone())
                     .header(reqwest::header::ACCEPT, "application/json")
-                    .bearer_auth(token.expose_secret())
+                    .bearer_auth(token)
             })
             .await
-    }
-
-    /// GET with a bearer token; one renewal and one resend on 401. Returns the final response
-    /// whatever its status (after the 401 handling).
-    async fn get_any(&self, endpoint: &str, url: &Url) -> Result<HttpResponse> {
-        let http = &self.inner.http;
-        let token = self.inner.auth.access_token(http).await?;
-        let resp = self.send_bearer(endpoint, url, &token).await?;
-        if resp.status != 401 {
-            return Ok(resp);
-        }
-        let fresh = self.inner.auth.replace_rejected(http, &token).await?;
-        self.send_bearer(endpoint, url, &fresh).await
     }
 
     /// GET that must succeed; 404 is [`Error::NotFound`] naming `what`.

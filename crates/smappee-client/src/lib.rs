@@ -6,7 +6,8 @@
 //! - **Auth**: OAuth2 password grant, then `Authorization: Bearer`. Tokens are refreshed ahead
 //!   of `expires_in` (minus a margin), one refresh at a time however many tasks ask, always
 //!   with the newest (rotating) refresh token; a refused refresh falls back to the password
-//!   grant; a data call answered 401 gets a fresh token and is retried once. A
+//!   grant; a data call answered 401 is sent again with a newer token (renewed once for every
+//!   call in flight, by core's [`evsessions_core::oauth`]; see [`auth`]). A
 //!   [`TokenStore`] persists tokens between runs ([`MemoryTokenStore`] by default).
 //! - **Discovery**: [`Client::service_locations`], [`Client::metering_configuration`] /
 //!   [`Client::charging_stations`].

@@ -151,7 +151,7 @@ async fn concurrent_401s_trigger_one_renewal() {
 }
 
 #[tokio::test]
-async fn a_second_401_is_unauthenticated_without_a_loop() {
+async fn a_call_refused_with_every_renewed_token_is_unauthenticated_after_its_renewals() {
     let mock = SmappeeMock::start().await;
     Mock::given(method("GET"))
         .and(path_regex("^/dev/v3/chargingstations/.*/sessions$"))
@@ -178,8 +178,18 @@ async fn a_second_401_is_unauthenticated_without_a_loop() {
         .into_iter()
         .filter(|p| p.starts_with("/dev/v3/chargingstations/"))
         .count();
-    assert_eq!(station_calls, 2, "the call is retried exactly once");
-    assert_eq!(mock.token_requests(), 2, "one login, one renewal");
+    let renewals = evsessions_core::oauth::DEFAULT_MAX_RENEWALS as usize;
+    assert_eq!(
+        station_calls,
+        1 + renewals,
+        "sent once, then once after each of its renewals"
+    );
+    assert_eq!(
+        mock.token_requests(),
+        1 + renewals as u64,
+        "one login, then its renewals"
+    );
+    assert_eq!(mock.password_grants(), 1, "renewals are refreshes");
 }
 
 #[tokio::test]
