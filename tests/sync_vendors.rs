@@ -24,16 +24,9 @@ async fn store(backend: &str, dir: &tempfile::TempDir) -> Option<Box<dyn Session
                 .unwrap(),
         );
     }
-    match std::env::var("EVSESSIONS_TEST_POSTGRES_URL") {
-        Ok(u) if !u.trim().is_empty() => Some(open_store(&u).await.unwrap()),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but EVSESSIONS_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!("!!! SKIPPED: PostgreSQL test (set EVSESSIONS_TEST_POSTGRES_URL)");
-            None
-        }
+    match evsessions_testkit::postgres::test_url() {
+        Some(u) => Some(open_store(&u).await.unwrap()),
+        None => None,
     }
 }
 

@@ -33,18 +33,9 @@ fn ids(v: &[Value]) -> Vec<String> {
     ids
 }
 
+/// `EVSESSIONS_TEST_POSTGRES_URL`, else a throwaway cluster when PostgreSQL is installed.
 fn pg_url() -> Option<String> {
-    match std::env::var("EVSESSIONS_TEST_POSTGRES_URL") {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but EVSESSIONS_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!("!!! SKIPPED: PostgreSQL test (set EVSESSIONS_TEST_POSTGRES_URL)");
-            None
-        }
-    }
+    evsessions_testkit::postgres::test_url()
 }
 
 /// A fresh Postgres database for one test (the store's tables are per database).

@@ -27,6 +27,7 @@ pub mod fault;
 pub mod generator;
 pub mod hostile;
 pub mod mutation;
+pub mod postgres;
 pub mod proxy;
 pub mod ru_csms;
 pub mod smappee;

@@ -55,19 +55,10 @@ pub async fn store(backend: &str) -> Option<TestStore> {
     }
 }
 
-/// The test server's URL, or `None` after saying loudly that the test is skipped.
+/// The test server's URL (`EVSESSIONS_TEST_POSTGRES_URL`, else a throwaway cluster when
+/// PostgreSQL is installed), or `None` after saying loudly that the test is skipped.
 pub fn postgres_url() -> Option<String> {
-    match std::env::var("EVSESSIONS_TEST_POSTGRES_URL") {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but EVSESSIONS_TEST_POSTGRES_URL is not set: the Postgres tests must run in CI (.ci/run starts a server)"
-            );
-            eprintln!("!!! SKIPPED: PostgreSQL test (set EVSESSIONS_TEST_POSTGRES_URL, or run `eval \"$(bash .ci/postgres.sh)\"`)");
-            None
-        }
-    }
+    evsessions_testkit::postgres::test_url()
 }
 
 pub fn t(s: &str) -> DateTime<Utc> {
