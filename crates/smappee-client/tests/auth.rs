@@ -287,6 +287,53 @@ async fn a_503_from_the_token_endpoint_is_retried() {
     assert_eq!(mock.password_grants(), 1);
 }
 
+/// A refresh answered 503 is not sent again (its refresh token would be presented twice to a
+/// server that may have rotated it already): the client falls back to the password grant, and
+/// the store is never offered the spent refresh token again.
+#[tokio::test]
+async fn a_failed_refresh_is_never_resent_and_falls_back_to_the_password_grant() {
+    let mock = short_lived_mock().await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let client = Client::new(builder(&mock).token_store(store.clone()).build().unwrap()).unwrap();
+    client.authenticate().await.unwrap();
+    let first_refresh = mock.issued_refresh_tokens()[0].clone();
+    Mock::given(method("POST"))
+        .and(path_regex("^/dev/v3/oauth2/token$"))
+        .and(wiremock::matchers::body_string_contains(
+            "grant_type=refresh_token",
+        ))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "0"))
+        .with_priority(1)
+        .up_to_n_times(1)
+        .mount(mock.server())
+        .await;
+    // Due → refresh (503, not retried) → password grant → the call succeeds.
+    let locs = client.service_locations().await.unwrap();
+    assert_eq!(locs.service_locations.len(), 3);
+    let refreshes: Vec<String> = mock
+        .server()
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("grant_type=refresh_token"))
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(
+        refreshes.len(),
+        1,
+        "the refresh was sent once: {refreshes:?}"
+    );
+    assert!(refreshes[0].contains(&first_refresh));
+    assert_eq!(mock.password_grants(), 2);
+    let saved = store.tokens().unwrap();
+    assert_ne!(
+        saved.refresh_token.map(|t| t.expose_secret().to_string()),
+        Some(first_refresh),
+        "the store still offers the spent refresh token"
+    );
+}
+
 #[tokio::test]
 async fn tokens_persist_across_clients_through_the_store() {
     let mock = SmappeeMock::start().await;
