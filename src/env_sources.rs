@@ -1,19 +1,48 @@
-//! Build any vendor's source by name from the environment: the one place that knows every
-//! vendor crate (the CLI uses it; so can a program that reads the vendor from its own config).
+//! The sources compiled in — [`SOURCES`], the one list of their descriptors — and building any
+//! of them by name from the environment or from a lookup of its settings. The CLI, the
+//! accounts file, `evsessions demo` and [`crate::testing`] all walk [`SOURCES`]: adding a
+//! source is adding its crate and one line here.
 
-use evsessions_core::{Error, HttpConfig, Result, SessionSource};
+use evsessions_core::registry::{self, SourceDescriptor};
+use evsessions_core::{HttpConfig, Result, SessionSource};
 
-/// The names [`source_from_env`] accepts (the vendors compiled in).
-pub const VENDOR_NAMES: &[&str] = &[
+/// The descriptors of the sources compiled in (each behind its feature), in the order the
+/// demo and `evsessions::testing` show them.
+///
+/// ```
+/// let names: Vec<&str> = evsessions::SOURCES.iter().map(|d| d.name).collect();
+/// assert!(names.contains(&"emabler"));
+/// ```
+pub const SOURCES: &[&SourceDescriptor] = &[
     #[cfg(feature = "emabler")]
-    "emabler",
+    &emabler_client::DESCRIPTOR,
     #[cfg(feature = "smappee")]
-    "smappee",
+    &smappee_client::DESCRIPTOR,
     #[cfg(feature = "cleverpower")]
-    "cleverpower",
+    &cleverpower_client::DESCRIPTOR,
     #[cfg(feature = "ru-csms")]
-    "ru-csms",
+    &ru_csms_client::DESCRIPTOR,
 ];
+
+/// The names of the sources compiled in (those [`source_from_env`] accepts).
+///
+/// ```
+/// assert!(evsessions::source_names().contains(&"smappee"));
+/// ```
+pub fn source_names() -> Vec<&'static str> {
+    SOURCES.iter().map(|d| d.name).collect()
+}
+
+/// The descriptor of the source `name`, or a `Config` error listing the sources compiled in.
+///
+/// ```
+/// let d = evsessions::source_descriptor("emabler").unwrap();
+/// assert!(d.settings.iter().any(|s| s.env == "EMABLER_API_KEY" && s.secret));
+/// assert!(evsessions::source_descriptor("nope").is_err());
+/// ```
+pub fn source_descriptor(name: &str) -> Result<&'static SourceDescriptor> {
+    registry::find(SOURCES, name)
+}
 
 /// A source for the vendor `name`, configured from its environment variables (see
 /// `docs/cli.md`), with `base_url` (if given) winning over `<VENDOR>_BASE_URL` (for `ru-csms`,
@@ -48,31 +77,5 @@ pub fn source_from_lookup(
     base_url: Option<String>,
     http: HttpConfig,
 ) -> Result<Box<dyn SessionSource>> {
-    macro_rules! build {
-        ($krate:ident) => {{
-            let mut b = $krate::ConfigBuilder::from_lookup(lookup).http(http);
-            if let Some(u) = base_url {
-                b = b.base_url(u);
-            }
-            let source: Box<dyn SessionSource> = Box::new($krate::Client::new(b.build()?)?);
-            Ok(source)
-        }};
-    }
-    match name {
-        #[cfg(feature = "emabler")]
-        "emabler" => build!(emabler_client),
-        #[cfg(feature = "smappee")]
-        "smappee" => build!(smappee_client),
-        #[cfg(feature = "cleverpower")]
-        "cleverpower" => build!(cleverpower_client),
-        #[cfg(feature = "ru-csms")]
-        "ru-csms" => build!(ru_csms_client),
-        other => Err(Error::config(
-            None,
-            format!(
-                "unknown vendor {other:?}; known: {}",
-                VENDOR_NAMES.join(", ")
-            ),
-        )),
-    }
+    source_descriptor(name)?.build(lookup, base_url, http)
 }

@@ -70,7 +70,9 @@ pub mod prelude {
 }
 
 mod env_sources;
-pub use env_sources::{source_from_env, source_from_lookup, VENDOR_NAMES};
+pub use env_sources::{
+    source_descriptor, source_from_env, source_from_lookup, source_names, SOURCES,
+};
 
 /// Monthly statements (`evsessions-export`, feature `export`).
 #[cfg(feature = "export")]

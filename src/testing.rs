@@ -1,11 +1,12 @@
 //! Every vendor's mock server from `evsessions-testkit`, each with a real client pointed at it:
 //! for demos, examples and integration tests. No network, no credentials. (Feature `testkit`.)
 
+use evsessions_core::registry::MockedSource;
 use evsessions_core::{HttpConfig, Result, SessionSource};
 use evsessions_testkit::VendorMock;
 
-/// Mock servers and the sources that read them, in the same order
-/// (eMabler, Smappee, CleverPower, RU CSMS). The servers stop when this is dropped.
+/// Mock servers and the sources that read them, in the same order (that of
+/// [`crate::SOURCES`]). The servers stop when this is dropped.
 #[non_exhaustive]
 pub struct MockFleet {
     /// The mock servers.
@@ -25,7 +26,8 @@ impl std::fmt::Debug for MockFleet {
     }
 }
 
-/// Start every vendor's mock and build a client for each with `http` settings.
+/// Start the mock of every source compiled in ([`crate::SOURCES`]) and build a client for
+/// each with `http` settings.
 ///
 /// ```no_run
 /// # async fn demo() -> evsessions::Result<()> {
@@ -38,56 +40,45 @@ impl std::fmt::Debug for MockFleet {
 /// # Ok(()) }
 /// ```
 pub async fn start_mock_fleet(http: HttpConfig) -> Result<MockFleet> {
-    use evsessions_testkit::{cleverpower as cp, emabler as em, ru_csms as ru, smappee as sm};
-
     let mut mocks: Vec<Box<dyn VendorMock>> = Vec::new();
     let mut sources: Vec<Box<dyn SessionSource>> = Vec::new();
-
-    let m = em::EmablerMock::start().await;
-    let cfg = crate::emabler::Config::builder()
-        .base_url(m.base_url())
-        .api_key(em::API_KEY)
-        .http(http.clone())
-        .build()?;
-    sources.push(Box::new(crate::emabler::Client::new(cfg)?));
-    mocks.push(Box::new(m));
-
-    let m = sm::SmappeeMock::start().await;
-    let cfg = crate::smappee::Config::builder()
-        .base_url(m.base_url())
-        .client_id(sm::CLIENT_ID)
-        .client_secret(sm::CLIENT_SECRET)
-        .username(sm::USERNAME)
-        .password(sm::PASSWORD)
-        .http(http.clone())
-        .build()?;
-    sources.push(Box::new(crate::smappee::Client::new(cfg)?));
-    mocks.push(Box::new(m));
-
-    let m = cp::CleverPowerMock::start().await;
-    let cfg = crate::cleverpower::Config::builder()
-        .base_url(m.base_url())
-        .auth(crate::cleverpower::Auth::bearer(cp::TOKEN))
-        .charge_ids(m.charge_ids())
-        .http(http.clone())
-        .build()?;
-    sources.push(Box::new(crate::cleverpower::Client::new(cfg)?));
-    mocks.push(Box::new(m));
-
-    let m = ru::RuCsmsMock::start().await;
-    let cfg = crate::ru_csms::Config::builder()
-        .sessions_url(m.sessions_url())
-        .token(ru::TOKEN)
-        .http(http)
-        .build()?;
-    sources.push(Box::new(crate::ru_csms::Client::new(cfg)?));
-    mocks.push(Box::new(m));
-
+    for mocked in start_mocked_sources(http).await? {
+        let server = mocked
+            .server
+            .downcast::<std::sync::Arc<dyn VendorMock>>()
+            .map_err(|_| {
+                evsessions_core::Error::config(
+                    Some(mocked.source.kind()),
+                    "the source's mock is not a testkit VendorMock",
+                )
+            })?;
+        mocks.push(Box::new(*server));
+        sources.push(mocked.source);
+    }
     Ok(MockFleet { mocks, sources })
 }
 
+/// The mock of every source compiled in that has one, each started with a client for it, in
+/// the order of [`crate::SOURCES`] (with their sync scenarios, for demos of `sync`).
+///
+/// ```no_run
+/// # async fn demo() -> evsessions::Result<()> {
+/// let all = evsessions::testing::start_mocked_sources(evsessions::HttpConfig::for_tests()).await?;
+/// assert!(all.iter().any(|m| m.sync_scenario.is_some()));
+/// # Ok(()) }
+/// ```
+pub async fn start_mocked_sources(http: HttpConfig) -> Result<Vec<MockedSource>> {
+    let mut out = Vec::new();
+    for d in crate::SOURCES {
+        if let Some(start) = d.mock {
+            out.push(start(http.clone()).await?);
+        }
+    }
+    Ok(out)
+}
+
 /// Every session the mocks of a fresh fleet serve, read with the default query: the fixture
-/// sessions of all four vendors, in the fleet's order (for tests of anything that consumes
+/// sessions of every source, in the fleet's order (for tests of anything that consumes
 /// sessions: writers, exports, stores). The first error ends the read.
 ///
 /// ```no_run

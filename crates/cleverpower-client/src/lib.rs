@@ -56,6 +56,7 @@ pub use model::{
     NabijeciBodTransakce, Transaction,
 };
 pub use normalize::Normalizer;
+pub use source::DESCRIPTOR;
 
 use evsessions_core::SourceKind;
 

@@ -1,6 +1,7 @@
 //! `impl SessionSource for Client`: the scope is a list of charge ids, each one page (the
 //! charging point and its embedded sessions).
 
+use evsessions_core::registry::{Setting, SourceDescriptor};
 use evsessions_core::{
     async_trait, Capabilities, Error, PageCursor, Result, SessionPage, SessionQuery, SessionSource,
     SourceKind,
@@ -101,5 +102,94 @@ impl SessionSource for Client {
             Err(e) => return Err(e),
         };
         Ok(SessionPage::new(records, next).with_remaining_pages(plan))
+    }
+}
+
+/// The settings of this source, by environment variable (an accounts file's keys are the
+/// variables without `CLEVERPOWER_`, in lower case).
+const SETTINGS: &[Setting] = &[
+    Setting::new(crate::config::ENV_TOKEN, "the bearer token (optional)").secret(),
+    Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
+    Setting::new(crate::config::ENV_AUTH_HEADER, "the header of the token"),
+    Setting::new(
+        crate::config::ENV_CHARGE_IDS,
+        "the charge ids to read, comma separated",
+    ),
+    Setting::new(
+        crate::config::ENV_CONNECTOR_ID,
+        "the connectorId to ask for",
+    ),
+    Setting::new(
+        crate::config::ENV_TIME_ZONE,
+        "the time zone of zoneless timestamps",
+    ),
+    Setting::new(crate::config::ENV_CURRENCY, "the currency of prices"),
+];
+
+/// What the SDK needs to know of this source: its name, settings, how to build it from a
+/// lookup of its settings, and (with the `testkit` feature) its mock.
+///
+/// ```
+/// let d = cleverpower_client::DESCRIPTOR;
+/// assert_eq!(d.name, "cleverpower");
+/// assert!(d.help().contains("CLEVERPOWER_"));
+/// ```
+pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor::new(
+    "cleverpower",
+    "CleverPower at api.chargee.eco (Czech)",
+    "CLEVERPOWER_",
+    SETTINGS,
+    env!("CARGO_CRATE_NAME"),
+    build_source,
+)
+.with_mock(MOCK);
+
+#[cfg(not(feature = "testkit"))]
+const MOCK: Option<evsessions_core::registry::StartMockFn> = None;
+#[cfg(feature = "testkit")]
+const MOCK: Option<evsessions_core::registry::StartMockFn> = Some(mock::start);
+
+/// Builds this source from a lookup of its settings (see [`DESCRIPTOR`]).
+fn build_source(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    base_url: Option<String>,
+    http: evsessions_core::HttpConfig,
+) -> evsessions_core::Result<Box<dyn SessionSource>> {
+    let b = crate::ConfigBuilder::from_lookup(lookup).http(http);
+    let b = match base_url {
+        Some(u) => b.base_url(u),
+        None => b,
+    };
+    Ok(Box::new(crate::Client::new(b.build()?)?))
+}
+
+/// The testkit's mock of this source, for `evsessions demo` and `evsessions::testing`.
+#[cfg(feature = "testkit")]
+mod mock {
+    use std::sync::Arc;
+
+    use evsessions_core::registry::MockedSource;
+    use evsessions_core::{HttpConfig, Result};
+    use evsessions_testkit::cleverpower::{CleverPowerMock, TOKEN};
+    use evsessions_testkit::VendorMock;
+    use futures::future::BoxFuture;
+
+    pub(super) fn start(http: HttpConfig) -> BoxFuture<'static, Result<MockedSource>> {
+        Box::pin(async move {
+            let mock = Arc::new(CleverPowerMock::start().await);
+            let config = crate::Config::builder()
+                .base_url(mock.base_url())
+                .auth(crate::Auth::bearer(TOKEN))
+                .charge_ids(mock.charge_ids())
+                .http(http)
+                .build()?;
+            let source = crate::Client::new(config)?;
+            let server: Arc<dyn VendorMock> = mock.clone();
+            Ok(MockedSource::new(
+                Box::new(server),
+                mock.base_url(),
+                Box::new(source),
+            ))
+        })
     }
 }

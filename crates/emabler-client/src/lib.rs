@@ -44,6 +44,7 @@ pub use model::{
     ChargerDto, ChargerOngoingTransaction, ListRequest, OngoingTransaction,
     OngoingTransactionsRequest, Paginated, SiteDto, Transaction, TransactionsRequest,
 };
+pub use source::DESCRIPTOR;
 
 use evsessions_core::SourceKind;
 

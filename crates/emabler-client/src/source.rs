@@ -29,6 +29,7 @@
 //! so core filters them exactly on every record (`site_ids`, `id_tags` not set). Status is
 //! filtered by core.
 
+use evsessions_core::registry::{Setting, SourceDescriptor};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -455,6 +456,110 @@ impl SessionSource for Client {
             Some(e) if e != session.id && session.raw.field("transactionId").is_none() => vec![e],
             _ => Vec::new(),
         }
+    }
+}
+
+/// The settings of this source, by environment variable (an accounts file's keys are the
+/// variables without `EMABLER_`, in lower case).
+const SETTINGS: &[Setting] = &[
+    Setting::new(crate::config::ENV_API_KEY, "the API key")
+        .secret()
+        .required(),
+    Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
+];
+
+/// What the SDK needs to know of this source: its name, settings, how to build it from a
+/// lookup of its settings, and (with the `testkit` feature) its mock.
+///
+/// ```
+/// let d = emabler_client::DESCRIPTOR;
+/// assert_eq!(d.name, "emabler");
+/// assert!(d.help().contains("EMABLER_"));
+/// ```
+pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor::new(
+    "emabler",
+    "eMabler API v2 (Finland)",
+    "EMABLER_",
+    SETTINGS,
+    env!("CARGO_CRATE_NAME"),
+    build_source,
+)
+.with_mock(MOCK);
+
+#[cfg(not(feature = "testkit"))]
+const MOCK: Option<evsessions_core::registry::StartMockFn> = None;
+#[cfg(feature = "testkit")]
+const MOCK: Option<evsessions_core::registry::StartMockFn> = Some(mock::start);
+
+/// Builds this source from a lookup of its settings (see [`DESCRIPTOR`]).
+fn build_source(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    base_url: Option<String>,
+    http: evsessions_core::HttpConfig,
+) -> evsessions_core::Result<Box<dyn SessionSource>> {
+    let b = crate::ConfigBuilder::from_lookup(lookup).http(http);
+    let b = match base_url {
+        Some(u) => b.base_url(u),
+        None => b,
+    };
+    Ok(Box::new(crate::Client::new(b.build()?)?))
+}
+
+/// The testkit's mock of this source, for `evsessions demo` and `evsessions::testing`.
+#[cfg(feature = "testkit")]
+mod mock {
+    use std::sync::Arc;
+
+    use evsessions_core::registry::{MockedSource, SyncScenario};
+    use evsessions_core::{HttpConfig, Result};
+    use evsessions_testkit::emabler::{EmablerMock, API_KEY};
+    use evsessions_testkit::VendorMock;
+    use futures::future::BoxFuture;
+
+    pub(super) fn start(http: HttpConfig) -> BoxFuture<'static, Result<MockedSource>> {
+        Box::pin(async move {
+            let mock = Arc::new(EmablerMock::start().await);
+            let config = crate::Config::builder()
+                .base_url(mock.base_url())
+                .api_key(API_KEY)
+                .http(http)
+                .build()?;
+            let source = crate::Client::new(config)?;
+            let at = |s: &str| {
+                s.parse::<chrono::DateTime<chrono::Utc>>()
+                    .unwrap_or_default()
+            };
+            let changed = mock.clone();
+            let scenario = SyncScenario::new(
+                at("2025-03-01T00:00:00Z"),
+                at("2025-03-07T00:00:00Z"),
+                at("2025-03-08T00:00:00Z"),
+                "ongoing session 1032440001 completes: its finished record 1048576010 replaces it",
+                move || complete_ongoing(&changed),
+            );
+            let server: Arc<dyn VendorMock> = mock.clone();
+            Ok(
+                MockedSource::new(Box::new(server), mock.base_url(), Box::new(source))
+                    .with_sync_scenario(scenario),
+            )
+        })
+    }
+
+    /// Ongoing session 1032440001 leaves the ongoing list and its finished record 1048576010
+    /// gets an end, energy and a cost.
+    fn complete_ongoing(mock: &EmablerMock) {
+        mock.edit_ongoing(|items| items.retain(|o| o["transactionId"] != "1032440001"));
+        mock.edit_transactions(|items| {
+            for t in items.iter_mut() {
+                if t["id"] == 1048576010_i64 {
+                    t["timestampEnd"] = serde_json::json!("2025-03-07T09:15:00.000Z");
+                    t["fullConsumptionWh"] = serde_json::json!(33250);
+                    t["totalCostInclVat"] = serde_json::json!(9.80);
+                    t["totalCostExclVat"] = serde_json::json!(7.81);
+                    t["totalVatAmount"] = serde_json::json!(1.99);
+                }
+            }
+        });
     }
 }
 

@@ -66,13 +66,11 @@ pub async fn run(args: DemoArgs) -> u8 {
     code
 }
 
-/// The sync in the demo: two rounds against the eMabler mock into a temporary store, with an
-/// ongoing session that completes between them (its finished record replaces it), then the
-/// store's status.
+/// The sync in the demo: two rounds against the first mock with a sync scenario (a mock whose
+/// data changes between the runs: an ongoing session completes, its finished record replaces
+/// it) into a temporary store, then the store's status.
 async fn sync_demo(out: &mut dyn Write) -> u8 {
     use evsessions::sync::{open_store, sync_account, SyncOptions};
-    use evsessions_testkit::emabler::{EmablerMock, API_KEY};
-    use evsessions_testkit::VendorMock;
 
     let dir = match tempfile::tempdir() {
         Ok(d) => d,
@@ -89,49 +87,33 @@ async fn sync_demo(out: &mut dyn Write) -> u8 {
             return EXIT_API;
         }
     };
-    let mock = EmablerMock::start().await;
-    let source = match evsessions::emabler::Config::builder()
-        .base_url(mock.base_url())
-        .api_key(API_KEY)
-        .http(HttpConfig::for_tests())
-        .build()
-        .and_then(evsessions::emabler::Client::new)
-    {
-        Ok(s) => s,
+    let mocked = match evsessions::testing::start_mocked_sources(HttpConfig::for_tests()).await {
+        Ok(m) => m,
         Err(e) => {
             crate::run::report(&e);
             return EXIT_CONFIG;
         }
     };
-    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().ok();
-    let mut options = SyncOptions::default().with_worker("demo");
-    if let (Some(since), Some(now)) = (at("2025-03-01T00:00:00Z"), at("2025-03-07T00:00:00Z")) {
-        options = options.with_since(since).with_now(now);
-    }
+    let Some((source, scenario)) = mocked
+        .iter()
+        .find_map(|m| m.sync_scenario.as_ref().map(|s| (m.source.as_ref(), s)))
+    else {
+        return EXIT_OK; // no source compiled in has a sync scenario
+    };
+    let account = format!("{}-demo", source.kind());
+    let mut options = SyncOptions::default()
+        .with_worker("demo")
+        .with_since(scenario.since)
+        .with_now(scenario.first_run_at);
     let _ = writeln!(
         out,
         "\nevsessions sync, twice, into a temporary store ({}):",
         path.display()
     );
-    let first = sync_account(store.as_ref(), "emabler-demo", &source, &options).await;
-    // Between the runs, ongoing session 1032440001 completes: it leaves the ongoing list and
-    // its finished record 1048576010 gets an end, energy and a cost.
-    mock.edit_ongoing(|items| items.retain(|o| o["transactionId"] != "1032440001"));
-    mock.edit_transactions(|items| {
-        for t in items.iter_mut() {
-            if t["id"] == 1048576010_i64 {
-                t["timestampEnd"] = serde_json::json!("2025-03-07T09:15:00.000Z");
-                t["fullConsumptionWh"] = serde_json::json!(33250);
-                t["totalCostInclVat"] = serde_json::json!(9.80);
-                t["totalCostExclVat"] = serde_json::json!(7.81);
-                t["totalVatAmount"] = serde_json::json!(1.99);
-            }
-        }
-    });
-    if let Some(now) = at("2025-03-08T00:00:00Z") {
-        options = options.with_now(now);
-    }
-    let second = sync_account(store.as_ref(), "emabler-demo", &source, &options).await;
+    let first = sync_account(store.as_ref(), &account, source, &options).await;
+    (scenario.between_runs)();
+    options = options.with_now(scenario.second_run_at);
+    let second = sync_account(store.as_ref(), &account, source, &options).await;
     for (round, r) in [(1, first), (2, second)] {
         match r {
             Ok(rep) => {
@@ -147,6 +129,7 @@ async fn sync_demo(out: &mut dyn Write) -> u8 {
             }
         }
     }
+    let _ = writeln!(out, "  (between the rounds: {})", scenario.story);
     let _ = writeln!(out, "\nevsessions status:");
     crate::store_cmds::print_status(store.as_ref(), out).await
 }

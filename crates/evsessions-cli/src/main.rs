@@ -20,7 +20,7 @@ use evsessions_core::{OutputFormat, StatusFilter};
 
 /// Read EV charging sessions from charging-management vendors as one normalized record.
 #[derive(Debug, Parser)]
-#[command(name = "evsessions", version, about, long_about = None, after_help = MAIN_EXAMPLES)]
+#[command(name = "evsessions", version, about, long_about = None, after_help = main_examples())]
 struct Cli {
     /// Log HTTP requests and retries to stderr (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -32,11 +32,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Read sessions from one vendor (credentials from the environment, see docs/cli.md).
-    #[command(after_help = SESSIONS_EXAMPLES)]
+    #[command(after_help = sessions_examples())]
     Sessions(SessionsArgs),
     /// Bring the store up to date: every account of the accounts file, or one vendor
     /// configured from the environment (--source). See docs/sync.md.
-    #[command(after_help = SYNC_EXAMPLES)]
+    #[command(after_help = sync_examples())]
     Sync(store_cmds::SyncArgs),
     /// Write the stored sessions (each once, latest values) as table, CSV, JSON, NDJSON, OCPI
     /// CDRs or a Parquet file.
@@ -55,13 +55,16 @@ enum Command {
     Demo(DemoArgs),
 }
 
-const SYNC_EXAMPLES: &str = "\
+fn sync_examples() -> String {
+    let (name, env) = vendors::example();
+    format!("\
 Examples:
-  EMABLER_API_KEY=... evsessions sync --source emabler            one account from the environment, into ./evsessions.db
+  {env}evsessions sync --source {name}            one account from the environment, into ./evsessions.db
   evsessions sync --config evsessions.toml --store postgres://ev@db/ev   every account of the accounts file
   evsessions sync --account helsinki --lookback 14d
 
-The accounts file, the guarantees and the schema: docs/sync.md.";
+The accounts file, the guarantees and the schema: docs/sync.md.")
+}
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:
@@ -82,20 +85,26 @@ Examples:
   evsessions statement --month 2025-03 --by driver --time-zone Europe/Helsinki
   evsessions statement --month 2025-03 --by site --format html --output march.html";
 
-const MAIN_EXAMPLES: &str = "\
+fn main_examples() -> String {
+    let (name, env) = vendors::example();
+    format!("\
 Examples:
-  evsessions demo                       every vendor's sessions from local mock servers (no network, no credentials)
-  evsessions sync --source emabler      keep the sessions in a store (./evsessions.db); then export, status, statement
-  EMABLER_API_KEY=... evsessions sessions --source emabler --from 2025-03-01 --to 2025-04-01 --format csv
+  evsessions demo                       every source's sessions from local mock servers (no network, no credentials)
+  evsessions sync --source {name}      keep the sessions in a store (./evsessions.db); then export, status, statement
+  {env}evsessions sessions --source {name} --from 2025-03-01 --to 2025-04-01 --format csv
 
-Exit codes: 0 ok, 2 usage or configuration, 3 authentication, 4 API or network, 5 a record could not be decoded, 6 the output could not be written.";
+Exit codes: 0 ok, 2 usage or configuration, 3 authentication, 4 API or network, 5 a record could not be decoded, 6 the output could not be written.")
+}
 
-const SESSIONS_EXAMPLES: &str = "\
+fn sessions_examples() -> String {
+    let (name, env) = vendors::example();
+    format!("\
 Examples:
-  EMABLER_API_KEY=... evsessions sessions --source emabler --from 2025-03-01 --to 2025-04-01 --format csv --output march.csv
-  evsessions sessions --source smappee --site 40101 --status active --format ndjson
+  {env}evsessions sessions --source {name} --from 2025-03-01 --to 2025-04-01 --format csv --output march.csv
+  evsessions sessions --source SOURCE --site ID --status active --format ndjson
 
-Each vendor's environment variables are listed under --source above, and in docs/cli.md.";
+Each source's environment variables are listed under --source above (* = required), and in docs/cli.md.")
+}
 
 const DEMO_EXAMPLES: &str = "\
 Examples:
@@ -105,9 +114,9 @@ Examples:
 /// Arguments of `evsessions sessions`.
 #[derive(Debug, clap::Args)]
 pub struct SessionsArgs {
-    /// The vendor.
-    #[arg(long, value_enum)]
-    pub source: vendors::Vendor,
+    /// The vendor (its environment variables below; * = required).
+    #[arg(long, value_parser = vendors::source_parser())]
+    pub source: String,
     /// Override the vendor's base URL (or set `<VENDOR>_BASE_URL`; for ru-csms the sessions URL).
     #[arg(long)]
     pub base_url: Option<String>,
@@ -201,18 +210,12 @@ fn init_logging(verbose: u8) {
     // print reaches the log.
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let ours = [
-        "evsessions",
-        "evsessions_core",
-        "emabler_client",
-        "smappee_client",
-        "cleverpower_client",
-        "ru_csms_client",
-        "evsessions_sync",
-    ];
+    let ours = ["evsessions", "evsessions_core", "evsessions_sync"]
+        .into_iter()
+        .chain(evsessions::SOURCES.iter().map(|d| d.log_target));
     let filter = tracing_subscriber::filter::Targets::new()
         .with_default(tracing::Level::WARN)
-        .with_targets(ours.iter().map(|t| (*t, level)));
+        .with_targets(ours.map(|t| (t, level)));
     // Colour only for a person at a terminal: not in a file or a pipe, not with NO_COLOR set
     // (https://no-color.org: any non-empty value).
     use std::io::IsTerminal;

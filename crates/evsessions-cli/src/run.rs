@@ -194,7 +194,7 @@ pub async fn sessions(args: SessionsArgs) -> u8 {
         .with_retry(RetryConfig::default().with_max_retries(args.retries))
         .with_max_body_bytes(args.max_body_mib.saturating_mul(1024 * 1024))
         .with_allow_insecure_http(args.allow_insecure_http);
-    let source = match crate::vendors::from_env(args.source, args.base_url.clone(), http) {
+    let source = match crate::vendors::from_env(&args.source, args.base_url.clone(), http) {
         Ok(s) => s,
         Err(e) => {
             report(&e);

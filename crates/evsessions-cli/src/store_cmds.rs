@@ -35,8 +35,8 @@ pub struct SyncArgs {
     pub accounts: Vec<String>,
     /// Without an accounts file: sync one account named after the vendor, configured from the
     /// environment exactly as `evsessions sessions` is.
-    #[arg(long, value_enum)]
-    pub source: Option<crate::vendors::Vendor>,
+    #[arg(long, value_parser = crate::vendors::source_parser())]
+    pub source: Option<String>,
     /// With --source: override the vendor's base URL.
     #[arg(long)]
     pub base_url: Option<String>,
@@ -234,7 +234,7 @@ pub async fn sync(args: SyncArgs) -> u8 {
         .with_retry(RetryConfig::default().with_max_retries(args.retries))
         .with_allow_insecure_http(args.allow_insecure_http);
     let config_path = ConfigFile::locate(args.config.as_deref());
-    let file = match (&config_path, args.source) {
+    let file = match (&config_path, &args.source) {
         (_, Some(_)) => None,
         (Some(p), None) => match ConfigFile::load(p) {
             Ok(f) => Some(f),
@@ -246,7 +246,7 @@ pub async fn sync(args: SyncArgs) -> u8 {
         }
     };
     let mut jobs = Vec::new();
-    match (&file, args.source) {
+    match (&file, args.source.as_deref()) {
         (_, Some(vendor)) => {
             match crate::vendors::from_env(vendor, args.base_url.clone(), http.clone()) {
                 Ok(source) => jobs.push(Job {

@@ -1055,7 +1055,7 @@ mod tests {
     #[test]
     fn base_url_policy() {
         let ok = |s: &str, insecure| check_base_url(&V, &Url::parse(s).unwrap(), insecure).is_ok();
-        assert!(ok("https://api.emabler.io/api/v2/cpo", false));
+        assert!(ok("https://api.example.com/api/v2", false));
         assert!(ok("http://127.0.0.1:8080/x", false));
         assert!(ok("http://localhost:8080/x", false));
         assert!(ok("http://[::1]:8080/x", false));

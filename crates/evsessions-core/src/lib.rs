@@ -12,6 +12,8 @@
 //! - [`oauth`]: the OAuth 2 password grant with rotating refresh tokens, renewed once for
 //!   every call in flight (for vendors that sign in so);
 //! - [`output`]: table, CSV, JSON and NDJSON writers;
+//! - [`registry`]: what a source crate tells the SDK of itself (its descriptor: name,
+//!   settings, how to build it, its mock);
 //! - [`RawRecord`]: a vendor's record exactly as received (`ChargingSession::raw`);
 //! - [`time`], [`serde_util`], [`normalize`], [`decode`], [`raw`]: helpers for tolerant vendor
 //!   models.
@@ -34,6 +36,7 @@ pub mod oauth;
 pub mod output;
 pub mod query;
 pub mod raw;
+pub mod registry;
 pub mod serde_util;
 pub mod source;
 pub mod time;

@@ -550,7 +550,7 @@ mod tests {
 
     fn sample() -> ChargingSession {
         let mut s = ChargingSession::new(
-            SourceKind::from_static("ru-csms"),
+            SourceKind::from_static("vendor-a"),
             "1523",
             serde_json::json!({"id": 1523}),
         );
@@ -680,9 +680,9 @@ mod tests {
         let mut sum = Summary::default();
         sum.add(&big);
         sum.add(&big);
-        assert_eq!(sum.by_source["ru-csms"].energy_kwh, Decimal::MAX);
+        assert_eq!(sum.by_source["vendor-a"].energy_kwh, Decimal::MAX);
         assert_eq!(
-            sum.by_source["ru-csms"].cost_by_currency["RUB"],
+            sum.by_source["vendor-a"].cost_by_currency["RUB"],
             Decimal::MAX
         );
         sum.write_text(Vec::new()).unwrap();

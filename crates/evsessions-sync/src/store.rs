@@ -732,7 +732,7 @@ mod tests {
     #[test]
     fn the_content_hash_is_that_of_the_serde_form() {
         let mut s = ChargingSession::new(
-            evsessions_core::SourceKind::from_static("emabler"),
+            evsessions_core::SourceKind::from_static("vendor-a"),
             "48213",
             serde_json::json!({"id": 48213, "kwh": 1.5}),
         );

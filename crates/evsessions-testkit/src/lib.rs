@@ -59,6 +59,27 @@ pub trait VendorMock: Send + Sync {
     fn as_any(&self) -> &dyn std::any::Any;
 }
 
+/// A shared mock is a mock (the descriptors of the source crates hand theirs out as
+/// `Arc<dyn VendorMock>`).
+#[async_trait]
+impl<T: VendorMock + ?Sized> VendorMock for std::sync::Arc<T> {
+    fn base_url(&self) -> String {
+        (**self).base_url()
+    }
+    fn session_ids(&self) -> Vec<String> {
+        (**self).session_ids()
+    }
+    fn server(&self) -> &wiremock::MockServer {
+        (**self).server()
+    }
+    async fn inject(&self, fault: Fault, times: u64) {
+        (**self).inject(fault, times).await
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        (**self).as_any()
+    }
+}
+
 /// The records of the array at `pointer` (a JSON Pointer, `""` for the whole text) in a
 /// fixture's text, each as compact JSON text: for tests that read each record on its own
 /// (a lean view against its model, say). Empty when there is no array there.

@@ -55,6 +55,7 @@ pub use model::{
     Payment, Session, State,
 };
 pub use normalize::{normalize, NormalizeOptions};
+pub use source::DESCRIPTOR;
 
 use evsessions_core::SourceKind;
 

@@ -56,6 +56,7 @@ pub use model::{
     ChargingStation, MeteringConfiguration, ServiceLocation, ServiceLocations, Session,
     SessionState, StationCharger,
 };
+pub use source::DESCRIPTOR;
 pub use token_file::FileTokenStore;
 
 use evsessions_core::SourceKind;
