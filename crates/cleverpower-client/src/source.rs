@@ -1,7 +1,6 @@
 //! `impl SessionSource for Client`: the scope is a list of charge ids, each one page (the
 //! charging point and its embedded sessions).
 
-use evsessions_core::registry::{Setting, SourceDescriptor};
 use evsessions_core::{
     async_trait, Capabilities, Error, PageCursor, Result, SessionPage, SessionQuery, SessionSource,
     SourceKind,
@@ -105,62 +104,19 @@ impl SessionSource for Client {
     }
 }
 
-/// The settings of this source, by environment variable (an accounts file's keys are the
-/// variables without `CLEVERPOWER_`, in lower case).
-const SETTINGS: &[Setting] = &[
-    Setting::new(crate::config::ENV_TOKEN, "the bearer token (optional)").secret(),
-    Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
-    Setting::new(crate::config::ENV_AUTH_HEADER, "the header of the token"),
-    Setting::new(
-        crate::config::ENV_CHARGE_IDS,
-        "the charge ids to read, comma separated",
-    ),
-    Setting::new(
-        crate::config::ENV_CONNECTOR_ID,
-        "the connectorId to ask for",
-    ),
-    Setting::new(
-        crate::config::ENV_TIME_ZONE,
-        "the time zone of zoneless timestamps",
-    ),
-    Setting::new(crate::config::ENV_CURRENCY, "the currency of prices"),
-];
-
-/// What the SDK needs to know of this source: its name, settings, how to build it from a
-/// lookup of its settings, and (with the `testkit` feature) its mock.
-///
-/// ```
-/// let d = cleverpower_client::DESCRIPTOR;
-/// assert_eq!(d.name, "cleverpower");
-/// assert!(d.help().contains("CLEVERPOWER_"));
-/// ```
-pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor::new(
-    "cleverpower",
-    "CleverPower at api.chargee.eco (Czech)",
-    "CLEVERPOWER_",
-    SETTINGS,
-    env!("CARGO_CRATE_NAME"),
-    build_source,
-)
-.with_mock(MOCK);
-
-#[cfg(not(feature = "testkit"))]
-const MOCK: Option<evsessions_core::registry::StartMockFn> = None;
-#[cfg(feature = "testkit")]
-const MOCK: Option<evsessions_core::registry::StartMockFn> = Some(mock::start);
-
-/// Builds this source from a lookup of its settings (see [`DESCRIPTOR`]).
-fn build_source(
-    lookup: &dyn Fn(&str) -> Option<String>,
-    base_url: Option<String>,
-    http: evsessions_core::HttpConfig,
-) -> evsessions_core::Result<Box<dyn SessionSource>> {
-    let b = crate::ConfigBuilder::from_lookup(lookup).http(http);
-    let b = match base_url {
-        Some(u) => b.base_url(u),
-        None => b,
-    };
-    Ok(Box::new(crate::Client::new(b.build()?)?))
+evsessions_core::source_descriptor! {
+    name: "cleverpower",
+    summary: "CleverPower at api.chargee.eco (Czech)",
+    env_prefix: "CLEVERPOWER_",
+    settings: [
+        Setting::new(crate::config::ENV_TOKEN, "the bearer token (optional)").secret(),
+        Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
+        Setting::new(crate::config::ENV_AUTH_HEADER, "the header of the token"),
+        Setting::new(crate::config::ENV_CHARGE_IDS, "the charge ids to read, comma separated"),
+        Setting::new(crate::config::ENV_CONNECTOR_ID, "the connectorId to ask for"),
+        Setting::new(crate::config::ENV_TIME_ZONE, "the time zone of zoneless timestamps"),
+        Setting::new(crate::config::ENV_CURRENCY, "the currency of prices"),
+    ],
 }
 
 /// The testkit's mock of this source, for `evsessions demo` and `evsessions::testing`.
@@ -184,12 +140,7 @@ mod mock {
                 .http(http)
                 .build()?;
             let source = crate::Client::new(config)?;
-            let server: Arc<dyn VendorMock> = mock.clone();
-            Ok(MockedSource::new(
-                Box::new(server),
-                mock.base_url(),
-                Box::new(source),
-            ))
+            Ok(evsessions_testkit::mocked_source(mock, Box::new(source)))
         })
     }
 }

@@ -29,7 +29,6 @@
 //! so core filters them exactly on every record (`site_ids`, `id_tags` not set). Status is
 //! filtered by core.
 
-use evsessions_core::registry::{Setting, SourceDescriptor};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -459,50 +458,14 @@ impl SessionSource for Client {
     }
 }
 
-/// The settings of this source, by environment variable (an accounts file's keys are the
-/// variables without `EMABLER_`, in lower case).
-const SETTINGS: &[Setting] = &[
-    Setting::new(crate::config::ENV_API_KEY, "the API key")
-        .secret()
-        .required(),
-    Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
-];
-
-/// What the SDK needs to know of this source: its name, settings, how to build it from a
-/// lookup of its settings, and (with the `testkit` feature) its mock.
-///
-/// ```
-/// let d = emabler_client::DESCRIPTOR;
-/// assert_eq!(d.name, "emabler");
-/// assert!(d.help().contains("EMABLER_"));
-/// ```
-pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor::new(
-    "emabler",
-    "eMabler API v2 (Finland)",
-    "EMABLER_",
-    SETTINGS,
-    env!("CARGO_CRATE_NAME"),
-    build_source,
-)
-.with_mock(MOCK);
-
-#[cfg(not(feature = "testkit"))]
-const MOCK: Option<evsessions_core::registry::StartMockFn> = None;
-#[cfg(feature = "testkit")]
-const MOCK: Option<evsessions_core::registry::StartMockFn> = Some(mock::start);
-
-/// Builds this source from a lookup of its settings (see [`DESCRIPTOR`]).
-fn build_source(
-    lookup: &dyn Fn(&str) -> Option<String>,
-    base_url: Option<String>,
-    http: evsessions_core::HttpConfig,
-) -> evsessions_core::Result<Box<dyn SessionSource>> {
-    let b = crate::ConfigBuilder::from_lookup(lookup).http(http);
-    let b = match base_url {
-        Some(u) => b.base_url(u),
-        None => b,
-    };
-    Ok(Box::new(crate::Client::new(b.build()?)?))
+evsessions_core::source_descriptor! {
+    name: "emabler",
+    summary: "eMabler API v2 (Finland)",
+    env_prefix: "EMABLER_",
+    settings: [
+        Setting::new(crate::config::ENV_API_KEY, "the API key").secret().required(),
+        Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
+    ],
 }
 
 /// The testkit's mock of this source, for `evsessions demo` and `evsessions::testing`.
@@ -537,11 +500,8 @@ mod mock {
                 "ongoing session 1032440001 completes: its finished record 1048576010 replaces it",
                 move || complete_ongoing(&changed),
             );
-            let server: Arc<dyn VendorMock> = mock.clone();
-            Ok(
-                MockedSource::new(Box::new(server), mock.base_url(), Box::new(source))
-                    .with_sync_scenario(scenario),
-            )
+            Ok(evsessions_testkit::mocked_source(mock, Box::new(source))
+                .with_sync_scenario(scenario))
         })
     }
 

@@ -288,3 +288,70 @@ pub fn find<'a>(sources: &'a [&'a SourceDescriptor], name: &str) -> Result<&'a S
             )
         })
 }
+
+/// Writes a source crate's `pub const DESCRIPTOR` from its data: name, summary, environment
+/// prefix and settings. The crate provides `crate::ConfigBuilder` (with `from_lookup`, `http`,
+/// `base_url` and `build`), `crate::Client::new(Config)` (a [`SessionSource`]), and, behind its
+/// feature `testkit`, `mock::start` (a [`StartMockFn`]); the macro writes how to build it from
+/// a lookup of its settings, the same way for every source.
+///
+/// ```ignore
+/// evsessions_core::source_descriptor! {
+///     name: "acme",
+///     summary: "ACME charging API",
+///     env_prefix: "ACME_",
+///     settings: [
+///         Setting::new(crate::config::ENV_API_KEY, "the API key").secret().required(),
+///         Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
+///     ],
+/// }
+/// ```
+// `crate::` on purpose: the source crate that calls it provides `ConfigBuilder` and `Client`.
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
+macro_rules! source_descriptor {
+    (
+        name: $name:literal,
+        summary: $summary:literal,
+        env_prefix: $prefix:literal,
+        settings: [$($setting:expr),* $(,)?] $(,)?
+    ) => {
+        #[doc = concat!(
+            "What the SDK needs to know of the `", $name, "` source: its name, its settings (by ",
+            "environment variable; an accounts file's keys are the variables without `", $prefix,
+            "`, in lower case), how to build it from a lookup of its settings, and (with the ",
+            "`testkit` feature) its mock. See `evsessions_core::registry`."
+        )]
+        pub const DESCRIPTOR: $crate::registry::SourceDescriptor =
+            $crate::registry::SourceDescriptor::new(
+                $name,
+                $summary,
+                $prefix,
+                {
+                    use $crate::registry::Setting;
+                    &[$($setting),*]
+                },
+                env!("CARGO_CRATE_NAME"),
+                __build_source,
+            )
+            .with_mock(__MOCK);
+
+        #[cfg(not(feature = "testkit"))]
+        const __MOCK: Option<$crate::registry::StartMockFn> = None;
+        #[cfg(feature = "testkit")]
+        const __MOCK: Option<$crate::registry::StartMockFn> = Some(mock::start);
+
+        fn __build_source(
+            lookup: &dyn Fn(&str) -> Option<String>,
+            base_url: Option<String>,
+            http: $crate::HttpConfig,
+        ) -> $crate::Result<Box<dyn $crate::SessionSource>> {
+            let b = crate::ConfigBuilder::from_lookup(lookup).http(http);
+            let b = match base_url {
+                Some(u) => b.base_url(u),
+                None => b,
+            };
+            Ok(Box::new(crate::Client::new(b.build()?)?))
+        }
+    };
+}

@@ -59,6 +59,28 @@ pub trait VendorMock: Send + Sync {
     fn as_any(&self) -> &dyn std::any::Any;
 }
 
+/// A running mock and a source that reads it, as a source crate's descriptor hands them out
+/// (`evsessions_core::registry::MockedSource`, its server an `Arc<dyn VendorMock>`).
+///
+/// ```no_run
+/// # async fn demo() -> evsessions_core::Result<()> {
+/// use std::sync::Arc;
+/// use evsessions_testkit::emabler::EmablerMock;
+/// let mock = Arc::new(EmablerMock::start().await);
+/// # let source: Box<dyn evsessions_core::SessionSource> = unimplemented!();
+/// let mocked = evsessions_testkit::mocked_source(mock, source);
+/// assert!(mocked.base_url.starts_with("http://127.0.0.1"));
+/// # Ok(()) }
+/// ```
+pub fn mocked_source<M: VendorMock + 'static>(
+    mock: std::sync::Arc<M>,
+    source: Box<dyn evsessions_core::SessionSource>,
+) -> evsessions_core::registry::MockedSource {
+    let base_url = mock.base_url();
+    let server: std::sync::Arc<dyn VendorMock> = mock;
+    evsessions_core::registry::MockedSource::new(Box::new(server), base_url, source)
+}
+
 /// A shared mock is a mock (the descriptors of the source crates hand theirs out as
 /// `Arc<dyn VendorMock>`).
 #[async_trait]

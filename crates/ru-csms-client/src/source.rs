@@ -1,7 +1,6 @@
 //! [`SessionSource`] for [`Client`]: 1-based pages, sized by the page size the server echoes.
 
 use evsessions_core::decode::offload;
-use evsessions_core::registry::{Setting, SourceDescriptor};
 use evsessions_core::source::PagePlan;
 use evsessions_core::{
     async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
@@ -143,59 +142,18 @@ pub(crate) fn next_page(
     page.checked_add(1)
 }
 
-/// The settings of this source, by environment variable (an accounts file's keys are the
-/// variables without `RU_CSMS_`, in lower case).
-const SETTINGS: &[Setting] = &[
-    Setting::new(
-        crate::config::ENV_SESSIONS_URL,
-        "the full URL of the session list",
-    )
-    .required(),
-    Setting::new(crate::config::ENV_TOKEN, "the bearer token").secret(),
-    Setting::new(crate::config::ENV_BASE_URL, "the same as the sessions URL"),
-    Setting::new(crate::config::ENV_PER_PAGE, "sessions per page"),
-    Setting::new(
-        crate::config::ENV_AMOUNT_SCALE,
-        "the minor-unit scale of amounts",
-    ),
-    Setting::new(crate::config::ENV_COORDINATES, "the order of coordinates"),
-];
-
-/// What the SDK needs to know of this source: its name, settings, how to build it from a
-/// lookup of its settings, and (with the `testkit` feature) its mock.
-///
-/// ```
-/// let d = ru_csms_client::DESCRIPTOR;
-/// assert_eq!(d.name, "ru-csms");
-/// assert!(d.help().contains("RU_CSMS_"));
-/// ```
-pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor::new(
-    "ru-csms",
-    "the RU CSMS's paged session list",
-    "RU_CSMS_",
-    SETTINGS,
-    env!("CARGO_CRATE_NAME"),
-    build_source,
-)
-.with_mock(MOCK);
-
-#[cfg(not(feature = "testkit"))]
-const MOCK: Option<evsessions_core::registry::StartMockFn> = None;
-#[cfg(feature = "testkit")]
-const MOCK: Option<evsessions_core::registry::StartMockFn> = Some(mock::start);
-
-/// Builds this source from a lookup of its settings (see [`DESCRIPTOR`]).
-fn build_source(
-    lookup: &dyn Fn(&str) -> Option<String>,
-    base_url: Option<String>,
-    http: evsessions_core::HttpConfig,
-) -> evsessions_core::Result<Box<dyn SessionSource>> {
-    let b = crate::ConfigBuilder::from_lookup(lookup).http(http);
-    let b = match base_url {
-        Some(u) => b.base_url(u),
-        None => b,
-    };
-    Ok(Box::new(crate::Client::new(b.build()?)?))
+evsessions_core::source_descriptor! {
+    name: "ru-csms",
+    summary: "the RU CSMS's paged session list",
+    env_prefix: "RU_CSMS_",
+    settings: [
+        Setting::new(crate::config::ENV_SESSIONS_URL, "the full URL of the session list",).required(),
+        Setting::new(crate::config::ENV_TOKEN, "the bearer token").secret(),
+        Setting::new(crate::config::ENV_BASE_URL, "the same as the sessions URL"),
+        Setting::new(crate::config::ENV_PER_PAGE, "sessions per page"),
+        Setting::new(crate::config::ENV_AMOUNT_SCALE, "the minor-unit scale of amounts"),
+        Setting::new(crate::config::ENV_COORDINATES, "the order of coordinates"),
+    ],
 }
 
 /// The testkit's mock of this source, for `evsessions demo` and `evsessions::testing`.
@@ -206,7 +164,6 @@ mod mock {
     use evsessions_core::registry::MockedSource;
     use evsessions_core::{HttpConfig, Result};
     use evsessions_testkit::ru_csms::{RuCsmsMock, TOKEN};
-    use evsessions_testkit::VendorMock;
     use futures::future::BoxFuture;
 
     pub(super) fn start(http: HttpConfig) -> BoxFuture<'static, Result<MockedSource>> {
@@ -218,12 +175,7 @@ mod mock {
                 .http(http)
                 .build()?;
             let source = crate::Client::new(config)?;
-            let server: Arc<dyn VendorMock> = mock.clone();
-            Ok(MockedSource::new(
-                Box::new(server),
-                mock.base_url(),
-                Box::new(source),
-            ))
+            Ok(evsessions_testkit::mocked_source(mock, Box::new(source)))
         })
     }
 }

@@ -14,7 +14,6 @@
 //! - **Cursor.** `"<scope index>:<active>"`, one [`PageCursor::listing`] per call; the API does
 //!   not page within a call.
 
-use evsessions_core::registry::{Setting, SourceDescriptor};
 use std::sync::Arc;
 
 use evsessions_core::{
@@ -241,63 +240,18 @@ impl SessionSource for Client {
     }
 }
 
-/// The settings of this source, by environment variable (an accounts file's keys are the
-/// variables without `SMAPPEE_`, in lower case).
-const SETTINGS: &[Setting] = &[
-    Setting::new(crate::config::ENV_CLIENT_ID, "the OAuth client id")
-        .secret()
-        .required(),
-    Setting::new(crate::config::ENV_CLIENT_SECRET, "the OAuth client secret")
-        .secret()
-        .required(),
-    Setting::new(crate::config::ENV_USERNAME, "the account user name")
-        .secret()
-        .required(),
-    Setting::new(crate::config::ENV_PASSWORD, "the account password")
-        .secret()
-        .required(),
-    Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
-    Setting::new(
-        crate::config::ENV_TOKEN_FILE,
-        "a file where tokens persist between runs",
-    ),
-];
-
-/// What the SDK needs to know of this source: its name, settings, how to build it from a
-/// lookup of its settings, and (with the `testkit` feature) its mock.
-///
-/// ```
-/// let d = smappee_client::DESCRIPTOR;
-/// assert_eq!(d.name, "smappee");
-/// assert!(d.help().contains("SMAPPEE_"));
-/// ```
-pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor::new(
-    "smappee",
-    "Smappee dev API v3 (Belgium)",
-    "SMAPPEE_",
-    SETTINGS,
-    env!("CARGO_CRATE_NAME"),
-    build_source,
-)
-.with_mock(MOCK);
-
-#[cfg(not(feature = "testkit"))]
-const MOCK: Option<evsessions_core::registry::StartMockFn> = None;
-#[cfg(feature = "testkit")]
-const MOCK: Option<evsessions_core::registry::StartMockFn> = Some(mock::start);
-
-/// Builds this source from a lookup of its settings (see [`DESCRIPTOR`]).
-fn build_source(
-    lookup: &dyn Fn(&str) -> Option<String>,
-    base_url: Option<String>,
-    http: evsessions_core::HttpConfig,
-) -> evsessions_core::Result<Box<dyn SessionSource>> {
-    let b = crate::ConfigBuilder::from_lookup(lookup).http(http);
-    let b = match base_url {
-        Some(u) => b.base_url(u),
-        None => b,
-    };
-    Ok(Box::new(crate::Client::new(b.build()?)?))
+evsessions_core::source_descriptor! {
+    name: "smappee",
+    summary: "Smappee dev API v3 (Belgium)",
+    env_prefix: "SMAPPEE_",
+    settings: [
+        Setting::new(crate::config::ENV_CLIENT_ID, "the OAuth client id").secret().required(),
+        Setting::new(crate::config::ENV_CLIENT_SECRET, "the OAuth client secret").secret().required(),
+        Setting::new(crate::config::ENV_USERNAME, "the account user name").secret().required(),
+        Setting::new(crate::config::ENV_PASSWORD, "the account password").secret().required(),
+        Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
+        Setting::new(crate::config::ENV_TOKEN_FILE, "a file where tokens persist between runs"),
+    ],
 }
 
 /// The testkit's mock of this source, for `evsessions demo` and `evsessions::testing`.
@@ -323,12 +277,7 @@ mod mock {
                 .http(http)
                 .build()?;
             let source = crate::Client::new(config)?;
-            let server: Arc<dyn VendorMock> = mock.clone();
-            Ok(MockedSource::new(
-                Box::new(server),
-                mock.base_url(),
-                Box::new(source),
-            ))
+            Ok(evsessions_testkit::mocked_source(mock, Box::new(source)))
         })
     }
 }
