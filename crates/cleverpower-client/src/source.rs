@@ -73,13 +73,7 @@ impl SessionSource for Client {
         let ids = self.scope(query)?;
         let index = match &cursor {
             None => 0,
-            Some(c) => c
-                .token()
-                .parse::<usize>()
-                .map_err(|_| Error::UnsupportedQuery {
-                    vendor: KIND,
-                    message: format!("invalid page cursor {:?}", c.token()),
-                })?,
+            Some(c) => c.parse::<usize>(&KIND, "the index of a charge id")?,
         };
         let Some(charge_id) = ids.get(index) else {
             return Ok(SessionPage::empty());

@@ -144,12 +144,7 @@ impl Cursor {
     }
 
     fn parse(c: &PageCursor) -> Result<Cursor> {
-        serde_json::from_str(c.token()).map_err(|_| {
-            Error::config(
-                Some(KIND),
-                "invalid page cursor (cursors are only valid as returned by this client)",
-            )
-        })
+        serde_json::from_str(c.token()).map_err(|_| c.invalid(&KIND, "a cursor of this client"))
     }
 }
 

@@ -117,6 +117,42 @@ impl PageCursor {
     pub fn token(&self) -> &str {
         &self.token
     }
+    /// The error for a cursor that `vendor` cannot read (one it did not make, or one of
+    /// another query): [`crate::Error::UnsupportedQuery`], saying what the token should have
+    /// been (`expected`) and to start the listing again. The same for every source.
+    ///
+    /// ```
+    /// use evsessions_core::{PageCursor, SourceKind};
+    /// let e = PageCursor::page("x").invalid(&SourceKind::from_static("acme"), "a page number");
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "acme: unsupported query: page cursor \"x\" was not made by this source for this query (expected a page number); start the listing again"
+    /// );
+    /// ```
+    pub fn invalid(&self, vendor: &SourceKind, expected: &str) -> crate::Error {
+        crate::Error::UnsupportedQuery {
+            vendor: vendor.clone(),
+            message: format!(
+                "page cursor {:?} was not made by this source for this query (expected {expected}); start the listing again",
+                self.token
+            ),
+        }
+    }
+
+    /// The token read as a `T` (a page number, an index), else [`PageCursor::invalid`].
+    ///
+    /// ```
+    /// use evsessions_core::{PageCursor, SourceKind};
+    /// let acme = SourceKind::from_static("acme");
+    /// assert_eq!(PageCursor::page("3").parse::<u32>(&acme, "a page number").unwrap(), 3);
+    /// assert!(PageCursor::page("three").parse::<u32>(&acme, "a page number").is_err());
+    /// ```
+    pub fn parse<T: std::str::FromStr>(&self, vendor: &SourceKind, expected: &str) -> Result<T> {
+        self.token
+            .parse()
+            .map_err(|_| self.invalid(vendor, expected))
+    }
+
     /// True for [`PageCursor::listing`].
     pub fn is_new_listing(&self) -> bool {
         self.new_listing

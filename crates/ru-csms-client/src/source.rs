@@ -3,8 +3,8 @@
 use evsessions_core::decode::offload;
 use evsessions_core::source::PagePlan;
 use evsessions_core::{
-    async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
-    SessionQuery, SessionSource, SourceKind,
+    async_trait, Capabilities, ChargingSession, PageCursor, Result, SessionPage, SessionQuery,
+    SessionSource, SourceKind,
 };
 
 use crate::client::Client;
@@ -37,19 +37,10 @@ impl SessionSource for Client {
         let page = match &cursor {
             None => 1,
             Some(c) => c
-                .token()
-                .parse::<u32>()
+                .parse::<u32>(&KIND, "a page number")
                 .ok()
                 .filter(|p| *p >= 1)
-                .ok_or_else(|| {
-                    Error::config(
-                        Some(KIND),
-                        format!(
-                            "invalid page cursor {:?}: expected a page number",
-                            c.token()
-                        ),
-                    )
-                })?,
+                .ok_or_else(|| c.invalid(&KIND, "a page number from 1"))?,
         };
         let asked = query
             .page_size

@@ -17,8 +17,8 @@
 use std::sync::Arc;
 
 use evsessions_core::{
-    async_trait, Capabilities, ChargingSession, Error, PageCursor, Result, SessionPage,
-    SessionQuery, SessionSource, Site, SourceKind, StatusFilter,
+    async_trait, Capabilities, ChargingSession, PageCursor, Result, SessionPage, SessionQuery,
+    SessionSource, Site, SourceKind, StatusFilter,
 };
 
 use evsessions_core::decode::offload;
@@ -161,13 +161,7 @@ impl SessionSource for Client {
             None => (0, flags.first().copied().unwrap_or(false)),
             Some(c) => parse_cursor(c.token())
                 .filter(|(_, a)| flags.contains(a))
-                .ok_or_else(|| Error::UnsupportedQuery {
-                    vendor: KIND,
-                    message: format!(
-                        "page cursor {:?} does not belong to this query; start the listing again",
-                        c.token()
-                    ),
-                })?,
+                .ok_or_else(|| c.invalid(&KIND, "a location index and an active flag"))?,
         };
         let scopes = self.scopes(query, cursor.is_none()).await?;
         let Some(scope) = scopes.get(scope_idx) else {
