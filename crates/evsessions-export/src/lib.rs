@@ -10,6 +10,8 @@
 //!   a kWh-per-day chart (inline SVG, no JavaScript, no network);
 //! - [`ocpi`]: OCPI 2.2.1 CDRs from completed sessions, a validator of the OCPI CDR rules, and
 //!   credit corrections for sessions that changed after their CDR was sent;
+//! - [`tariff`]: tariffs from the accounts file that price the sessions a vendor did not
+//!   (reimbursement of home charging), derived at statement and export time, never stored;
 //! - `parquet` (feature `parquet`): sessions as a typed, zstd-compressed Parquet file.
 //!
 //! ```
@@ -31,8 +33,9 @@ pub mod ocpi;
 pub mod parquet;
 pub mod render;
 pub mod statement;
+pub mod tariff;
 
-pub use render::{render, StatementFormat};
+pub use render::{render, render_detail, StatementFormat};
 pub use statement::{GroupBy, Statement, StatementItem, StatementOptions, YearMonth};
 
 /// What can go wrong building or writing an export.
