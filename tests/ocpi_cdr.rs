@@ -329,3 +329,48 @@ async fn refusals_name_the_missing_field() {
     let e = Cdr::from_session(completed, &bad, t("2025-04-01T00:00:00Z")).unwrap_err();
     assert_eq!(e.field, "party_id");
 }
+
+#[tokio::test]
+async fn smappee_sessions_priced_by_a_tariff_become_valid_cdrs() {
+    use evsessions::export::tariff::{TariffBook, TariffSpec};
+    let all = fleet_sessions().await;
+    let (_, sessions) = all.iter().find(|(v, _)| v == "smappee").unwrap();
+    let settings = settings("smappee");
+    let mut spec = TariffSpec::new("2025-01-01", "EUR", "0.2852");
+    spec.vat_percent = Some("21".into());
+    let book = TariffBook::new("home-be", "Europe/Brussels".parse().unwrap(), vec![spec]).unwrap();
+    let mut priced = Vec::new();
+    for s in sessions {
+        let at = s.ended_at.unwrap_or_else(|| t("2025-07-01T00:00:00Z"));
+        // Without the tariff, none: Smappee sends no price.
+        assert!(Cdr::from_session(s, &settings, at).is_err());
+        if let Ok(cdr) = Cdr::from_session_priced(s, &settings, Some(&book), at) {
+            let value = serde_json::to_value(&cdr).unwrap();
+            assert_eq!(validate(&value), vec![], "{}", s.id);
+            priced.push((cdr.id.clone(), cdr.total_cost.clone()));
+        }
+    }
+    let totals: Vec<(String, String, Option<String>)> = priced
+        .into_iter()
+        .map(|(id, p)| {
+            (
+                id,
+                p.excl_vat.to_string(),
+                p.incl_vat.map(|v| v.to_string()),
+            )
+        })
+        .collect();
+    let row =
+        |id: &str, ex: &str, inc: &str| (id.to_string(), ex.to_string(), Some(inc.to_string()));
+    // Every completed session with a token: energy × 0.2852, excl. VAT at 21 %, to the cent.
+    assert_eq!(
+        totals,
+        vec![
+            row("48190", "3.98", "4.81"),
+            row("48213", "5.76", "6.97"),
+            row("48227", "3.6", "4.35"),
+            row("51007", "5.13", "6.21"),
+            row("51023", "5", "6.05"),
+        ]
+    );
+}

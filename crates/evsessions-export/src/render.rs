@@ -17,7 +17,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::statement::{Amounts, Group, Line, Statement};
+use crate::statement::{Amounts, Group, Line, MoneyTotal, Statement};
 use crate::ExportError;
 
 /// The formats of a statement.
@@ -188,6 +188,22 @@ fn header(st: &Statement) -> String {
     )
 }
 
+/// `vendor 1.21 (1 sessions) + tariff 8.98 (2 sessions)`, the parts that priced something.
+fn split(m: &MoneyTotal) -> String {
+    [("vendor", &m.vendor), ("tariff", &m.tariff)]
+        .into_iter()
+        .filter(|(_, a)| a.sessions > 0)
+        .map(|(who, a)| {
+            format!(
+                "{who} {} incl. VAT ({} sessions)",
+                a.incl_vat.normalize(),
+                a.sessions
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
 fn money_text(g: &Group) -> Vec<String> {
     g.money
         .iter()
@@ -204,13 +220,7 @@ fn money_text(g: &Group) -> Vec<String> {
                 t.push_str(&format!(", {} without every amount", m.total.incomplete));
             }
             if m.tariff.sessions > 0 {
-                t.push_str(&format!(
-                    ": vendor {} ({} sessions) + tariff {} ({} sessions)",
-                    m.vendor.incl_vat.normalize(),
-                    m.vendor.sessions,
-                    m.tariff.incl_vat.normalize(),
-                    m.tariff.sessions
-                ));
+                t.push_str(&format!(": {}", split(m)));
             }
             t
         })
@@ -331,7 +341,7 @@ fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
                       vat: String,
                       inc: String,
                       incomplete: u64,
-                      parts: [&Amounts; 2]| {
+                      parts: Option<[&Amounts; 2]>| {
             let mut row = vec![
                 g.key.clone(),
                 currency.to_string(),
@@ -346,18 +356,22 @@ fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
                 g.unknown_energy.to_string(),
                 g.open.len().to_string(),
             ];
-            for a in parts {
-                row.extend([
-                    a.sessions.to_string(),
-                    a.excl_vat.normalize().to_string(),
-                    a.vat.normalize().to_string(),
-                    a.incl_vat.normalize().to_string(),
-                ]);
+            match parts {
+                Some(parts) => {
+                    for a in parts {
+                        row.extend([
+                            a.sessions.to_string(),
+                            a.excl_vat.normalize().to_string(),
+                            a.vat.normalize().to_string(),
+                            a.incl_vat.normalize().to_string(),
+                        ]);
+                    }
+                }
+                None => row.extend(std::iter::repeat_n(String::new(), 8)),
             }
             row.push(g.tariffs.join(" "));
             row
         };
-        let none = Amounts::default();
         if g.money.is_empty() {
             w.write_record(common(
                 "",
@@ -366,7 +380,7 @@ fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
                 String::new(),
                 String::new(),
                 0,
-                [&none, &none],
+                None,
             ))
             .map_err(io)?;
         }
@@ -378,7 +392,7 @@ fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
                 m.total.vat.normalize().to_string(),
                 m.total.incl_vat.normalize().to_string(),
                 m.total.incomplete,
-                [&m.vendor, &m.tariff],
+                Some([&m.vendor, &m.tariff]),
             ))
             .map_err(io)?;
         }
@@ -531,13 +545,7 @@ td.n,th.n{{text-align:right;font-variant-numeric:tabular-nums}} .flag{{color:#a4
         )?;
         for m in &g.money {
             let split = if m.tariff.sessions > 0 {
-                format!(
-                    "<br>vendor {} ({}) + tariff {} ({})",
-                    m.vendor.incl_vat.normalize(),
-                    m.vendor.sessions,
-                    m.tariff.incl_vat.normalize(),
-                    m.tariff.sessions
-                )
+                format!("<br>{}", esc(&split(m)))
             } else {
                 String::new()
             };

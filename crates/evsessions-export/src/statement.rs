@@ -117,7 +117,8 @@ impl YearMonth {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum GroupBy {
-    /// The driver: `authorization.user_id`, else `user_name`.
+    /// The driver: `authorization.user_id`, else `user_name`, else the id tag (where the
+    /// vendor names no user, as Smappee, the card is the driver).
     #[default]
     Driver,
     /// The RFID / id tag.
@@ -164,7 +165,12 @@ impl GroupBy {
         let s = &item.session;
         let auth = s.authorization.as_ref();
         match self {
-            GroupBy::Driver => auth.and_then(|a| a.user_id.clone().or_else(|| a.user_name.clone())),
+            GroupBy::Driver => auth.and_then(|a| {
+                a.user_id
+                    .clone()
+                    .or_else(|| a.user_name.clone())
+                    .or_else(|| a.id_tag.clone())
+            }),
             GroupBy::IdTag => auth.and_then(|a| a.id_tag.clone()),
             GroupBy::Site => s.site.as_ref().and_then(|x| x.id.clone()),
             GroupBy::Charger => s.charger.id.clone(),

@@ -513,3 +513,81 @@ fn a_statement_totals_vendor_and_tariff_money_apart_and_their_sum() {
     assert_eq!(json["groups"][0]["money"][0]["tariff"]["incl_vat"], "8.98");
     assert_eq!(json["groups"][0]["money"][0]["incl_vat"], "10.19");
 }
+
+#[test]
+fn a_time_of_use_tariff_becomes_an_ocpi_tariff_whose_night_window_is_split_at_midnight() {
+    use evsessions_export::ocpi::{validate, Cdr, CdrSettings, LocationFacts};
+    let b = book(
+        r#"
+        [[tariffs]]
+        from = "2025-01-01"
+        to = "2026-01-01"
+        currency = "EUR"
+        energy_price = "0.3025"
+        vat_percent = "21"
+        time_price = "0.121"
+        flat_fee = "0.605"
+        name = "BE-2025"
+        [[tariffs.windows]]
+        days = ["Fri", "Sat"]
+        start = "22:00"
+        end = "07:00"
+        energy_price = "0.2420"
+        "#,
+    );
+    let mut settings = CdrSettings::new("BE", "SMP");
+    settings.location = LocationFacts {
+        address: Some("Rue de la Loi 1".into()),
+        city: Some("Brussels".into()),
+        country: Some("BEL".into()),
+        latitude: Some("50.84670".into()),
+        longitude: Some("4.35250".into()),
+        connector_id: Some("1".into()),
+        connector_standard: Some("IEC_62196_T2".into()),
+        connector_format: Some("SOCKET".into()),
+        power_type: Some("AC_3_PHASE".into()),
+        ..LocationFacts::default()
+    };
+    // Friday 6 June 2025, 22:30 in Brussels: the night price; 2 h; 10 kWh.
+    let s = session("n", "2025-06-06T20:30:00Z", "2025-06-06T22:30:00Z", "10");
+    let at = s.ended_at.unwrap();
+    let cdr = Cdr::from_session_priced(&s, &settings, Some(&b), at).unwrap();
+    let v = serde_json::to_value(&cdr).unwrap();
+    assert_eq!(validate(&v), vec![]);
+    // energy 2.42 (2.00 excl.), time 0.242 → 0.24 (0.20), fee 0.61 (0.50, from 0.605 → 0.61 /
+    // 1.21 = 0.5041… → 0.50).
+    assert_eq!(
+        v["total_cost"],
+        serde_json::json!({"excl_vat": 2.7, "incl_vat": 3.27})
+    );
+    assert_eq!(
+        v["total_energy_cost"],
+        serde_json::json!({"excl_vat": 2, "incl_vat": 2.42})
+    );
+    assert_eq!(
+        v["total_time_cost"],
+        serde_json::json!({"excl_vat": 0.2, "incl_vat": 0.24})
+    );
+    assert_eq!(
+        v["total_fixed_cost"],
+        serde_json::json!({"excl_vat": 0.5, "incl_vat": 0.61})
+    );
+    assert_eq!(v["charging_periods"][0]["tariff_id"], "BE-2025");
+    let t = &v["tariffs"][0];
+    assert_eq!(t["start_date_time"], "2024-12-31T23:00:00Z");
+    assert_eq!(t["end_date_time"], "2025-12-31T23:00:00Z");
+    let pc = |kind: &str, price: f64| serde_json::json!({"type": kind, "price": price, "vat": 21, "step_size": 1});
+    assert_eq!(
+        t["elements"],
+        serde_json::json!([
+            {"price_components": [pc("ENERGY", 0.2)],
+             "restrictions": {"start_time": "22:00", "end_time": "00:00", "day_of_week": ["FRIDAY", "SATURDAY"]}},
+            {"price_components": [pc("ENERGY", 0.2)],
+             "restrictions": {"start_time": "00:00", "end_time": "07:00", "day_of_week": ["SATURDAY", "SUNDAY"]}},
+            {"price_components": [pc("ENERGY", 0.25), pc("TIME", 0.1), pc("FLAT", 0.5)]},
+        ])
+    );
+    // A credit of it keeps the tariff and stays valid.
+    let credit = cdr.credit(at).unwrap();
+    assert_eq!(credit.tariffs, cdr.tariffs);
+}
