@@ -318,6 +318,45 @@ async fn refusals_name_the_missing_field() {
     let e = Cdr::from_session(completed, &bare, t("2025-04-01T00:00:00Z")).unwrap_err();
     assert_eq!(e.field, "cdr_location.address");
     assert!(e.to_string().contains("ocpi.sites"), "{e}");
+    // Every missing setting at once, not one a run.
+    let fields: Vec<&str> = e.missing.iter().map(|m| m.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "cdr_location.address",
+            "cdr_location.city",
+            "cdr_location.country",
+            "cdr_location.coordinates.latitude",
+            "cdr_location.coordinates.longitude",
+            "cdr_location.connector_standard",
+            "cdr_location.connector_format",
+            "cdr_location.connector_power_type",
+        ]
+    );
+    let e = e.for_account("office");
+    assert!(
+        e.reason.contains(
+            "\n    [accounts.office.ocpi.sites.\"3101\"]\n    address = \"…\"\n    city = \"…\"\n"
+        ),
+        "{e}"
+    );
+    // A Smappee session missing a city and a price: both named, with the tariff to add.
+    let (_, smappee) = all.iter().find(|(v, _)| v == "smappee").unwrap();
+    let mut no_city = settings("smappee");
+    no_city.sites.get_mut("40101").unwrap().city = None;
+    let s = smappee.iter().find(|s| s.id == "48213").unwrap();
+    let e = Cdr::from_session(s, &no_city, t("2025-07-01T00:00:00Z")).unwrap_err();
+    assert_eq!(
+        e.reason,
+        "2 settings missing: cdr_location.city (the vendor gives no city), total_cost (the vendor sent no price); add to the accounts file:\n    \
+         [accounts.NAME.ocpi.sites.\"40101\"]\n    \
+         city = \"…\"\n    \
+         [[accounts.NAME.tariffs]]\n    \
+         from = \"YYYY-MM-DD\"\n    \
+         currency = \"…\"   # ISO 4217, e.g. EUR\n    \
+         energy_price = \"…\"   # per kWh incl. VAT\n    \
+         vat_percent = \"…\""
+    );
     let active = sessions
         .iter()
         .find(|s| s.status == evsessions::SessionStatus::Active)

@@ -154,6 +154,7 @@ pub async fn export(args: &ExportArgs, store: &dyn SessionStore, mut filter: Ses
                 Err(refusal) => {
                     // What was sent stands: a session this export cannot describe is not
                     // credited for it.
+                    let refusal = refusal.for_account(&account);
                     eprintln!("warning: account {account:?}: {refusal}");
                     counts.refused += 1;
                     continue;

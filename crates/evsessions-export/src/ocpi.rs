@@ -3,7 +3,9 @@
 //! [`Cdr::from_session`] maps one completed [`ChargingSession`] to a CDR. Every field OCPI
 //! requires comes from the record or from [`CdrSettings`] (what the vendor does not send: the
 //! CPO's `country_code`/`party_id`, a site's city and country, a connector's format) — never
-//! invented. A session that cannot fill one is refused with a [`CdrRefusal`] naming the field.
+//! invented. A session that cannot fill one is refused with a [`CdrRefusal`] naming the field;
+//! when settings are missing, it names every one at once with the TOML lines that fill them
+//! ([`CdrRefusal::missing`]).
 //! Every CDR built here passes [`validate`] (the OCPI 2.2.1 rules: required fields, string
 //! lengths and character sets, enum values, at most 4 decimals) before it is returned.
 //!
@@ -548,10 +550,78 @@ pub struct CdrRefusal {
     pub field: String,
     /// What is missing or wrong, and how to supply it.
     pub reason: String,
+    /// Every setting of the accounts file that the CDR lacks (the first is `field`), with
+    /// the TOML line that fills it; empty when the refusal is about the record itself.
+    pub missing: Vec<MissingSetting>,
+}
+
+/// A setting that a CDR needs and the accounts file does not give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MissingSetting {
+    /// The OCPI field it fills (`cdr_location.city`).
+    pub field: String,
+    /// Why the record does not fill it.
+    pub why: String,
+    /// The TOML table it goes in (`[accounts.NAME.ocpi.sites."3101"]`).
+    pub table: String,
+    /// The TOML line, with a placeholder value (`city = "…"`).
+    pub line: String,
+}
+
+impl CdrRefusal {
+    /// The refusal with `account` in place of `NAME` in the TOML it suggests.
+    pub fn for_account(mut self, account: &str) -> CdrRefusal {
+        let real = format!("accounts.{account}.");
+        self.reason = self.reason.replace("accounts.NAME.", &real);
+        for m in &mut self.missing {
+            m.table = m.table.replace("accounts.NAME.", &real);
+        }
+        self
+    }
+}
+
+/// `3 settings missing: a (why), b (why), c (why); add to the accounts file:` and the TOML
+/// lines, grouped by table in the order they are first needed.
+fn missing_reason(list: &[MissingSetting]) -> String {
+    let fields: Vec<String> = list
+        .iter()
+        .map(|m| format!("{} ({})", m.field, m.why))
+        .collect();
+    let mut tables: Vec<(&str, Vec<&str>)> = Vec::new();
+    for m in list {
+        match tables.iter_mut().find(|(t, _)| *t == m.table) {
+            Some((_, lines)) => lines.push(&m.line),
+            None => tables.push((&m.table, vec![&m.line])),
+        }
+    }
+    let mut text = format!(
+        "{} setting{} missing: {}; add to the accounts file:",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" },
+        fields.join(", ")
+    );
+    for (table, lines) in tables {
+        text.push_str("\n    ");
+        text.push_str(table);
+        for l in lines {
+            text.push_str("\n    ");
+            text.push_str(l);
+        }
+    }
+    text
 }
 
 impl fmt::Display for CdrRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.missing.is_empty() {
+            // The reason names every field.
+            return write!(
+                f,
+                "{} session {:?}: no OCPI CDR: {}",
+                self.source, self.session_id, self.reason
+            );
+        }
         write!(
             f,
             "{} session {:?}: no OCPI CDR: {}: {}",
@@ -665,7 +735,18 @@ impl Builder<'_> {
             session_id: self.session.id.clone(),
             field: field.to_string(),
             reason: reason.into(),
+            missing: Vec::new(),
         }
+    }
+
+    /// The refusal naming every missing setting at once.
+    fn refuse_missing(&self, missing: Vec<MissingSetting>) -> CdrRefusal {
+        let mut r = self.refuse(
+            missing.first().map(|m| m.field.as_str()).unwrap_or("(cdr)"),
+            missing_reason(&missing),
+        );
+        r.missing = missing;
+        r
     }
 
     fn need<T>(&self, v: Option<T>, field: &str, reason: &str) -> Result<T, CdrRefusal> {
@@ -832,12 +913,24 @@ impl Cdr {
         }
         let site_id = session.site.as_ref().and_then(|s| s.id.as_deref());
         let facts = settings.facts(site_id);
-        let hint = |what: &str| {
-            format!(
-                "{what}; give it in the account's OCPI settings ([accounts.NAME.ocpi.sites.\"{}\"] or [accounts.NAME.ocpi.location])",
-                site_id.unwrap_or("SITE")
-            )
+        // Every setting the CDR lacks is named at once, with the TOML that fills it.
+        let mut missing: Vec<MissingSetting> = Vec::new();
+        let site_table = match site_id {
+            Some(id) => format!("[accounts.NAME.ocpi.sites.{}]", serde_json::Value::from(id)),
+            None => "[accounts.NAME.ocpi.location]".to_string(),
         };
+        let mut want = |v: Option<String>, field: &str, why: &str, table: &str, line: &str| {
+            if v.is_none() {
+                missing.push(MissingSetting {
+                    field: field.to_string(),
+                    why: why.to_string(),
+                    table: table.to_string(),
+                    line: line.to_string(),
+                });
+            }
+            v.unwrap_or_default()
+        };
+        let ocpi_table = "[accounts.NAME.ocpi]";
 
         // Token.
         let auth = session.authorization.as_ref();
@@ -854,58 +947,17 @@ impl Cdr {
         let auth_method = match method {
             M::Rfid | M::PlugAndCharge | M::Free => "WHITELIST".to_string(),
             M::App | M::Remote => "COMMAND".to_string(),
-            _ => b.need(
+            _ => want(
                 settings.default_auth_method.clone(),
                 "auth_method",
-                "the vendor does not say how the session was authorized; set `default_auth_method` in the account's OCPI settings",
-            )?,
+                "the vendor does not say how the session was authorized",
+                ocpi_table,
+                "default_auth_method = \"AUTH_REQUEST\"   # or COMMAND, WHITELIST",
+            ),
         };
 
         // Location.
         let site = session.site.as_ref();
-        let location_id = b.need(
-            facts
-                .location_id
-                .clone()
-                .or_else(|| site_id.map(str::to_string)),
-            "cdr_location.id",
-            &hint("the session names no site"),
-        )?;
-        let address = b.need(
-            facts
-                .address
-                .clone()
-                .or_else(|| site.and_then(|s| s.address.clone())),
-            "cdr_location.address",
-            &hint("the vendor gives no street address"),
-        )?;
-        let city = b.need(
-            facts.city.clone(),
-            "cdr_location.city",
-            &hint("the vendor gives no city"),
-        )?;
-        let country = b.need(
-            facts.country.clone(),
-            "cdr_location.country",
-            &hint("the vendor gives no country (ISO 3166-1 alpha-3, e.g. FIN)"),
-        )?;
-        let latitude = facts
-            .latitude
-            .clone()
-            .or_else(|| site.and_then(|s| s.latitude).map(coordinate));
-        let longitude = facts
-            .longitude
-            .clone()
-            .or_else(|| site.and_then(|s| s.longitude).map(coordinate));
-        let (latitude, longitude) = match (latitude, longitude) {
-            (Some(a), Some(o)) => (a, o),
-            _ => {
-                return Err(b.refuse(
-                    "cdr_location.coordinates",
-                    hint("the vendor gives no coordinates"),
-                ))
-            }
-        };
         let charger = &session.charger;
         let evse_uid = b.need(
             charger.id.clone(),
@@ -913,12 +965,68 @@ impl Cdr {
             "the session names no charger",
         )?;
         let evse_id = charger.evse_id.clone().unwrap_or_else(|| evse_uid.clone());
-        let connector_id = b.need(
+        let location_id = want(
+            facts
+                .location_id
+                .clone()
+                .or_else(|| site_id.map(str::to_string)),
+            "cdr_location.id",
+            "the session names no site",
+            &site_table,
+            "location_id = \"…\"",
+        );
+        let address = want(
+            facts
+                .address
+                .clone()
+                .or_else(|| site.and_then(|s| s.address.clone())),
+            "cdr_location.address",
+            "the vendor gives no street address",
+            &site_table,
+            "address = \"…\"",
+        );
+        let city = want(
+            facts.city.clone(),
+            "cdr_location.city",
+            "the vendor gives no city",
+            &site_table,
+            "city = \"…\"",
+        );
+        let country = want(
+            facts.country.clone(),
+            "cdr_location.country",
+            "the vendor gives no country",
+            &site_table,
+            "country = \"…\"   # ISO 3166-1 alpha-3, e.g. FIN",
+        );
+        let latitude = want(
+            facts
+                .latitude
+                .clone()
+                .or_else(|| site.and_then(|s| s.latitude).map(coordinate)),
+            "cdr_location.coordinates.latitude",
+            "the vendor gives no coordinates",
+            &site_table,
+            "latitude = \"…\"   # e.g. \"60.16920\"",
+        );
+        let longitude = want(
+            facts
+                .longitude
+                .clone()
+                .or_else(|| site.and_then(|s| s.longitude).map(coordinate)),
+            "cdr_location.coordinates.longitude",
+            "the vendor gives no coordinates",
+            &site_table,
+            "longitude = \"…\"   # e.g. \"24.93300\"",
+        );
+        let connector_id = want(
             charger.connector_id.clone().or(facts.connector_id.clone()),
             "cdr_location.connector_id",
-            &hint("the session names no connector"),
-        )?;
-        let standard = b.need(
+            "the session names no connector",
+            &site_table,
+            "connector_id = \"1\"",
+        );
+        let standard = want(
             facts.connector_standard.clone().or_else(|| {
                 charger
                     .connector_type
@@ -926,54 +1034,87 @@ impl Cdr {
                     .filter(|t| CONNECTOR_TYPES.contains(&t.as_str()))
             }),
             "cdr_location.connector_standard",
-            &hint(&match &charger.connector_type {
+            &match &charger.connector_type {
                 Some(t) => {
                     format!("the vendor's connector type {t:?} is not an OCPI ConnectorType")
                 }
                 None => "the vendor does not name the connector type".into(),
-            }),
-        )?;
+            },
+            &site_table,
+            "connector_standard = \"IEC_62196_T2\"   # an OCPI ConnectorType",
+        );
         let dc_cable = DC_CABLE_CONNECTORS.contains(&standard.as_str());
-        let format = b.need(
+        let format = want(
             facts
                 .connector_format
                 .clone()
                 .or_else(|| dc_cable.then(|| "CABLE".to_string())),
             "cdr_location.connector_format",
-            &hint("SOCKET or CABLE is not known for this connector"),
-        )?;
-        let power = b.need(
+            "SOCKET or CABLE is not known for this connector",
+            &site_table,
+            "connector_format = \"SOCKET\"   # or CABLE",
+        );
+        let power = want(
             facts
                 .power_type
                 .clone()
                 .or_else(|| dc_cable.then(|| "DC".to_string())),
             "cdr_location.connector_power_type",
-            &hint("the power type (AC_1_PHASE … DC) is not known for this connector"),
-        )?;
+            "the power type is not known for this connector",
+            &site_table,
+            "power_type = \"AC_3_PHASE\"   # or AC_1_PHASE, AC_2_PHASE, AC_2_PHASE_SPLIT, DC",
+        );
 
         // Money: the vendor's, else a tariff's.
         let pricing = Pricing::of(session, tariffs);
+        let excl = pricing.cost.as_deref().and_then(|cost| {
+            cost.total_excl_vat.or_else(|| {
+                let (incl, p) = (cost.total_incl_vat?, settings.vat_percent?);
+                let divisor = Decimal::ONE + p / Decimal::from(100);
+                let dp = incl.scale().max(2);
+                incl.checked_div(divisor)
+                    .map(|v| v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero))
+            })
+        });
+        match pricing.cost.as_deref() {
+            None => {
+                let why = if tariffs.is_some_and(|t| !t.tariffs().is_empty()) {
+                    "the vendor sent no price and no tariff of the account is in force for it"
+                } else {
+                    "the vendor sent no price"
+                };
+                want(
+                    None,
+                    "total_cost",
+                    why,
+                    "[[accounts.NAME.tariffs]]",
+                    "from = \"YYYY-MM-DD\"\n    currency = \"…\"   # ISO 4217, e.g. EUR\n    energy_price = \"…\"   # per kWh incl. VAT\n    vat_percent = \"…\"",
+                );
+            }
+            Some(c) if excl.is_none() && c.total_incl_vat.is_some() => {
+                want(
+                    None,
+                    "total_cost.excl_vat",
+                    "the price is known including VAT only",
+                    ocpi_table,
+                    "vat_percent = \"…\"   # to derive the amounts excl. VAT (or give the tariff a vat_percent)",
+                );
+            }
+            Some(_) => {}
+        }
+        if !missing.is_empty() {
+            return Err(b.refuse_missing(missing));
+        }
         let cost = b.need(
             pricing.cost.as_deref(),
             "total_cost",
-            if tariffs.is_some() {
-                "the session is not priced: the vendor sent no price and no tariff of the account is in force for it"
-            } else {
-                "the session is not priced (a tariff in the accounts file, [[accounts.NAME.tariffs]], can price it)"
-            },
+            "the session is not priced",
         )?;
         let currency = b.need(
             cost.currency.clone(),
             "currency",
             "the vendor gives no currency",
         )?;
-        let excl = cost.total_excl_vat.or_else(|| {
-            let (incl, p) = (cost.total_incl_vat?, settings.vat_percent?);
-            let divisor = Decimal::ONE + p / Decimal::from(100);
-            let dp = incl.scale().max(2);
-            incl.checked_div(divisor)
-                .map(|v| v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero))
-        });
         let total_cost = b.price(excl, cost.total_incl_vat, "total_cost")?;
         let comps = &cost.components;
         let total_fixed_cost = b.itemized(comps, CostKind::Flat, "total_fixed_cost")?;
@@ -1160,6 +1301,7 @@ impl Cdr {
             session_id: self.session_id.clone().unwrap_or_else(|| self.id.clone()),
             field: field.to_string(),
             reason,
+            missing: Vec::new(),
         }
     }
 
