@@ -130,6 +130,7 @@ async fn a_flat_tariff_prices_every_drivers_smappee_sessions() {
     let f = synced(TARIFF).await;
     let (code, out, err) = statement(&f, &[]);
     assert_eq!(code, Some(0), "{err}");
+    println!("{out}"); // the worked example of docs/exports.md (`--nocapture`)
     // Smappee names no user: the driver is the card. 51019 was started from the app.
     let money: Vec<&str> = out
         .lines()
