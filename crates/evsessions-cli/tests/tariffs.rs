@@ -130,7 +130,12 @@ async fn a_flat_tariff_prices_every_drivers_smappee_sessions() {
     let f = synced(TARIFF).await;
     let (code, out, err) = statement(&f, &[]);
     assert_eq!(code, Some(0), "{err}");
-    println!("{out}"); // the worked example of docs/exports.md (`--nocapture`)
+    // The worked example of docs/exports.md is this output, verbatim.
+    let doc = include_str!("../../../docs/exports.md");
+    assert!(
+        doc.contains(&format!("```text\n{out}```")),
+        "docs/exports.md differs:\n{out}"
+    );
     // Smappee names no user: the driver is the card. 51019 was started from the app.
     let money: Vec<&str> = out
         .lines()
@@ -157,6 +162,10 @@ async fn a_flat_tariff_prices_every_drivers_smappee_sessions() {
 
     let (code, csv, err) = statement(&f, &["--detail", "--format", "csv"]);
     assert_eq!(code, Some(0), "{err}");
+    assert!(
+        doc.contains(&format!("```text\n{csv}```")),
+        "docs/exports.md differs:\n{csv}"
+    );
     assert_eq!(
         csv,
         "group,account,source,id,date,start,end,charger,kwh,currency,energy_price,excl_vat,vat,incl_vat,price_source,tariff_id\n\
