@@ -38,6 +38,23 @@ pub mod tariff;
 pub use render::{render, render_detail, StatementFormat};
 pub use statement::{GroupBy, Statement, StatementItem, StatementOptions, YearMonth};
 
+/// The first instant of `day` in `zone`, in UTC: local midnight, or the first instant after
+/// it where a DST gap swallows midnight.
+pub(crate) fn local_midnight(
+    zone: chrono_tz::Tz,
+    day: chrono::NaiveDate,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    let naive = day.and_hms_opt(0, 0, 0)?;
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
 /// What can go wrong building or writing an export.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use evsessions_core::{ChargingSession, SessionStatus};
 use rust_decimal::Decimal;
@@ -92,22 +92,10 @@ impl YearMonth {
             let day = m.first_day().ok_or_else(|| ExportError::Invalid {
                 message: format!("{m} is out of range"),
             })?;
-            let naive = day
-                .and_hms_opt(0, 0, 0)
-                .ok_or_else(|| ExportError::Invalid {
-                    message: format!("{m} is out of range"),
-                })?;
-            // Midnight can fall in a DST gap in a few zones: take the first instant after it.
-            zone.from_local_datetime(&naive)
-                .earliest()
-                .or_else(|| {
-                    zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                        .earliest()
-                })
-                .map(|t| t.with_timezone(&Utc))
-                .ok_or_else(|| ExportError::Invalid {
-                    message: format!("midnight of {m}-01 does not exist in {zone}"),
-                })
+            // Midnight can fall in a DST gap in a few zones: the first instant after it.
+            crate::local_midnight(zone, day).ok_or_else(|| ExportError::Invalid {
+                message: format!("midnight of {m}-01 does not exist in {zone}"),
+            })
         };
         Ok((local_midnight(*self)?, local_midnight(self.next())?))
     }

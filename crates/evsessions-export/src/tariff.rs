@@ -49,7 +49,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use evsessions_core::{ChargingSession, Cost, CostComponent, CostKind};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -323,12 +323,13 @@ impl Tariff {
 
     /// The first instant in force (local midnight of `from`, UTC).
     pub fn starts_at(&self) -> Option<DateTime<Utc>> {
-        local_midnight(self.time_zone, self.from)
+        crate::local_midnight(self.time_zone, self.from)
     }
 
     /// The first instant no longer in force.
     pub fn ends_at(&self) -> Option<DateTime<Utc>> {
-        self.to.and_then(|d| local_midnight(self.time_zone, d))
+        self.to
+            .and_then(|d| crate::local_midnight(self.time_zone, d))
     }
 
     fn round(&self, v: Decimal) -> Decimal {
@@ -393,17 +394,6 @@ impl Tariff {
             cost,
         })
     }
-}
-
-fn local_midnight(zone: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
-    let naive = day.and_hms_opt(0, 0, 0)?;
-    zone.from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| {
-            zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// A session's cost derived from a tariff.
@@ -503,17 +493,19 @@ impl fmt::Display for TariffError {
 
 impl std::error::Error for TariffError {}
 
+/// The days of the week, Monday first.
+const WEEK: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
 fn day_of(name: &str) -> Option<Weekday> {
     let n = name.trim().to_ascii_lowercase();
-    let all = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ];
     let full = [
         "monday",
         "tuesday",
@@ -523,7 +515,7 @@ fn day_of(name: &str) -> Option<Weekday> {
         "saturday",
         "sunday",
     ];
-    all.into_iter()
+    WEEK.into_iter()
         .zip(full)
         .find(|(_, f)| n == *f || n == f[..3])
         .map(|(d, _)| d)
@@ -716,7 +708,7 @@ impl TariffBook {
                     ));
                 }
                 let days = match &w.days {
-                    None => day_of_all(),
+                    None => WEEK.to_vec(),
                     Some(names) if names.is_empty() => {
                         return Err(c.err(&f("days"), "is empty: name the days, or leave it out for every day"))
                     }
@@ -837,18 +829,6 @@ impl TariffBook {
             None => Pricing::vendor(session),
         }
     }
-}
-
-fn day_of_all() -> Vec<Weekday> {
-    vec![
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ]
 }
 
 fn overlap(a: &Tariff, b: &Tariff) -> bool {
