@@ -1239,6 +1239,17 @@ impl Cdr {
                         "the tariff that priced the session is not in the book",
                     )
                 })?;
+            if tariff.id.len() > 36 || !tariff.id.bytes().all(|c| (0x20..0x7f).contains(&c)) {
+                return Err(b.refuse_missing(vec![MissingSetting {
+                    field: "tariffs.id".into(),
+                    why: format!(
+                        "the tariff's id {:?} is not an OCPI tariff id (at most 36 printable ASCII characters)",
+                        tariff.id
+                    ),
+                    table: "[[accounts.NAME.tariffs]]".into(),
+                    line: "name = \"…\"   # a shorter id for this tariff".into(),
+                }]));
+            }
             let ocpi = Tariff::from_tariff(
                 tariff,
                 &settings.country_code,
@@ -1650,7 +1661,8 @@ fn check_tariff(c: &mut Checker, p: &str, t: &Value) {
 /// Check a CDR (as JSON) against the OCPI 2.2.1 CDR rules: required fields, string lengths
 /// and CiString characters, enum values, DateTime form, numbers with at most 4 decimals,
 /// coordinates, at least one charging period with at least one dimension, a credit with its
-/// reference. Returns every broken rule (empty when the CDR is valid).
+/// reference, and each `Tariff` of `tariffs` (ids, elements, price components, time-of-use
+/// restrictions). Returns every broken rule (empty when the CDR is valid).
 ///
 /// ```
 /// let v = evsessions_export::ocpi::validate(&serde_json::json!({"country_code": "FIN"}));

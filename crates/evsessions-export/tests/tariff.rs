@@ -591,3 +591,36 @@ fn a_time_of_use_tariff_becomes_an_ocpi_tariff_whose_night_window_is_split_at_mi
     let credit = cdr.credit(at).unwrap();
     assert_eq!(credit.tariffs, cdr.tariffs);
 }
+
+#[test]
+fn a_tariff_id_too_long_for_ocpi_is_refused_with_the_fix() {
+    use evsessions_export::ocpi::{Cdr, CdrSettings, LocationFacts};
+    // The default id of a charger's tariff: 37 characters, one more than OCPI's CiString(36).
+    let b = book(
+        "[[tariffs]]\nfrom = \"2025-01-01\"\ncharger = \"6100041237\"\ncurrency = \"EUR\"\n\
+         energy_price = \"0.25\"\nvat_percent = \"21\"",
+    );
+    assert_eq!(b.tariffs()[0].id, "home-be/charger:6100041237/2025-01-01");
+    let mut settings = CdrSettings::new("BE", "SMP");
+    settings.location = LocationFacts {
+        address: Some("Rue de la Loi 1".into()),
+        city: Some("Brussels".into()),
+        country: Some("BEL".into()),
+        latitude: Some("50.84670".into()),
+        longitude: Some("4.35250".into()),
+        connector_id: Some("1".into()),
+        connector_standard: Some("IEC_62196_T2".into()),
+        connector_format: Some("SOCKET".into()),
+        power_type: Some("AC_3_PHASE".into()),
+        ..LocationFacts::default()
+    };
+    let s = session("1", "2025-06-03T18:00:00Z", "2025-06-03T19:00:00Z", "10");
+    let e = Cdr::from_session_priced(&s, &settings, Some(&b), s.ended_at.unwrap())
+        .unwrap_err()
+        .for_account("home-be");
+    assert_eq!(e.field, "tariffs.id");
+    assert_eq!(
+        e.reason,
+        "1 setting missing: tariffs.id (the tariff's id \"home-be/charger:6100041237/2025-01-01\" is not an OCPI tariff id (at most 36 printable ASCII characters)); add to the accounts file:\n    [[accounts.home-be.tariffs]]\n    name = \"…\"   # a shorter id for this tariff"
+    );
+}
