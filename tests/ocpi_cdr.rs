@@ -318,6 +318,45 @@ async fn refusals_name_the_missing_field() {
     let e = Cdr::from_session(completed, &bare, t("2025-04-01T00:00:00Z")).unwrap_err();
     assert_eq!(e.field, "cdr_location.address");
     assert!(e.to_string().contains("ocpi.sites"), "{e}");
+    // Every missing setting at once, not one a run.
+    let fields: Vec<&str> = e.missing.iter().map(|m| m.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "cdr_location.address",
+            "cdr_location.city",
+            "cdr_location.country",
+            "cdr_location.coordinates.latitude",
+            "cdr_location.coordinates.longitude",
+            "cdr_location.connector_standard",
+            "cdr_location.connector_format",
+            "cdr_location.connector_power_type",
+        ]
+    );
+    let e = e.for_account("office");
+    assert!(
+        e.reason.contains(
+            "\n    [accounts.office.ocpi.sites.\"3101\"]\n    address = \"…\"\n    city = \"…\"\n"
+        ),
+        "{e}"
+    );
+    // A Smappee session missing a city and a price: both named, with the tariff to add.
+    let (_, smappee) = all.iter().find(|(v, _)| v == "smappee").unwrap();
+    let mut no_city = settings("smappee");
+    no_city.sites.get_mut("40101").unwrap().city = None;
+    let s = smappee.iter().find(|s| s.id == "48213").unwrap();
+    let e = Cdr::from_session(s, &no_city, t("2025-07-01T00:00:00Z")).unwrap_err();
+    assert_eq!(
+        e.reason,
+        "2 settings missing: cdr_location.city (the vendor gives no city), total_cost (the vendor sent no price); add to the accounts file:\n    \
+         [accounts.NAME.ocpi.sites.\"40101\"]\n    \
+         city = \"…\"\n    \
+         [[accounts.NAME.tariffs]]\n    \
+         from = \"YYYY-MM-DD\"\n    \
+         currency = \"…\"   # ISO 4217, e.g. EUR\n    \
+         energy_price = \"…\"   # per kWh incl. VAT\n    \
+         vat_percent = \"…\""
+    );
     let active = sessions
         .iter()
         .find(|s| s.status == evsessions::SessionStatus::Active)
@@ -328,4 +367,49 @@ async fn refusals_name_the_missing_field() {
     bad.party_id = "TOOLONG".into();
     let e = Cdr::from_session(completed, &bad, t("2025-04-01T00:00:00Z")).unwrap_err();
     assert_eq!(e.field, "party_id");
+}
+
+#[tokio::test]
+async fn smappee_sessions_priced_by_a_tariff_become_valid_cdrs() {
+    use evsessions::export::tariff::{TariffBook, TariffSpec};
+    let all = fleet_sessions().await;
+    let (_, sessions) = all.iter().find(|(v, _)| v == "smappee").unwrap();
+    let settings = settings("smappee");
+    let mut spec = TariffSpec::new("2025-01-01", "EUR", "0.2852");
+    spec.vat_percent = Some("21".into());
+    let book = TariffBook::new("home-be", "Europe/Brussels".parse().unwrap(), vec![spec]).unwrap();
+    let mut priced = Vec::new();
+    for s in sessions {
+        let at = s.ended_at.unwrap_or_else(|| t("2025-07-01T00:00:00Z"));
+        // Without the tariff, none: Smappee sends no price.
+        assert!(Cdr::from_session(s, &settings, at).is_err());
+        if let Ok(cdr) = Cdr::from_session_priced(s, &settings, Some(&book), at) {
+            let value = serde_json::to_value(&cdr).unwrap();
+            assert_eq!(validate(&value), vec![], "{}", s.id);
+            priced.push((cdr.id.clone(), cdr.total_cost.clone()));
+        }
+    }
+    let totals: Vec<(String, String, Option<String>)> = priced
+        .into_iter()
+        .map(|(id, p)| {
+            (
+                id,
+                p.excl_vat.to_string(),
+                p.incl_vat.map(|v| v.to_string()),
+            )
+        })
+        .collect();
+    let row =
+        |id: &str, ex: &str, inc: &str| (id.to_string(), ex.to_string(), Some(inc.to_string()));
+    // Every completed session with a token: energy × 0.2852, excl. VAT at 21 %, to the cent.
+    assert_eq!(
+        totals,
+        vec![
+            row("48190", "3.98", "4.81"),
+            row("48213", "5.76", "6.97"),
+            row("48227", "3.6", "4.35"),
+            row("51007", "5.13", "6.21"),
+            row("51023", "5", "6.05"),
+        ]
+    );
 }

@@ -9,6 +9,7 @@ mod demo;
 mod ocpi_cmd;
 mod run;
 mod store_cmds;
+mod tariffs;
 mod vendors;
 
 use std::path::PathBuf;

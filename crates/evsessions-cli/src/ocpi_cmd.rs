@@ -9,15 +9,17 @@ use evsessions::sync::config::ConfigFile;
 use evsessions::sync::{ExportRecord, SessionFilter, SessionStore, StoredSession};
 use evsessions_core::{SessionStatus, StatusFilter};
 use evsessions_export::ocpi::{incremental_step, Cdr, CdrSettings, EXPORT_KIND};
+use evsessions_export::tariff::TariffBook;
 use futures::StreamExt;
 
 use crate::run::{worse, OutputFile, EXIT_API, EXIT_CONFIG, EXIT_DECODE, EXIT_OK, EXIT_OUTPUT};
 use crate::store_cmds::{report_sync_error, ExportArgs};
 
 /// Each account's OCPI settings: the accounts file's `[accounts.NAME.ocpi]`, with the flags
-/// winning for the CPO's identity.
+/// winning for the CPO's identity; and each account's tariffs.
 struct Settings {
     file: BTreeMap<String, CdrSettings>,
+    tariffs: Vec<TariffBook>,
     country: Option<String>,
     party: Option<String>,
 }
@@ -25,8 +27,10 @@ struct Settings {
 impl Settings {
     fn load(args: &ExportArgs) -> Result<Settings, u8> {
         let mut file = BTreeMap::new();
+        let mut tariffs = Vec::new();
         if let Some(path) = ConfigFile::locate(args.config.as_deref()) {
             let config = ConfigFile::load(&path).map_err(|e| report_sync_error(&e))?;
+            tariffs = crate::tariffs::books(&config)?;
             for (name, account) in &config.accounts {
                 if let Some(s) = account
                     .section::<CdrSettings>(name, "ocpi")
@@ -38,6 +42,7 @@ impl Settings {
         }
         Ok(Settings {
             file,
+            tariffs,
             country: args.ocpi_country.clone(),
             party: args.ocpi_party.clone(),
         })
@@ -58,6 +63,11 @@ impl Settings {
             ));
         }
         Ok(s)
+    }
+
+    /// The tariffs of `account`, when it has any.
+    fn tariffs(&self, account: &str) -> Option<&TariffBook> {
+        self.tariffs.iter().find(|b| b.account() == account)
     }
 }
 
@@ -134,11 +144,17 @@ pub async fn export(args: &ExportArgs, store: &dyn SessionStore, mut filter: Ses
             }
         };
         let current = if session.status == SessionStatus::Completed {
-            match Cdr::from_session(&session, &cdr_settings, meta.last_changed_at) {
+            match Cdr::from_session_priced(
+                &session,
+                &cdr_settings,
+                settings.tariffs(&account),
+                meta.last_changed_at,
+            ) {
                 Ok(c) => Some(c),
                 Err(refusal) => {
                     // What was sent stands: a session this export cannot describe is not
                     // credited for it.
+                    let refusal = refusal.for_account(&account);
                     eprintln!("warning: account {account:?}: {refusal}");
                     counts.refused += 1;
                     continue;

@@ -172,7 +172,7 @@ pub struct StatementArgs {
     /// The store (default EVSESSIONS_STORE, else ./evsessions.db).
     #[arg(long, value_name = "STORE")]
     pub store: Option<String>,
-    /// The accounts file, for the accounts' time zone.
+    /// The accounts file, for the accounts' time zone and tariffs.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Only this account (repeatable).
@@ -185,6 +185,11 @@ pub struct StatementArgs {
     /// Write to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With --format csv: one row per billed session (date, charger, kWh, price, amount,
+    /// price source, tariff), the reimbursement annex, instead of one per group. JSON, HTML and
+    /// the table list every session anyway.
+    #[arg(long)]
+    pub detail: bool,
 }
 
 /// Arguments of `evsessions status`.
@@ -688,7 +693,16 @@ pub async fn print_status(store: &dyn SessionStore, out: &mut dyn Write) -> u8 {
 
 /// `evsessions statement`.
 pub async fn statement(args: StatementArgs) -> u8 {
-    use evsessions_export::{render, Statement, StatementFormat, StatementItem, StatementOptions};
+    use evsessions_export::{
+        render_detail, Statement, StatementFormat, StatementItem, StatementOptions,
+    };
+    let render = |st: &Statement, format, out: &mut dyn Write| {
+        if args.detail {
+            render_detail(st, format, out)
+        } else {
+            evsessions_export::render(st, format, out)
+        }
+    };
     let usage = |m: String| {
         eprintln!("error: {m}");
         EXIT_CONFIG
@@ -733,7 +747,13 @@ pub async fn statement(args: StatementArgs) -> u8 {
             ))
         }
     };
-    let options = StatementOptions::new(month).time_zone(zone).group_by(by);
+    let mut options = StatementOptions::new(month).time_zone(zone).group_by(by);
+    if let Some(f) = &file {
+        match crate::tariffs::books(f) {
+            Ok(books) => options = books.into_iter().fold(options, StatementOptions::tariffs),
+            Err(code) => return code,
+        }
+    }
     let location = store_location(args.store.as_deref(), file.as_ref());
     let store = match open(&location).await {
         Ok(s) => s,

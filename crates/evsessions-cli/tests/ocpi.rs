@@ -160,6 +160,32 @@ async fn without_an_ocpi_identity_it_says_how_to_give_one() {
     assert_eq!(code, Some(5), "{err}");
     assert!(out.is_empty());
     assert!(err.contains("cdr_location.address"), "{err}");
+    // Every missing setting at once, in the account's own tables, ready to paste.
+    let first = err
+        .split("warning: ")
+        .find(|w| w.contains("1048576001"))
+        .unwrap();
+    assert_eq!(
+        first,
+        "account \"emabler\": emabler session \"1048576001\": no OCPI CDR: \
+         8 settings missing: cdr_location.address (the vendor gives no street address), \
+         cdr_location.city (the vendor gives no city), cdr_location.country (the vendor gives no country), \
+         cdr_location.coordinates.latitude (the vendor gives no coordinates), \
+         cdr_location.coordinates.longitude (the vendor gives no coordinates), \
+         cdr_location.connector_standard (the vendor does not name the connector type), \
+         cdr_location.connector_format (SOCKET or CABLE is not known for this connector), \
+         cdr_location.connector_power_type (the power type is not known for this connector); \
+         add to the accounts file:\n    \
+         [accounts.emabler.ocpi.sites.\"3101\"]\n    \
+         address = \"…\"\n    \
+         city = \"…\"\n    \
+         country = \"…\"   # ISO 3166-1 alpha-3, e.g. FIN\n    \
+         latitude = \"…\"   # e.g. \"60.16920\"\n    \
+         longitude = \"…\"   # e.g. \"24.93300\"\n    \
+         connector_standard = \"IEC_62196_T2\"   # an OCPI ConnectorType\n    \
+         connector_format = \"SOCKET\"   # or CABLE\n    \
+         power_type = \"AC_3_PHASE\"   # or AC_1_PHASE, AC_2_PHASE, AC_2_PHASE_SPLIT, DC\n"
+    );
     // --format ocpi-cdr only.
     let o = run(s(&["export", "--store", &store, "--since-last-export"])).await;
     assert_eq!(o.status.code(), Some(2));

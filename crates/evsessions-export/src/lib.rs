@@ -10,6 +10,8 @@
 //!   a kWh-per-day chart (inline SVG, no JavaScript, no network);
 //! - [`ocpi`]: OCPI 2.2.1 CDRs from completed sessions, a validator of the OCPI CDR rules, and
 //!   credit corrections for sessions that changed after their CDR was sent;
+//! - [`tariff`]: tariffs from the accounts file that price the sessions a vendor did not
+//!   (reimbursement of home charging), derived at statement and export time, never stored;
 //! - `parquet` (feature `parquet`): sessions as a typed, zstd-compressed Parquet file.
 //!
 //! ```
@@ -31,9 +33,27 @@ pub mod ocpi;
 pub mod parquet;
 pub mod render;
 pub mod statement;
+pub mod tariff;
 
-pub use render::{render, StatementFormat};
+pub use render::{render, render_detail, StatementFormat};
 pub use statement::{GroupBy, Statement, StatementItem, StatementOptions, YearMonth};
+
+/// The first instant of `day` in `zone`, in UTC: local midnight, or the first instant after
+/// it where a DST gap swallows midnight.
+pub(crate) fn local_midnight(
+    zone: chrono_tz::Tz,
+    day: chrono::NaiveDate,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    let naive = day.and_hms_opt(0, 0, 0)?;
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
 
 /// What can go wrong building or writing an export.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,9 @@
 //! [`Cdr::from_session`] maps one completed [`ChargingSession`] to a CDR. Every field OCPI
 //! requires comes from the record or from [`CdrSettings`] (what the vendor does not send: the
 //! CPO's `country_code`/`party_id`, a site's city and country, a connector's format) — never
-//! invented. A session that cannot fill one is refused with a [`CdrRefusal`] naming the field.
+//! invented. A session that cannot fill one is refused with a [`CdrRefusal`] naming the field;
+//! when settings are missing, it names every one at once with the TOML lines that fill them
+//! ([`CdrRefusal::missing`]).
 //! Every CDR built here passes [`validate`] (the OCPI 2.2.1 rules: required fields, string
 //! lengths and character sets, enum values, at most 4 decimals) before it is returned.
 //!
@@ -59,6 +61,8 @@ use evsessions_core::{ChargingSession, CostComponent, CostKind, Decimal, Session
 use rust_decimal::RoundingStrategy;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::tariff::{PriceSource, Pricing, TariffBook};
 
 /// The export kind under which the store remembers sent CDRs.
 pub const EXPORT_KIND: &str = "ocpi-cdr";
@@ -292,10 +296,180 @@ pub struct ChargingPeriod {
     pub start_date_time: String,
     /// Its dimensions (at least one).
     pub dimensions: Vec<CdrDimension>,
+    /// The tariff that priced it, when a tariff of the accounts file did (its id is in the
+    /// CDR's `tariffs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tariff_id: Option<String>,
 }
 
-/// An OCPI 2.2.1 CDR (the fields this crate fills; OCPI's optional `tariffs`, `signed_data`,
-/// `meter_id` and others are left out, as the vendors do not send them).
+/// An OCPI 2.2.1 `Tariff`: the tariff of the accounts file that priced a CDR, as OCPI writes
+/// it (prices excluding VAT, with the rate in `vat`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Tariff {
+    /// The CPO's country.
+    pub country_code: String,
+    /// The CPO's party id.
+    pub party_id: String,
+    /// The tariff's id (its `name`, else `ACCOUNT/FROM`).
+    pub id: String,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// The elements: one per time-of-use window (a window across midnight as two, the second
+    /// on the next days), then the tariff's own prices without restrictions.
+    pub elements: Vec<TariffElement>,
+    /// When it comes into force (local midnight of `from`, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date_time: Option<String>,
+    /// When it is no longer in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<String>,
+    /// The CDR's `last_updated` (the accounts file keeps no date of change).
+    pub last_updated: String,
+}
+
+/// An OCPI 2.2.1 `TariffElement`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TariffElement {
+    /// The prices.
+    pub price_components: Vec<PriceComponent>,
+    /// When they apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restrictions: Option<TariffRestrictions>,
+}
+
+/// An OCPI 2.2.1 `PriceComponent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PriceComponent {
+    /// `ENERGY`, `FLAT` or `TIME`.
+    #[serde(rename = "type")]
+    pub component_type: String,
+    /// Price per unit excluding VAT (4 decimals, rounded half away from zero).
+    #[serde(with = "evsessions_core::serde_util::decimal")]
+    pub price: Decimal,
+    /// The VAT rate in percent.
+    #[serde(
+        with = "evsessions_core::serde_util::decimal_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub vat: Option<Decimal>,
+    /// Billed in blocks of 1 (Wh, second, session).
+    pub step_size: u32,
+}
+
+/// An OCPI 2.2.1 `TariffRestrictions` (the time-of-use part).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TariffRestrictions {
+    /// Local start time, `HH:MM`.
+    pub start_time: String,
+    /// Local end time, `HH:MM` (exclusive; `00:00` for the end of the day).
+    pub end_time: String,
+    /// The days (`MONDAY` …).
+    pub day_of_week: Vec<String>,
+}
+
+/// OCPI `DayOfWeek` values.
+pub const DAYS_OF_WEEK: &[&str] = &[
+    "MONDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "THURSDAY",
+    "FRIDAY",
+    "SATURDAY",
+    "SUNDAY",
+];
+/// OCPI `TariffDimensionType` values.
+pub const TARIFF_DIMENSION_TYPES: &[&str] = &["ENERGY", "FLAT", "PARKING_TIME", "TIME"];
+
+impl Tariff {
+    /// The OCPI form of a tariff of the accounts file; `vat_percent` is the rate to take out
+    /// of its prices (which include VAT) when the tariff has none of its own.
+    pub fn from_tariff(
+        t: &crate::tariff::Tariff,
+        country_code: &str,
+        party_id: &str,
+        vat_percent: Option<Decimal>,
+        last_updated: &str,
+    ) -> Option<Tariff> {
+        let vat = t.vat_percent.or(vat_percent)?;
+        let divisor = Decimal::ONE + vat / Decimal::from(100);
+        let component = |kind: &str, incl: Decimal| -> Option<PriceComponent> {
+            Some(PriceComponent {
+                component_type: kind.to_string(),
+                price: round4(incl.checked_div(divisor)?),
+                vat: Some(vat.normalize()),
+                step_size: 1,
+            })
+        };
+        let day = |d: chrono::Weekday| DAYS_OF_WEEK[d.num_days_from_monday() as usize].to_string();
+        let hm = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
+        let mut elements = Vec::new();
+        for w in &t.windows {
+            let energy = component("ENERGY", w.energy_price)?;
+            let spans: Vec<(String, String, Vec<String>)> = if w.start < w.end {
+                vec![(
+                    hm(w.start),
+                    hm(w.end),
+                    w.days.iter().map(|d| day(*d)).collect(),
+                )]
+            } else {
+                // Across midnight: the evening on the window's days, the morning on the next.
+                let mut spans = vec![(
+                    hm(w.start),
+                    "00:00".to_string(),
+                    w.days.iter().map(|d| day(*d)).collect(),
+                )];
+                if w.end > chrono::NaiveTime::MIN {
+                    spans.push((
+                        "00:00".to_string(),
+                        hm(w.end),
+                        w.days.iter().map(|d| day(d.succ())).collect(),
+                    ));
+                }
+                spans
+            };
+            for (start_time, end_time, mut day_of_week) in spans {
+                day_of_week.sort_by_key(|d| DAYS_OF_WEEK.iter().position(|x| x == d));
+                elements.push(TariffElement {
+                    price_components: vec![energy.clone()],
+                    restrictions: Some(TariffRestrictions {
+                        start_time,
+                        end_time,
+                        day_of_week,
+                    }),
+                });
+            }
+        }
+        let mut own = vec![component("ENERGY", t.energy_price)?];
+        if let Some(p) = t.time_price {
+            own.push(component("TIME", p)?);
+        }
+        if let Some(f) = t.flat_fee {
+            own.push(component("FLAT", f)?);
+        }
+        elements.push(TariffElement {
+            price_components: own,
+            restrictions: None,
+        });
+        Some(Tariff {
+            country_code: country_code.to_string(),
+            party_id: party_id.to_string(),
+            id: t.id.clone(),
+            currency: t.currency.clone(),
+            elements,
+            start_date_time: t.starts_at().map(ocpi_time),
+            end_date_time: t.ends_at().map(ocpi_time),
+            last_updated: last_updated.to_string(),
+        })
+    }
+}
+
+/// An OCPI 2.2.1 CDR (the fields this crate fills; OCPI's optional `signed_data`, `meter_id`
+/// and others are left out, as the vendors do not send them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Cdr {
@@ -321,6 +495,10 @@ pub struct Cdr {
     pub cdr_location: CdrLocation,
     /// ISO 4217 currency.
     pub currency: String,
+    /// The tariff that priced the session, when a tariff of the accounts file did (the
+    /// vendor's own tariffs are not known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tariffs: Option<Vec<Tariff>>,
     /// What was charged, per period (one period: the whole session).
     pub charging_periods: Vec<ChargingPeriod>,
     /// Total cost.
@@ -372,10 +550,78 @@ pub struct CdrRefusal {
     pub field: String,
     /// What is missing or wrong, and how to supply it.
     pub reason: String,
+    /// Every setting of the accounts file that the CDR lacks (the first is `field`), with
+    /// the TOML line that fills it; empty when the refusal is about the record itself.
+    pub missing: Vec<MissingSetting>,
+}
+
+/// A setting that a CDR needs and the accounts file does not give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MissingSetting {
+    /// The OCPI field it fills (`cdr_location.city`).
+    pub field: String,
+    /// Why the record does not fill it.
+    pub why: String,
+    /// The TOML table it goes in (`[accounts.NAME.ocpi.sites."3101"]`).
+    pub table: String,
+    /// The TOML line, with a placeholder value (`city = "…"`).
+    pub line: String,
+}
+
+impl CdrRefusal {
+    /// The refusal with `account` in place of `NAME` in the TOML it suggests.
+    pub fn for_account(mut self, account: &str) -> CdrRefusal {
+        let real = format!("accounts.{account}.");
+        self.reason = self.reason.replace("accounts.NAME.", &real);
+        for m in &mut self.missing {
+            m.table = m.table.replace("accounts.NAME.", &real);
+        }
+        self
+    }
+}
+
+/// `3 settings missing: a (why), b (why), c (why); add to the accounts file:` and the TOML
+/// lines, grouped by table in the order they are first needed.
+fn missing_reason(list: &[MissingSetting]) -> String {
+    let fields: Vec<String> = list
+        .iter()
+        .map(|m| format!("{} ({})", m.field, m.why))
+        .collect();
+    let mut tables: Vec<(&str, Vec<&str>)> = Vec::new();
+    for m in list {
+        match tables.iter_mut().find(|(t, _)| *t == m.table) {
+            Some((_, lines)) => lines.push(&m.line),
+            None => tables.push((&m.table, vec![&m.line])),
+        }
+    }
+    let mut text = format!(
+        "{} setting{} missing: {}; add to the accounts file:",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" },
+        fields.join(", ")
+    );
+    for (table, lines) in tables {
+        text.push_str("\n    ");
+        text.push_str(table);
+        for l in lines {
+            text.push_str("\n    ");
+            text.push_str(l);
+        }
+    }
+    text
 }
 
 impl fmt::Display for CdrRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.missing.is_empty() {
+            // The reason names every field.
+            return write!(
+                f,
+                "{} session {:?}: no OCPI CDR: {}",
+                self.source, self.session_id, self.reason
+            );
+        }
         write!(
             f,
             "{} session {:?}: no OCPI CDR: {}: {}",
@@ -489,7 +735,18 @@ impl Builder<'_> {
             session_id: self.session.id.clone(),
             field: field.to_string(),
             reason: reason.into(),
+            missing: Vec::new(),
         }
+    }
+
+    /// The refusal naming every missing setting at once.
+    fn refuse_missing(&self, missing: Vec<MissingSetting>) -> CdrRefusal {
+        let mut r = self.refuse(
+            missing.first().map(|m| m.field.as_str()).unwrap_or("(cdr)"),
+            missing_reason(&missing),
+        );
+        r.missing = missing;
+        r
     }
 
     fn need<T>(&self, v: Option<T>, field: &str, reason: &str) -> Result<T, CdrRefusal> {
@@ -579,10 +836,64 @@ fn coordinate(v: Decimal) -> String {
 
 impl Cdr {
     /// The CDR of a completed session; `last_updated` is when the record last changed (the
-    /// store's `last_changed_at`). The CDR id is the session id.
+    /// store's `last_changed_at`). The CDR id is the session id. Only the vendor's price is
+    /// used: see [`Cdr::from_session_priced`] for tariffs.
     pub fn from_session(
         session: &ChargingSession,
         settings: &CdrSettings,
+        last_updated: DateTime<Utc>,
+    ) -> Result<Cdr, CdrRefusal> {
+        Cdr::from_session_priced(session, settings, None, last_updated)
+    }
+
+    /// The CDR of a completed session, priced by the account's `tariffs` where the vendor did
+    /// not price it (or the tariff says `override`): the CDR then carries the tariff's cost,
+    /// `tariff_id` on its charging period and the tariff in `tariffs`. The amounts excluding
+    /// VAT come from the tariff's `vat_percent`, else from the settings'.
+    ///
+    /// ```
+    /// use evsessions_core::{AuthMethod, Authorization, ChargingSession, SessionStatus, Site, SourceKind};
+    /// use evsessions_export::ocpi::{validate, Cdr, CdrSettings, LocationFacts};
+    /// use evsessions_export::tariff::{TariffBook, TariffSpec};
+    ///
+    /// let mut s = ChargingSession::new(SourceKind::new("smappee"), "48213", serde_json::json!({}));
+    /// s.status = SessionStatus::Completed;
+    /// s.started_at = Some("2025-06-02T17:42:10Z".parse().unwrap());
+    /// s.ended_at = Some("2025-06-02T22:05:40Z".parse().unwrap());
+    /// s.energy_kwh = Some("24.445".parse().unwrap());
+    /// s.charger.id = Some("6100041237".into());
+    /// s.site = Some(Site::new(Some("40101".into()), None));
+    /// let mut auth = Authorization::new(AuthMethod::Rfid);
+    /// auth.id_tag = Some("04A1B2C3D4E580".into());
+    /// s.authorization = Some(auth);
+    ///
+    /// let mut settings = CdrSettings::new("BE", "SMP");
+    /// settings.location = LocationFacts {
+    ///     address: Some("Rue de la Loi 1".into()), city: Some("Brussels".into()),
+    ///     country: Some("BEL".into()), latitude: Some("50.84670".into()),
+    ///     longitude: Some("4.35250".into()), connector_id: Some("1".into()),
+    ///     connector_standard: Some("IEC_62196_T2".into()),
+    ///     connector_format: Some("SOCKET".into()), power_type: Some("AC_3_PHASE".into()),
+    ///     ..LocationFacts::default()
+    /// };
+    /// let mut spec = TariffSpec::new("2025-01-01", "EUR", "0.2852");
+    /// spec.vat_percent = Some("21".into());
+    /// let book = TariffBook::new("home-be", "Europe/Brussels".parse().unwrap(), vec![spec]).unwrap();
+    ///
+    /// let at = s.ended_at.unwrap();
+    /// assert!(Cdr::from_session(&s, &settings, at).is_err()); // Smappee sends no price
+    /// let cdr = Cdr::from_session_priced(&s, &settings, Some(&book), at).unwrap();
+    /// assert_eq!(cdr.total_cost.incl_vat.unwrap().to_string(), "6.97"); // 24.445 × 0.2852
+    /// assert_eq!(cdr.total_cost.excl_vat.to_string(), "5.76");
+    /// assert_eq!(cdr.charging_periods[0].tariff_id.as_deref(), Some("home-be/2025-01-01"));
+    /// let tariffs = cdr.tariffs.as_ref().unwrap();
+    /// assert_eq!(tariffs[0].elements[0].price_components[0].price.to_string(), "0.2357");
+    /// assert!(validate(&serde_json::to_value(&cdr).unwrap()).is_empty());
+    /// ```
+    pub fn from_session_priced(
+        session: &ChargingSession,
+        settings: &CdrSettings,
+        tariffs: Option<&TariffBook>,
         last_updated: DateTime<Utc>,
     ) -> Result<Cdr, CdrRefusal> {
         let b = Builder { session };
@@ -602,12 +913,24 @@ impl Cdr {
         }
         let site_id = session.site.as_ref().and_then(|s| s.id.as_deref());
         let facts = settings.facts(site_id);
-        let hint = |what: &str| {
-            format!(
-                "{what}; give it in the account's OCPI settings ([accounts.NAME.ocpi.sites.\"{}\"] or [accounts.NAME.ocpi.location])",
-                site_id.unwrap_or("SITE")
-            )
+        // Every setting the CDR lacks is named at once, with the TOML that fills it.
+        let mut missing: Vec<MissingSetting> = Vec::new();
+        let site_table = match site_id {
+            Some(id) => format!("[accounts.NAME.ocpi.sites.{}]", serde_json::Value::from(id)),
+            None => "[accounts.NAME.ocpi.location]".to_string(),
         };
+        let mut want = |v: Option<String>, field: &str, why: &str, table: &str, line: &str| {
+            if v.is_none() {
+                missing.push(MissingSetting {
+                    field: field.to_string(),
+                    why: why.to_string(),
+                    table: table.to_string(),
+                    line: line.to_string(),
+                });
+            }
+            v.unwrap_or_default()
+        };
+        let ocpi_table = "[accounts.NAME.ocpi]";
 
         // Token.
         let auth = session.authorization.as_ref();
@@ -624,58 +947,17 @@ impl Cdr {
         let auth_method = match method {
             M::Rfid | M::PlugAndCharge | M::Free => "WHITELIST".to_string(),
             M::App | M::Remote => "COMMAND".to_string(),
-            _ => b.need(
+            _ => want(
                 settings.default_auth_method.clone(),
                 "auth_method",
-                "the vendor does not say how the session was authorized; set `default_auth_method` in the account's OCPI settings",
-            )?,
+                "the vendor does not say how the session was authorized",
+                ocpi_table,
+                "default_auth_method = \"AUTH_REQUEST\"   # or COMMAND, WHITELIST",
+            ),
         };
 
         // Location.
         let site = session.site.as_ref();
-        let location_id = b.need(
-            facts
-                .location_id
-                .clone()
-                .or_else(|| site_id.map(str::to_string)),
-            "cdr_location.id",
-            &hint("the session names no site"),
-        )?;
-        let address = b.need(
-            facts
-                .address
-                .clone()
-                .or_else(|| site.and_then(|s| s.address.clone())),
-            "cdr_location.address",
-            &hint("the vendor gives no street address"),
-        )?;
-        let city = b.need(
-            facts.city.clone(),
-            "cdr_location.city",
-            &hint("the vendor gives no city"),
-        )?;
-        let country = b.need(
-            facts.country.clone(),
-            "cdr_location.country",
-            &hint("the vendor gives no country (ISO 3166-1 alpha-3, e.g. FIN)"),
-        )?;
-        let latitude = facts
-            .latitude
-            .clone()
-            .or_else(|| site.and_then(|s| s.latitude).map(coordinate));
-        let longitude = facts
-            .longitude
-            .clone()
-            .or_else(|| site.and_then(|s| s.longitude).map(coordinate));
-        let (latitude, longitude) = match (latitude, longitude) {
-            (Some(a), Some(o)) => (a, o),
-            _ => {
-                return Err(b.refuse(
-                    "cdr_location.coordinates",
-                    hint("the vendor gives no coordinates"),
-                ))
-            }
-        };
         let charger = &session.charger;
         let evse_uid = b.need(
             charger.id.clone(),
@@ -683,12 +965,68 @@ impl Cdr {
             "the session names no charger",
         )?;
         let evse_id = charger.evse_id.clone().unwrap_or_else(|| evse_uid.clone());
-        let connector_id = b.need(
+        let location_id = want(
+            facts
+                .location_id
+                .clone()
+                .or_else(|| site_id.map(str::to_string)),
+            "cdr_location.id",
+            "the session names no site",
+            &site_table,
+            "location_id = \"…\"",
+        );
+        let address = want(
+            facts
+                .address
+                .clone()
+                .or_else(|| site.and_then(|s| s.address.clone())),
+            "cdr_location.address",
+            "the vendor gives no street address",
+            &site_table,
+            "address = \"…\"",
+        );
+        let city = want(
+            facts.city.clone(),
+            "cdr_location.city",
+            "the vendor gives no city",
+            &site_table,
+            "city = \"…\"",
+        );
+        let country = want(
+            facts.country.clone(),
+            "cdr_location.country",
+            "the vendor gives no country",
+            &site_table,
+            "country = \"…\"   # ISO 3166-1 alpha-3, e.g. FIN",
+        );
+        let latitude = want(
+            facts
+                .latitude
+                .clone()
+                .or_else(|| site.and_then(|s| s.latitude).map(coordinate)),
+            "cdr_location.coordinates.latitude",
+            "the vendor gives no coordinates",
+            &site_table,
+            "latitude = \"…\"   # e.g. \"60.16920\"",
+        );
+        let longitude = want(
+            facts
+                .longitude
+                .clone()
+                .or_else(|| site.and_then(|s| s.longitude).map(coordinate)),
+            "cdr_location.coordinates.longitude",
+            "the vendor gives no coordinates",
+            &site_table,
+            "longitude = \"…\"   # e.g. \"24.93300\"",
+        );
+        let connector_id = want(
             charger.connector_id.clone().or(facts.connector_id.clone()),
             "cdr_location.connector_id",
-            &hint("the session names no connector"),
-        )?;
-        let standard = b.need(
+            "the session names no connector",
+            &site_table,
+            "connector_id = \"1\"",
+        );
+        let standard = want(
             facts.connector_standard.clone().or_else(|| {
                 charger
                     .connector_type
@@ -696,34 +1034,79 @@ impl Cdr {
                     .filter(|t| CONNECTOR_TYPES.contains(&t.as_str()))
             }),
             "cdr_location.connector_standard",
-            &hint(&match &charger.connector_type {
+            &match &charger.connector_type {
                 Some(t) => {
                     format!("the vendor's connector type {t:?} is not an OCPI ConnectorType")
                 }
                 None => "the vendor does not name the connector type".into(),
-            }),
-        )?;
+            },
+            &site_table,
+            "connector_standard = \"IEC_62196_T2\"   # an OCPI ConnectorType",
+        );
         let dc_cable = DC_CABLE_CONNECTORS.contains(&standard.as_str());
-        let format = b.need(
+        let format = want(
             facts
                 .connector_format
                 .clone()
                 .or_else(|| dc_cable.then(|| "CABLE".to_string())),
             "cdr_location.connector_format",
-            &hint("SOCKET or CABLE is not known for this connector"),
-        )?;
-        let power = b.need(
+            "SOCKET or CABLE is not known for this connector",
+            &site_table,
+            "connector_format = \"SOCKET\"   # or CABLE",
+        );
+        let power = want(
             facts
                 .power_type
                 .clone()
                 .or_else(|| dc_cable.then(|| "DC".to_string())),
             "cdr_location.connector_power_type",
-            &hint("the power type (AC_1_PHASE … DC) is not known for this connector"),
-        )?;
+            "the power type is not known for this connector",
+            &site_table,
+            "power_type = \"AC_3_PHASE\"   # or AC_1_PHASE, AC_2_PHASE, AC_2_PHASE_SPLIT, DC",
+        );
 
-        // Money.
+        // Money: the vendor's, else a tariff's.
+        let pricing = Pricing::of(session, tariffs);
+        let excl = pricing.cost.as_deref().and_then(|cost| {
+            cost.total_excl_vat.or_else(|| {
+                let (incl, p) = (cost.total_incl_vat?, settings.vat_percent?);
+                let divisor = Decimal::ONE + p / Decimal::from(100);
+                let dp = incl.scale().max(2);
+                incl.checked_div(divisor)
+                    .map(|v| v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero))
+            })
+        });
+        match pricing.cost.as_deref() {
+            None => {
+                let why = if tariffs.is_some_and(|t| !t.tariffs().is_empty()) {
+                    "the vendor sent no price and no tariff of the account is in force for it"
+                } else {
+                    "the vendor sent no price"
+                };
+                want(
+                    None,
+                    "total_cost",
+                    why,
+                    "[[accounts.NAME.tariffs]]",
+                    "from = \"YYYY-MM-DD\"\n    currency = \"…\"   # ISO 4217, e.g. EUR\n    energy_price = \"…\"   # per kWh incl. VAT\n    vat_percent = \"…\"",
+                );
+            }
+            Some(c) if excl.is_none() && c.total_incl_vat.is_some() => {
+                want(
+                    None,
+                    "total_cost.excl_vat",
+                    "the price is known including VAT only",
+                    ocpi_table,
+                    "vat_percent = \"…\"   # to derive the amounts excl. VAT (or give the tariff a vat_percent)",
+                );
+            }
+            Some(_) => {}
+        }
+        if !missing.is_empty() {
+            return Err(b.refuse_missing(missing));
+        }
         let cost = b.need(
-            session.cost.as_ref(),
+            pricing.cost.as_deref(),
             "total_cost",
             "the session is not priced",
         )?;
@@ -732,13 +1115,6 @@ impl Cdr {
             "currency",
             "the vendor gives no currency",
         )?;
-        let excl = cost.total_excl_vat.or_else(|| {
-            let (incl, p) = (cost.total_incl_vat?, settings.vat_percent?);
-            let divisor = Decimal::ONE + p / Decimal::from(100);
-            let dp = incl.scale().max(2);
-            incl.checked_div(divisor)
-                .map(|v| v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero))
-        });
         let total_cost = b.price(excl, cost.total_incl_vat, "total_cost")?;
         let comps = &cost.components;
         let total_fixed_cost = b.itemized(comps, CostKind::Flat, "total_fixed_cost")?;
@@ -833,9 +1209,11 @@ impl Cdr {
                 connector_power_type: power,
             },
             currency,
+            tariffs: None,
             charging_periods: vec![ChargingPeriod {
                 start_date_time: ocpi_time(start),
                 dimensions,
+                tariff_id: pricing.tariff_id.clone(),
             }],
             total_cost,
             total_fixed_cost,
@@ -849,6 +1227,47 @@ impl Cdr {
             credit_reference_id: None,
             last_updated: ocpi_time(last_updated),
         };
+        let mut cdr = cdr;
+        if pricing.source == PriceSource::Tariff {
+            let tariff = pricing
+                .tariff_id
+                .as_deref()
+                .and_then(|id| tariffs?.tariff(id))
+                .ok_or_else(|| {
+                    b.refuse(
+                        "tariffs",
+                        "the tariff that priced the session is not in the book",
+                    )
+                })?;
+            if tariff.id.len() > 36 || !tariff.id.bytes().all(|c| (0x20..0x7f).contains(&c)) {
+                return Err(b.refuse_missing(vec![MissingSetting {
+                    field: "tariffs.id".into(),
+                    why: format!(
+                        "the tariff's id {:?} is not an OCPI tariff id (at most 36 printable ASCII characters)",
+                        tariff.id
+                    ),
+                    table: "[[accounts.NAME.tariffs]]".into(),
+                    line: "name = \"…\"   # a shorter id for this tariff".into(),
+                }]));
+            }
+            let ocpi = Tariff::from_tariff(
+                tariff,
+                &settings.country_code,
+                &settings.party_id,
+                settings.vat_percent,
+                &cdr.last_updated,
+            )
+            .ok_or_else(|| {
+                b.refuse(
+                    "tariffs.elements.price_components.price",
+                    format!(
+                        "OCPI prices exclude VAT: give tariff {} a `vat_percent`",
+                        tariff.id
+                    ),
+                )
+            })?;
+            cdr.tariffs = Some(vec![ocpi]);
+        }
         cdr.checked(&b)
     }
 
@@ -893,6 +1312,7 @@ impl Cdr {
             session_id: self.session_id.clone().unwrap_or_else(|| self.id.clone()),
             field: field.to_string(),
             reason,
+            missing: Vec::new(),
         }
     }
 
@@ -1151,10 +1571,98 @@ impl Checker {
     }
 }
 
+/// One `Tariff` of a CDR's `tariffs`.
+fn check_tariff(c: &mut Checker, p: &str, t: &Value) {
+    let Some(o) = t.as_object() else {
+        c.bad(p, "not an object");
+        return;
+    };
+    c.field(o, p, "country_code", Kind::Ci(2), true);
+    c.field(o, p, "party_id", Kind::Ci(3), true);
+    c.field(o, p, "id", Kind::Ci(36), true);
+    c.field(o, p, "currency", Kind::Str(3), true);
+    c.field(o, p, "start_date_time", Kind::Time, false);
+    c.field(o, p, "end_date_time", Kind::Time, false);
+    c.field(o, p, "last_updated", Kind::Time, true);
+    match o.get("elements").and_then(Value::as_array) {
+        Some(elements) if !elements.is_empty() => {
+            for (i, e) in elements.iter().enumerate() {
+                let ep = format!("{p}.elements[{i}]");
+                let Some(eo) = e.as_object() else {
+                    c.bad(&ep, "not an object");
+                    continue;
+                };
+                match eo.get("price_components").and_then(Value::as_array) {
+                    Some(pcs) if !pcs.is_empty() => {
+                        for (j, pc) in pcs.iter().enumerate() {
+                            let pp = format!("{ep}.price_components[{j}]");
+                            let Some(po) = pc.as_object() else {
+                                c.bad(&pp, "not an object");
+                                continue;
+                            };
+                            c.field(po, &pp, "type", Kind::Enum(TARIFF_DIMENSION_TYPES), true);
+                            c.field(po, &pp, "price", Kind::Num, true);
+                            c.field(po, &pp, "vat", Kind::Num, false);
+                            match po.get("step_size") {
+                                Some(v) if v.as_u64().is_some() => {}
+                                Some(_) => c.bad(&format!("{pp}.step_size"), "not an int"),
+                                None => c.bad(&format!("{pp}.step_size"), "required"),
+                            }
+                        }
+                    }
+                    _ => c.bad(
+                        &format!("{ep}.price_components"),
+                        "at least one price component is required",
+                    ),
+                }
+                if let Some(r) = eo.get("restrictions").filter(|v| !v.is_null()) {
+                    let rp = format!("{ep}.restrictions");
+                    let Some(ro) = r.as_object() else {
+                        c.bad(&rp, "not an object");
+                        continue;
+                    };
+                    for name in ["start_time", "end_time"] {
+                        if let Some(v) = ro.get(name).filter(|v| !v.is_null()) {
+                            let ok = v.as_str().is_some_and(|s| {
+                                chrono::NaiveTime::parse_from_str(s, "%H:%M").is_ok()
+                                    && s.len() == 5
+                            });
+                            if !ok {
+                                c.bad(
+                                    &format!("{rp}.{name}"),
+                                    "not ([0-1][0-9]|2[0-3]):[0-5][0-9]",
+                                );
+                            }
+                        }
+                    }
+                    match ro.get("day_of_week") {
+                        None | Some(Value::Null) => {}
+                        Some(Value::Array(days)) => {
+                            for (k, d) in days.iter().enumerate() {
+                                c.value(
+                                    &format!("{rp}.day_of_week[{k}]"),
+                                    d,
+                                    Kind::Enum(DAYS_OF_WEEK),
+                                );
+                            }
+                        }
+                        Some(_) => c.bad(&format!("{rp}.day_of_week"), "not a list"),
+                    }
+                }
+            }
+        }
+        _ => c.bad(
+            &format!("{p}.elements"),
+            "at least one tariff element is required",
+        ),
+    }
+}
+
 /// Check a CDR (as JSON) against the OCPI 2.2.1 CDR rules: required fields, string lengths
 /// and CiString characters, enum values, DateTime form, numbers with at most 4 decimals,
 /// coordinates, at least one charging period with at least one dimension, a credit with its
-/// reference. Returns every broken rule (empty when the CDR is valid).
+/// reference, and each `Tariff` of `tariffs` (ids, elements, price components, time-of-use
+/// restrictions). Returns every broken rule (empty when the CDR is valid).
 ///
 /// ```
 /// let v = evsessions_export::ocpi::validate(&serde_json::json!({"country_code": "FIN"}));
@@ -1246,6 +1754,15 @@ pub fn validate(cdr: &Value) -> Vec<Violation> {
         if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
             c.bad("currency", "not an ISO 4217 code");
         }
+    }
+    match o.get("tariffs") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            for (i, t) in list.iter().enumerate() {
+                check_tariff(&mut c, &format!("tariffs[{i}]"), t);
+            }
+        }
+        Some(_) => c.bad("tariffs", "not a list"),
     }
     match o.get("charging_periods").and_then(Value::as_array) {
         Some(periods) if !periods.is_empty() => {

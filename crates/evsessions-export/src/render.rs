@@ -2,17 +2,22 @@
 //!
 //! - `table`: per group its totals and its sessions, for a terminal;
 //! - `csv`: one row per group and currency (`group, currency, sessions, kwh, hours, excl_vat,
-//!   vat, incl_vat, unpriced, incomplete, unknown_energy, open`), for a spreadsheet;
-//! - `json`: the whole statement (groups, totals, every line), for programs;
-//! - `html`: one page, no script, no network: per group the totals, a bar chart of kWh per day
-//!   (inline SVG) and every session, so that a driver can check each line.
+//!   vat, incl_vat, unpriced, incomplete, unknown_energy, open`, then the same money apart for
+//!   the vendors' prices and the tariffs': `vendor_sessions, vendor_excl_vat, vendor_vat,
+//!   vendor_incl_vat, tariff_sessions, tariff_excl_vat, tariff_vat, tariff_incl_vat, tariffs`),
+//!   for a spreadsheet; with [`render_detail`], one row per billed session instead (the
+//!   reimbursement annex: [`DETAIL_COLUMNS`]);
+//! - `json`: the whole statement (groups, totals, every line with its `price_source`), for
+//!   programs;
+//! - `html`: one page, no script, no network: per group the totals, the tariffs used, a bar
+//!   chart of kWh per day (inline SVG) and every session, so that a driver can check each line.
 
 use std::io::Write;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::statement::{Group, Line, Statement};
+use crate::statement::{Amounts, Group, Line, MoneyTotal, Statement};
 use crate::ExportError;
 
 /// The formats of a statement.
@@ -44,6 +49,92 @@ impl FromStr for StatementFormat {
             }),
         }
     }
+}
+
+/// The columns of the per-session CSV ([`render_detail`]).
+pub const DETAIL_COLUMNS: &[&str] = &[
+    "group",
+    "account",
+    "source",
+    "id",
+    "date",
+    "start",
+    "end",
+    "charger",
+    "kwh",
+    "currency",
+    "energy_price",
+    "excl_vat",
+    "vat",
+    "incl_vat",
+    "price_source",
+    "tariff_id",
+];
+
+/// Write `st` in `format` with a line per billed session: for `csv`, one row per session
+/// ([`DETAIL_COLUMNS`]: its group, local date and times, charger, kWh, the energy price a
+/// tariff applied, the amounts and who priced it) — the annex an employer attaches to a
+/// reimbursement; the other formats already list every session and are written as by
+/// [`render`].
+///
+/// ```
+/// use evsessions_export::render::{render_detail, StatementFormat};
+/// use evsessions_export::statement::{Statement, StatementOptions};
+/// let st = Statement::build(Vec::<evsessions_core::ChargingSession>::new(),
+///     &StatementOptions::new("2025-06".parse().unwrap())).unwrap();
+/// let mut csv = Vec::new();
+/// render_detail(&st, StatementFormat::Csv, &mut csv).unwrap();
+/// assert!(String::from_utf8(csv).unwrap().starts_with("group,account,source,id,date,"));
+/// ```
+pub fn render_detail(
+    st: &Statement,
+    format: StatementFormat,
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
+    match format {
+        StatementFormat::Csv => csv_detail(st, out),
+        other => render(st, other, out),
+    }
+}
+
+fn csv_detail(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(DETAIL_COLUMNS).map_err(csv_io)?;
+    let text = |d: Option<Decimal>| d.map(|d| d.normalize().to_string()).unwrap_or_default();
+    for g in &st.groups {
+        for l in &g.lines {
+            let date = l
+                .start
+                .as_deref()
+                .and_then(|s| s.get(..10))
+                .unwrap_or_default();
+            w.write_record([
+                g.key.as_str(),
+                l.account.as_deref().unwrap_or_default(),
+                l.source.as_str(),
+                l.id.as_str(),
+                date,
+                l.start.as_deref().unwrap_or_default(),
+                l.end.as_deref().unwrap_or_default(),
+                l.charger.as_deref().unwrap_or_default(),
+                &text(l.energy_kwh),
+                l.currency.as_deref().unwrap_or_default(),
+                &text(l.energy_price),
+                &text(l.excl_vat),
+                &text(l.vat),
+                &text(l.incl_vat),
+                l.price_source.as_str(),
+                l.tariff_id.as_deref().unwrap_or_default(),
+            ])
+            .map_err(csv_io)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn csv_io(e: csv::Error) -> ExportError {
+    ExportError::Io(std::io::Error::other(e.to_string()))
 }
 
 /// Write `st` in `format` to `out`.
@@ -97,6 +188,22 @@ fn header(st: &Statement) -> String {
     )
 }
 
+/// `vendor 1.21 (1 sessions) + tariff 8.98 (2 sessions)`, the parts that priced something.
+fn split(m: &MoneyTotal) -> String {
+    [("vendor", &m.vendor), ("tariff", &m.tariff)]
+        .into_iter()
+        .filter(|(_, a)| a.sessions > 0)
+        .map(|(who, a)| {
+            format!(
+                "{who} {} incl. VAT ({} sessions)",
+                a.incl_vat.normalize(),
+                a.sessions
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
 fn money_text(g: &Group) -> Vec<String> {
     g.money
         .iter()
@@ -104,13 +211,16 @@ fn money_text(g: &Group) -> Vec<String> {
             let mut t = format!(
                 "{}: {} excl. VAT + {} VAT = {} incl. VAT ({} sessions)",
                 clean(&m.currency),
-                m.excl_vat.normalize(),
-                m.vat.normalize(),
-                m.incl_vat.normalize(),
-                m.sessions
+                m.total.excl_vat.normalize(),
+                m.total.vat.normalize(),
+                m.total.incl_vat.normalize(),
+                m.total.sessions
             );
-            if m.incomplete > 0 {
-                t.push_str(&format!(", {} without every amount", m.incomplete));
+            if m.total.incomplete > 0 {
+                t.push_str(&format!(", {} without every amount", m.total.incomplete));
+            }
+            if m.tariff.sessions > 0 {
+                t.push_str(&format!(": {}", split(m)));
             }
             t
         })
@@ -118,8 +228,13 @@ fn money_text(g: &Group) -> Vec<String> {
 }
 
 fn line_text(l: &Line) -> String {
+    let tariff = l
+        .tariff_id
+        .as_deref()
+        .map(|t| format!("  (tariff {})", clean(t)))
+        .unwrap_or_default();
     format!(
-        "    {:<12} {:<14} {:<27} {:<27} {:>10} kWh  {}",
+        "    {:<12} {:<14} {:<27} {:<27} {:>10} kWh  {}{tariff}",
         clean(&l.source),
         clean(&l.id),
         l.start.as_deref().unwrap_or("-"),
@@ -158,12 +273,23 @@ fn table(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
         if g.unpriced > 0 {
             writeln!(
                 out,
-                "  {} session(s) UNPRICED (no amount from the vendor)",
+                "  {} session(s) UNPRICED (no amount from the vendor, no tariff)",
                 g.unpriced
             )?;
         }
         if g.unknown_energy > 0 {
             writeln!(out, "  {} session(s) without energy", g.unknown_energy)?;
+        }
+        if !g.tariffs.is_empty() {
+            writeln!(
+                out,
+                "  tariff used: {}",
+                g.tariffs
+                    .iter()
+                    .map(|t| clean(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
         }
         for l in &g.lines {
             writeln!(out, "{}", line_text(l))?;
@@ -183,7 +309,7 @@ fn table(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
 
 fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
     let mut w = csv::Writer::from_writer(out);
-    let io = |e: csv::Error| ExportError::Io(std::io::Error::other(e.to_string()));
+    let io = csv_io;
     w.write_record([
         "group",
         "currency",
@@ -197,6 +323,15 @@ fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
         "incomplete",
         "unknown_energy",
         "open",
+        "vendor_sessions",
+        "vendor_excl_vat",
+        "vendor_vat",
+        "vendor_incl_vat",
+        "tariff_sessions",
+        "tariff_excl_vat",
+        "tariff_vat",
+        "tariff_incl_vat",
+        "tariffs",
     ])
     .map_err(io)?;
     for g in &st.groups {
@@ -205,8 +340,9 @@ fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
                       ex: String,
                       vat: String,
                       inc: String,
-                      incomplete: u64| {
-            vec![
+                      incomplete: u64,
+                      parts: Option<[&Amounts; 2]>| {
+            let mut row = vec![
                 g.key.clone(),
                 currency.to_string(),
                 sessions.to_string(),
@@ -219,7 +355,22 @@ fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
                 incomplete.to_string(),
                 g.unknown_energy.to_string(),
                 g.open.len().to_string(),
-            ]
+            ];
+            match parts {
+                Some(parts) => {
+                    for a in parts {
+                        row.extend([
+                            a.sessions.to_string(),
+                            a.excl_vat.normalize().to_string(),
+                            a.vat.normalize().to_string(),
+                            a.incl_vat.normalize().to_string(),
+                        ]);
+                    }
+                }
+                None => row.extend(std::iter::repeat_n(String::new(), 8)),
+            }
+            row.push(g.tariffs.join(" "));
+            row
         };
         if g.money.is_empty() {
             w.write_record(common(
@@ -229,6 +380,7 @@ fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
                 String::new(),
                 String::new(),
                 0,
+                None,
             ))
             .map_err(io)?;
         }
@@ -236,10 +388,11 @@ fn csv(st: &Statement, out: &mut dyn Write) -> Result<(), ExportError> {
             w.write_record(common(
                 &m.currency,
                 g.sessions,
-                m.excl_vat.normalize().to_string(),
-                m.vat.normalize().to_string(),
-                m.incl_vat.normalize().to_string(),
-                m.incomplete,
+                m.total.excl_vat.normalize().to_string(),
+                m.total.vat.normalize().to_string(),
+                m.total.incl_vat.normalize().to_string(),
+                m.total.incomplete,
+                Some([&m.vendor, &m.tariff]),
             ))
             .map_err(io)?;
         }
@@ -320,7 +473,7 @@ fn chart(g: &Group) -> String {
 
 fn line_row(l: &Line) -> String {
     format!(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
         esc(&l.source),
         esc(&l.id),
         esc(l.start.as_deref().unwrap_or("-")),
@@ -334,6 +487,10 @@ fn line_row(l: &Line) -> String {
                 opt(l.incl_vat),
                 l.currency.as_deref().unwrap_or("")
             ))
+        },
+        match &l.tariff_id {
+            Some(t) => format!("tariff {}", esc(t)),
+            None => esc(l.price_source.as_str()),
         }
     )
 }
@@ -387,26 +544,43 @@ td.n,th.n{{text-align:right;font-variant-numeric:tabular-nums}} .flag{{color:#a4
             hours(g.duration_seconds)
         )?;
         for m in &g.money {
+            let split = if m.tariff.sessions > 0 {
+                format!("<br>{}", esc(&split(m)))
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "<div>{} incl. VAT<b>{}</b>{} excl. + {} VAT</div>",
+                "<div>{} incl. VAT<b>{}</b>{} excl. + {} VAT{split}</div>",
                 esc(&m.currency),
-                m.incl_vat.normalize(),
-                m.excl_vat.normalize(),
-                m.vat.normalize()
+                m.total.incl_vat.normalize(),
+                m.total.excl_vat.normalize(),
+                m.total.vat.normalize()
             )?;
         }
         if g.unpriced > 0 {
             writeln!(
                 out,
-                "<div class=\"flag\">unpriced<b>{}</b>no amount from the vendor</div>",
+                "<div class=\"flag\">unpriced<b>{}</b>no amount from the vendor, no tariff</div>",
                 g.unpriced
             )?;
         }
-        writeln!(out, "</div>{}", chart(g))?;
+        writeln!(out, "</div>")?;
+        if !g.tariffs.is_empty() {
+            writeln!(
+                out,
+                "<p class=\"tariff\">Tariff used: {}</p>",
+                g.tariffs
+                    .iter()
+                    .map(|t| esc(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
+        writeln!(out, "{}", chart(g))?;
         writeln!(
             out,
-            "<table><thead><tr><th>source</th><th>session</th><th>start</th><th>end</th><th class=\"n\">kWh</th><th class=\"n\">cost incl. VAT</th></tr></thead><tbody>"
+            "<table><thead><tr><th>source</th><th>session</th><th>start</th><th>end</th><th class=\"n\">kWh</th><th class=\"n\">cost incl. VAT</th><th>priced by</th></tr></thead><tbody>"
         )?;
         for l in &g.lines {
             writeln!(out, "{}", line_row(l))?;

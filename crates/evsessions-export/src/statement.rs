@@ -24,12 +24,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use evsessions_core::{ChargingSession, SessionStatus};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::tariff::{PriceSource, Pricing, TariffBook};
 use crate::ExportError;
 
 /// The group of a session without the key (no driver, no tag …): named, never dropped.
@@ -91,22 +92,10 @@ impl YearMonth {
             let day = m.first_day().ok_or_else(|| ExportError::Invalid {
                 message: format!("{m} is out of range"),
             })?;
-            let naive = day
-                .and_hms_opt(0, 0, 0)
-                .ok_or_else(|| ExportError::Invalid {
-                    message: format!("{m} is out of range"),
-                })?;
-            // Midnight can fall in a DST gap in a few zones: take the first instant after it.
-            zone.from_local_datetime(&naive)
-                .earliest()
-                .or_else(|| {
-                    zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                        .earliest()
-                })
-                .map(|t| t.with_timezone(&Utc))
-                .ok_or_else(|| ExportError::Invalid {
-                    message: format!("midnight of {m}-01 does not exist in {zone}"),
-                })
+            // Midnight can fall in a DST gap in a few zones: the first instant after it.
+            crate::local_midnight(zone, day).ok_or_else(|| ExportError::Invalid {
+                message: format!("midnight of {m}-01 does not exist in {zone}"),
+            })
         };
         Ok((local_midnight(*self)?, local_midnight(self.next())?))
     }
@@ -116,7 +105,8 @@ impl YearMonth {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum GroupBy {
-    /// The driver: `authorization.user_id`, else `user_name`.
+    /// The driver: `authorization.user_id`, else `user_name`, else the id tag (where the
+    /// vendor names no user, as Smappee, the card is the driver).
     #[default]
     Driver,
     /// The RFID / id tag.
@@ -163,7 +153,12 @@ impl GroupBy {
         let s = &item.session;
         let auth = s.authorization.as_ref();
         match self {
-            GroupBy::Driver => auth.and_then(|a| a.user_id.clone().or_else(|| a.user_name.clone())),
+            GroupBy::Driver => auth.and_then(|a| {
+                a.user_id
+                    .clone()
+                    .or_else(|| a.user_name.clone())
+                    .or_else(|| a.id_tag.clone())
+            }),
             GroupBy::IdTag => auth.and_then(|a| a.id_tag.clone()),
             GroupBy::Site => s.site.as_ref().and_then(|x| x.id.clone()),
             GroupBy::Charger => s.charger.id.clone(),
@@ -182,6 +177,9 @@ pub struct StatementOptions {
     pub time_zone: Tz,
     /// The grouping (default [`GroupBy::Driver`]).
     pub group_by: GroupBy,
+    /// The tariffs that price what the vendors did not, one book per account (none by
+    /// default).
+    pub tariffs: Vec<TariffBook>,
 }
 
 impl StatementOptions {
@@ -191,6 +189,7 @@ impl StatementOptions {
             month,
             time_zone: Tz::UTC,
             group_by: GroupBy::Driver,
+            tariffs: Vec::new(),
         }
     }
     /// Set the month.
@@ -207,6 +206,19 @@ impl StatementOptions {
     pub fn group_by(mut self, by: GroupBy) -> Self {
         self.group_by = by;
         self
+    }
+    /// Price the unpriced sessions of `book.account()` with its tariffs (a session without
+    /// an account, as from a plain iterator of sessions, is priced by the first book given).
+    pub fn tariffs(mut self, book: TariffBook) -> Self {
+        self.tariffs.push(book);
+        self
+    }
+
+    fn book(&self, account: Option<&str>) -> Option<&TariffBook> {
+        match account {
+            Some(a) => self.tariffs.iter().find(|b| b.account() == a),
+            None => self.tariffs.first(),
+        }
     }
 }
 
@@ -236,13 +248,11 @@ impl From<ChargingSession> for StatementItem {
     }
 }
 
-/// Money of one currency in a group: sums of the amounts the sessions have.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Sums of the amounts of some sessions of one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[non_exhaustive]
-pub struct MoneyTotal {
-    /// ISO 4217 code, or [`NO_CURRENCY`].
-    pub currency: String,
-    /// Priced sessions in this currency.
+pub struct Amounts {
+    /// The sessions summed.
     pub sessions: u64,
     /// Sum of `total_excl_vat`.
     pub excl_vat: Decimal,
@@ -253,6 +263,43 @@ pub struct MoneyTotal {
     /// Sessions that lack one of the three amounts (their known amounts are summed; the
     /// missing one is not invented).
     pub incomplete: u64,
+}
+
+impl Amounts {
+    fn add(&mut self, c: &evsessions_core::Cost) -> Result<(), ExportError> {
+        self.sessions += 1;
+        let mut complete = true;
+        for (sum, part) in [
+            (&mut self.excl_vat, c.total_excl_vat),
+            (&mut self.vat, c.vat_amount),
+            (&mut self.incl_vat, c.total_incl_vat),
+        ] {
+            match part {
+                Some(v) => *sum = sum.checked_add(v).ok_or_else(overflow)?,
+                None => complete = false,
+            }
+        }
+        if !complete {
+            self.incomplete += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Money of one currency in a group: the sums of every priced session's amounts, and the
+/// same apart for the vendors' prices and the tariffs'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MoneyTotal {
+    /// ISO 4217 code, or [`NO_CURRENCY`].
+    pub currency: String,
+    /// Every priced session in this currency, whoever priced it.
+    #[serde(flatten)]
+    pub total: Amounts,
+    /// The sessions the vendor priced.
+    pub vendor: Amounts,
+    /// The sessions a tariff priced.
+    pub tariff: Amounts,
 }
 
 /// One session on a statement, with its times in the statement's zone.
@@ -267,6 +314,8 @@ pub struct Line {
     pub id: String,
     /// The status.
     pub status: SessionStatus,
+    /// The charger id.
+    pub charger: Option<String>,
     /// Start in the statement's zone (RFC 3339 with offset).
     pub start: Option<String>,
     /// End in the statement's zone.
@@ -281,8 +330,14 @@ pub struct Line {
     pub vat: Option<Decimal>,
     /// Cost including VAT.
     pub incl_vat: Option<Decimal>,
-    /// No amount at all.
+    /// No amount at all, neither from the vendor nor from a tariff.
     pub unpriced: bool,
+    /// Who priced it: `vendor`, `tariff` or `none`.
+    pub price_source: PriceSource,
+    /// The tariff that priced it.
+    pub tariff_id: Option<String>,
+    /// The tariff's energy price per kWh incl. VAT that applied.
+    pub energy_price: Option<Decimal>,
     /// Day of the month (in the zone) the session started on.
     #[serde(skip)]
     pub day: u32,
@@ -304,8 +359,11 @@ pub struct Group {
     pub duration_seconds: i64,
     /// Money per currency, never summed across currencies.
     pub money: Vec<MoneyTotal>,
-    /// Billed sessions with no price at all: counted and flagged, not zero.
+    /// Billed sessions that neither the vendor nor a tariff priced: counted and flagged, not
+    /// zero.
     pub unpriced: u64,
+    /// The ids of the tariffs that priced billed sessions of the group.
+    pub tariffs: Vec<String>,
     /// kWh per day of the month (index 0 = day 1), for the chart.
     pub kwh_per_day: Vec<Decimal>,
     /// The billed sessions.
@@ -380,18 +438,21 @@ impl Statement {
                 duration_seconds: 0,
                 money: Vec::new(),
                 unpriced: 0,
+                tariffs: Vec::new(),
                 kwh_per_day: vec![Decimal::ZERO; days as usize],
                 lines: Vec::new(),
                 open: Vec::new(),
             });
-            let cost = s.cost.as_ref();
-            let unpriced = cost.is_none_or(|c| c.has_no_amounts());
+            let pricing = Pricing::of(s, options.book(item.account.as_deref()));
+            let cost = pricing.cost.as_deref();
+            let unpriced = pricing.source == PriceSource::None;
             let day = t.with_timezone(&zone).day();
             let line = Line {
                 account: item.account.clone(),
                 source: s.source.to_string(),
                 id: s.id.clone(),
                 status: s.status,
+                charger: s.charger.id.clone(),
                 start: local(s.started_at, zone),
                 end: local(s.ended_at, zone),
                 energy_kwh: s.energy_kwh,
@@ -400,6 +461,9 @@ impl Statement {
                 vat: cost.and_then(|c| c.vat_amount),
                 incl_vat: cost.and_then(|c| c.total_incl_vat),
                 unpriced,
+                price_source: pricing.source,
+                tariff_id: pricing.tariff_id.clone(),
+                energy_price: pricing.energy_price,
                 day,
             };
             if s.status != SessionStatus::Completed {
@@ -434,30 +498,23 @@ impl Statement {
                     None => {
                         group.money.push(MoneyTotal {
                             currency,
-                            sessions: 0,
-                            excl_vat: Decimal::ZERO,
-                            vat: Decimal::ZERO,
-                            incl_vat: Decimal::ZERO,
-                            incomplete: 0,
+                            total: Amounts::default(),
+                            vendor: Amounts::default(),
+                            tariff: Amounts::default(),
                         });
                         let last = group.money.len() - 1;
                         &mut group.money[last]
                     }
                 };
-                total.sessions += 1;
-                let mut complete = true;
-                for (sum, part) in [
-                    (&mut total.excl_vat, c.total_excl_vat),
-                    (&mut total.vat, c.vat_amount),
-                    (&mut total.incl_vat, c.total_incl_vat),
-                ] {
-                    match part {
-                        Some(v) => *sum = sum.checked_add(v).ok_or_else(overflow)?,
-                        None => complete = false,
-                    }
+                total.total.add(c)?;
+                match pricing.source {
+                    PriceSource::Tariff => total.tariff.add(c)?,
+                    _ => total.vendor.add(c)?,
                 }
-                if !complete {
-                    total.incomplete += 1;
+                if let Some(id) = &pricing.tariff_id {
+                    if let Err(at) = group.tariffs.binary_search(id) {
+                        group.tariffs.insert(at, id.clone());
+                    }
                 }
             }
             group.lines.push(line);
