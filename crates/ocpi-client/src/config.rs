@@ -269,21 +269,22 @@ impl ConfigBuilder {
                 ))
             }
         };
-        let token_encoding =
-            match (self.token_encoding, self.raw_token_text.as_deref()) {
-                (Some(e), _) => e,
-                (None, None) => TokenEncoding::Auto,
-                (None, Some(text)) => match text.trim().to_ascii_lowercase().as_str() {
-                    "1" | "true" | "yes" | "on" => TokenEncoding::Raw,
-                    "0" | "false" | "no" | "off" => TokenEncoding::Auto,
-                    other => return Err(Error::config(
+        let token_encoding = match (self.token_encoding, self.raw_token_text.as_deref()) {
+            (Some(e), _) => e,
+            (None, None) => TokenEncoding::Auto,
+            (None, Some(text)) => match text.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => TokenEncoding::Raw,
+                "0" | "false" | "no" | "off" => TokenEncoding::Auto,
+                other => {
+                    return Err(Error::config(
                         Some(KIND),
                         format!(
                             "{ENV_TOKEN_RAW}={other:?} is not a yes/no value; use true or false"
                         ),
-                    )),
-                },
-            };
+                    ))
+                }
+            },
+        };
         let http = self.http.unwrap_or_default();
         let parse = |text: &str, var: &str| -> Result<Url> {
             let url = parse_base_url(&KIND, text).map_err(|e| match e {
