@@ -51,6 +51,9 @@ pub const SESSIONS_PATH_211: &str = "/ocpi/cpo/2.1.1/sessions";
 /// so the 9 CDRs take 3 pages).
 pub const DEFAULT_SERVER_LIMIT: u64 = 3;
 
+/// [`OcpiMockOptions::next_link`] that links every page to itself.
+pub const SAME_PAGE: &str = "{same page}";
+
 /// The CDR that [`OcpiMockOptions::bad_record`] breaks (`total_energy: "lots"`); its charging
 /// session (`S-1002`) has no other object, so it is one record less.
 pub const BAD_RECORD_ID: &str = "C-1002";
@@ -70,7 +73,7 @@ pub struct OcpiMockOptions {
     /// Send this `X-Total-Count` whatever the truth (a lying server).
     pub total_count: Option<u64>,
     /// Send this `Link: <…>; rel="next"` on every list page, the last included (another
-    /// origin, the same page: a hostile server).
+    /// origin; [`SAME_PAGE`] for the page itself): a hostile server.
     pub next_link: Option<String>,
     /// Serve these CDRs instead of the fixture's.
     pub cdrs: Option<Vec<Value>>,
@@ -470,6 +473,13 @@ impl Platform {
             );
         let next = offset + usize::try_from(limit).unwrap_or(usize::MAX);
         let link = match &self.data.options.next_link {
+            Some(l) if l == SAME_PAGE => {
+                let own = format!("{}{}", self.data.uri, req.url.path());
+                Some(match req.url.query() {
+                    Some(q) => format!("{own}?{q}"),
+                    None => own,
+                })
+            }
             Some(l) => Some(l.clone()),
             None if next < total => {
                 // On the server's own address (the request's URL carries the `Host` the
