@@ -75,6 +75,9 @@ pub struct OcpiMockOptions {
     /// Send this `Link: <…>; rel="next"` on every list page, the last included (another
     /// origin; [`SAME_PAGE`] for the page itself): a hostile server.
     pub next_link: Option<String>,
+    /// Send `X-Limit` (default `true`; `false`: a server that pages by less than asked
+    /// without saying so).
+    pub x_limit: bool,
     /// Serve these CDRs instead of the fixture's.
     pub cdrs: Option<Vec<Value>>,
     /// Serve these Sessions instead of the fixture's.
@@ -90,6 +93,7 @@ impl Default for OcpiMockOptions {
             raw_token: false,
             total_count: None,
             next_link: None,
+            x_limit: true,
             cdrs: None,
             sessions: None,
         }
@@ -125,6 +129,11 @@ impl OcpiMockOptions {
     /// Set [`OcpiMockOptions::next_link`].
     pub fn with_next_link(mut self, url: impl Into<String>) -> Self {
         self.next_link = Some(url.into());
+        self
+    }
+    /// Set [`OcpiMockOptions::x_limit`].
+    pub fn with_x_limit(mut self, on: bool) -> Self {
+        self.x_limit = on;
         self
     }
     /// Set [`OcpiMockOptions::cdrs`].
@@ -460,17 +469,19 @@ impl Platform {
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
             .map(|v| (*v).clone())
             .collect();
-        let mut r = envelope(200, Value::Array(page), 1000, "Success")
-            .insert_header("X-Limit", limit.to_string().as_str())
-            .insert_header(
-                "X-Total-Count",
-                self.data
-                    .options
-                    .total_count
-                    .unwrap_or(total as u64)
-                    .to_string()
-                    .as_str(),
-            );
+        let mut r = envelope(200, Value::Array(page), 1000, "Success");
+        if self.data.options.x_limit {
+            r = r.insert_header("X-Limit", limit.to_string().as_str());
+        }
+        r = r.insert_header(
+            "X-Total-Count",
+            self.data
+                .options
+                .total_count
+                .unwrap_or(total as u64)
+                .to_string()
+                .as_str(),
+        );
         let next = offset + usize::try_from(limit).unwrap_or(usize::MAX);
         let link = match &self.data.options.next_link {
             Some(l) if l == SAME_PAGE => {

@@ -214,12 +214,15 @@ impl SessionSource for Listing {
             Ok(records)
         })
         .await?;
-        // The smaller of the limit asked and the one the server says it uses.
+        // The page size for core's bound on the listing: the smallest of the limit asked, the
+        // one the server says it uses (`X-Limit`) and, on a page that links on, the objects it
+        // holds (a server that pages by less without saying so is not cut short).
         let asked = u64::from(query.page_size.unwrap_or(self.client.config().page_size()));
-        let size = limit
-            .filter(|n| *n >= 1)
-            .map(|n| n.min(asked))
-            .or(Some(asked));
+        let held = (next.is_some() && !records.is_empty()).then_some(records.len() as u64);
+        let size = [Some(asked), limit.filter(|n| *n >= 1), held]
+            .into_iter()
+            .flatten()
+            .min();
         Ok(
             SessionPage::new(records, next.map(|u| PageCursor::page(u.to_string())))
                 .with_stated_total(total, size),

@@ -193,6 +193,26 @@ async fn a_credit_without_session_id_joins_the_session_of_the_cdr_it_credits() {
     );
 }
 
+#[tokio::test]
+async fn of_several_cdrs_none_credited_the_one_last_updated_wins() {
+    let records = listing(
+        vec![
+            cdr("C2", Some("S1"), "7.00", "8.47", "2025-03-06T09:00:00Z"),
+            cdr("C1", Some("S1"), "5.00", "6.05", "2025-03-05T12:05:00Z"),
+        ],
+        vec![],
+        1,
+    )
+    .await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0].cost.as_ref().unwrap().total_excl_vat,
+        Some(d("7"))
+    );
+    assert_eq!(records[0].vendor_status, None);
+    assert_eq!(ocpi_client::cdr_ids(&records[0]), ["C2", "C1"]);
+}
+
 fn opts(now: &str) -> SyncOptions {
     SyncOptions::default()
         .with_since(t("2025-03-01T00:00:00Z"))

@@ -313,3 +313,71 @@ async fn a_server_that_echoes_the_request_never_gets_the_token_shown() {
         no_secret(&errors);
     }
 }
+
+#[tokio::test]
+async fn a_server_that_pages_by_less_than_asked_without_x_limit_is_read_to_the_end() {
+    // 9 CDRs, 2 a page, no `X-Limit`, a true `X-Total-Count`: the client asked 100.
+    let mock = OcpiMock::start_with(
+        OcpiMockOptions::default()
+            .with_server_limit(2)
+            .with_x_limit(false),
+    )
+    .await;
+    let c = client_with(&[("OCPI_CDRS_URL", &mock.cdrs_url()), ("OCPI_TOKEN", TOKEN)]);
+    let (records, errors) = read(&c, &SessionQuery::new()).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records.len(), 6);
+    assert_eq!(received(&mock).await.len(), 5);
+}
+
+#[tokio::test]
+async fn every_hostile_transport_ends_in_one_error_within_the_timeout() {
+    use std::time::{Duration, Instant};
+    let timeout = Duration::from_millis(300);
+    let http = evsessions_core::HttpConfig::for_tests()
+        .with_timeout(timeout)
+        .with_connect_timeout(timeout)
+        .with_max_body_bytes(64 * 1024)
+        .with_retry(evsessions_core::RetryConfig::fast().with_max_retries(1));
+    let behaviours = [
+        Behaviour::Trickle {
+            every: Duration::from_millis(50),
+        },
+        Behaviour::Stall,
+        Behaviour::Huge { bytes: 1 << 20 },
+        Behaviour::Deep { depth: 1_000 },
+        Behaviour::CompressionBomb {
+            expands_to: 8 << 20,
+        },
+    ];
+    for b in behaviours {
+        let name = format!("{b:?}");
+        let server = HostileServer::start(b).await;
+        let config = ocpi_client::Config::builder()
+            .cdrs_url(format!("{}/ocpi/cpo/2.2.1/cdrs", server.uri()))
+            .token(TOKEN)
+            .http(http.clone())
+            .build()
+            .unwrap();
+        let c = ocpi_client::Client::new(config).unwrap();
+        let started = Instant::now();
+        let (records, errors) = read(&c, &SessionQuery::new()).await;
+        let took = started.elapsed();
+        assert!(records.is_empty(), "{name}");
+        assert_eq!(errors.len(), 1, "{name}: {errors:?}");
+        assert!(
+            took < timeout * 2 + Duration::from_millis(700),
+            "{name}: {took:?}"
+        );
+        let expected = match &errors[0] {
+            Error::Timeout { .. } => name.starts_with("Trickle") || name.starts_with("Stall"),
+            Error::Transport { message, .. } => {
+                name.starts_with("Huge") && message.contains("larger than the 65536-byte cap")
+            }
+            Error::Decode { .. } => name.starts_with("Deep") || name.starts_with("Compression"),
+            _ => false,
+        };
+        assert!(expected, "{name}: {:?}", errors[0]);
+        no_secret(&errors);
+    }
+}
