@@ -384,6 +384,18 @@ mod tests {
     }
 
     #[test]
+    fn a_lookup_may_be_a_trait_object() {
+        let vars = |k: &str| match k {
+            ENV_CDRS_URL => Some("https://p.example/cdrs".to_string()),
+            ENV_TOKEN => Some("tok-1234".to_string()),
+            _ => None,
+        };
+        let lookup: &dyn Fn(&str) -> Option<String> = &vars;
+        let c = ConfigBuilder::from_lookup(lookup).build().unwrap();
+        assert_eq!(c.token_encoding(), TokenEncoding::Auto);
+    }
+
+    #[test]
     fn refusals_name_the_setting() {
         let e = lookup(&[(ENV_CDRS_URL, "https://p.example/cdrs")])
             .build()

@@ -381,3 +381,54 @@ async fn every_hostile_transport_ends_in_one_error_within_the_timeout() {
         no_secret(&errors);
     }
 }
+
+#[tokio::test]
+async fn a_discovered_endpoint_on_another_origin_gets_no_token() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let catcher = Catcher::start().await;
+    let platform = MockServer::start().await;
+    let body = |data: serde_json::Value| {
+        ResponseTemplate::new(200).set_body_raw(
+            json!({"data": data, "status_code": 1000})
+                .to_string()
+                .into_bytes(),
+            "application/json",
+        )
+    };
+    Mock::given(path("/ocpi/versions"))
+        .respond_with(body(
+            json!([{"version": "2.2.1", "url": format!("{}/ocpi/2.2.1", platform.uri())}]),
+        ))
+        .mount(&platform)
+        .await;
+    Mock::given(path("/ocpi/2.2.1"))
+        .respond_with(body(json!({"version": "2.2.1", "endpoints": [
+            {"identifier": "cdrs", "role": "SENDER", "url": catcher.trap_url(TOKEN)}
+        ]})))
+        .mount(&platform)
+        .await;
+    let c = client_with(&[
+        (
+            "OCPI_VERSIONS_URL",
+            &format!("{}/ocpi/versions", platform.uri()),
+        ),
+        ("OCPI_TOKEN", TOKEN),
+    ]);
+    let (records, errors) = read(&c, &SessionQuery::new()).await;
+    assert!(records.is_empty());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    match &errors[0] {
+        Error::Config { message, .. } => assert!(
+            message.starts_with(&format!(
+                "the platform's cdrs endpoint is on another origin ({}) than its versions URL ({})",
+                catcher.uri(),
+                platform.uri()
+            )),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    no_secret(&errors);
+    assert!(catcher.received().await.is_empty());
+}
