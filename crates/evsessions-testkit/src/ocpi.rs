@@ -14,6 +14,8 @@
 //!   [`DEFAULT_SERVER_LIMIT`]; the cap is sent as `X-Limit`), filter `date_from` (inclusive)
 //!   and `date_to` (exclusive) on `last_updated`, and send `X-Total-Count` and a
 //!   `Link: <…>; rel="next"` while objects remain (the next URL keeps the filters);
+//! - every request must carry `X-Request-ID` and `X-Correlation-ID` (else HTTP 400, 2001), and
+//!   every response echoes them;
 //! - every response is the OCPI envelope `{data, status_code, status_message, timestamp}`.
 //!
 //! [`VendorMock::inject`] mounts the fault on the `cdrs` and `sessions` paths, for the next
@@ -530,6 +532,30 @@ impl Respond for Platform {
         if !self.authorized(req, is_211, either) {
             return envelope(401, Value::Null, 2004, "Unknown token");
         }
+        let id = |name: &str| {
+            req.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.trim().is_empty())
+                .map(str::to_string)
+        };
+        let (Some(request_id), Some(correlation_id)) = (id("x-request-id"), id("x-correlation-id"))
+        else {
+            return envelope(
+                400,
+                Value::Null,
+                2001,
+                "X-Request-ID and X-Correlation-ID are required",
+            );
+        };
+        self.route(req, path)
+            .insert_header("X-Request-ID", request_id.as_str())
+            .insert_header("X-Correlation-ID", correlation_id.as_str())
+    }
+}
+
+impl Platform {
+    fn route(&self, req: &Request, path: &str) -> ResponseTemplate {
         let offered = |v: &str| self.data.options.versions.iter().any(|o| o == v);
         match path {
             VERSIONS_PATH => self.versions(),

@@ -209,6 +209,37 @@ fn header(text: &str) -> Result<HeaderValue> {
     Ok(v)
 }
 
+/// A random id in the UUID version 4 form (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`), for
+/// `X-Request-ID` and `X-Correlation-ID`: unique, not secret (from the standard library's
+/// randomly keyed hasher, a process-wide counter and the time).
+pub(crate) fn unique_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let half = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(n);
+        h.write_u128(nanos);
+        h.write_u64(salt);
+        h.finish()
+    };
+    let (hi, lo) = (half(1), half(2));
+    let hi = (hi & !0xF000) | 0x4000; // version 4
+    let lo = (lo & !(0b11 << 62)) | (0b10 << 62); // RFC 4122 variant
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xFFFF,
+        hi & 0xFFFF,
+        lo >> 48,
+        lo & 0xFFFF_FFFF_FFFF
+    )
+}
+
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
@@ -274,15 +305,20 @@ impl Client {
     }
 
     /// `GET url` with the token written for `version`; any response, retried as core retries.
+    /// Every attempt carries a new `X-Request-ID`; the attempts of one call share one
+    /// `X-Correlation-ID` (OCPI 2.2.1: every request SHALL carry both).
     async fn get(&self, endpoint: &str, url: &Url, version: &str) -> Result<HttpResponse> {
         let auth = self.auth(version);
-        tracing::debug!(vendor = %KIND, endpoint, url = %redact_url(url), "OCPI request");
+        let correlation = unique_id();
+        tracing::debug!(vendor = %KIND, endpoint, url = %redact_url(url), correlation_id = %correlation, "OCPI request");
         self.inner
             .http
             .send_any(endpoint, |c| {
                 c.get(url.clone())
                     .header(AUTHORIZATION, auth.clone())
                     .header(ACCEPT, "application/json")
+                    .header("X-Request-ID", unique_id())
+                    .header("X-Correlation-ID", correlation.as_str())
             })
             .await
     }
@@ -656,5 +692,25 @@ impl Client {
     /// 429s received so far.
     pub(crate) fn rate_limited_total(&self) -> u64 {
         self.inner.http.rate_limited_responses()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unique_id;
+
+    #[test]
+    fn unique_ids_are_uuid_v4_shaped_and_differ() {
+        let a = unique_id();
+        let b = unique_id();
+        assert_ne!(a, b);
+        let parts: Vec<&str> = a.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(parts[2].starts_with('4'), "{a}");
+        assert!(matches!(&parts[3][..1], "8" | "9" | "a" | "b"), "{a}");
+        assert!(a.chars().all(|c| c == '-' || c.is_ascii_hexdigit()), "{a}");
     }
 }

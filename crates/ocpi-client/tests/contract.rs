@@ -362,3 +362,38 @@ async fn typed_calls_page_by_link() {
     assert_eq!(sessions.data.len(), 3);
     assert_eq!(sessions.data[1].status.as_deref(), Some("ACTIVE"));
 }
+
+#[tokio::test]
+async fn every_request_carries_its_own_request_id_and_retries_share_a_correlation_id() {
+    use evsessions_testkit::Fault;
+    let mock = OcpiMock::start().await;
+    mock.inject(Fault::status(503), 1).await;
+    let (records, errors) = read(&client(&mock), &SessionQuery::new()).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records.len(), 9);
+    let requests = mock.server().received_requests().await.unwrap();
+    let header = |r: &wiremock::Request, name: &str| {
+        r.headers.get(name).unwrap().to_str().unwrap().to_string()
+    };
+    let request_ids: std::collections::HashSet<String> =
+        requests.iter().map(|r| header(r, "x-request-id")).collect();
+    assert_eq!(
+        request_ids.len(),
+        requests.len(),
+        "one X-Request-ID per request"
+    );
+    assert!(request_ids
+        .iter()
+        .all(|id| id.len() == 36 && id.as_bytes()[14] == b'4'));
+    // Request 3 got the 503, request 4 is its retry: the same correlation id.
+    assert_eq!(requests[2].url.path(), "/ocpi/cpo/2.2.1/cdrs");
+    assert_eq!(requests[3].url.path(), "/ocpi/cpo/2.2.1/cdrs");
+    assert_eq!(
+        header(&requests[2], "x-correlation-id"),
+        header(&requests[3], "x-correlation-id")
+    );
+    assert_ne!(
+        header(&requests[3], "x-correlation-id"),
+        header(&requests[4], "x-correlation-id")
+    );
+}
