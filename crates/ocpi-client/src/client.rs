@@ -433,7 +433,7 @@ impl Client {
     pub async fn discover(&self) -> Result<&Discovered> {
         self.inner
             .discovered
-            .get_or_try_init(|| self.discover_now())
+            .get_or_try_init(|| async { self.discover_now().await.map_err(|e| self.redact(e)) })
             .await
     }
 
@@ -682,6 +682,11 @@ impl Client {
     /// The Session page at `url` (a [`ListPage::next`]).
     pub async fn sessions_at(&self, url: &Url) -> Result<ListPage<Session>> {
         self.list(Module::Sessions, url).await
+    }
+
+    /// `e` with the token (both forms) masked: for errors this crate makes from server text.
+    pub(crate) fn redact(&self, e: Error) -> Error {
+        self.inner.http.redact(e)
     }
 
     /// HTTP requests sent so far.

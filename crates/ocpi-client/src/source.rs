@@ -191,20 +191,24 @@ impl SessionSource for Listing {
                 Module::Cdrs => client.decode_list::<Cdr, _>(endpoint, &resp.body, |r| {
                     r.and_then(|(c, raw)| {
                         let tag = format!("{CDR_TAG}{}", c.id);
-                        normalize::cdr(c, raw, endpoint).map(|mut s| {
-                            s.id = tag;
-                            s
-                        })
+                        normalize::cdr(c, raw, endpoint)
+                            .map(|mut s| {
+                                s.id = tag;
+                                s
+                            })
+                            .map_err(|e| client.redact(e))
                     })
                 })?,
                 Module::Sessions => {
                     client.decode_list::<Session, _>(endpoint, &resp.body, |r| {
                         r.and_then(|(v, raw)| {
                             let tag = format!("{SESSION_TAG}{}", v.id);
-                            normalize::session(v, raw, endpoint).map(|mut s| {
-                                s.id = tag;
-                                s
-                            })
+                            normalize::session(v, raw, endpoint)
+                                .map(|mut s| {
+                                    s.id = tag;
+                                    s
+                                })
+                                .map_err(|e| client.redact(e))
                         })
                     })?
                 }

@@ -432,3 +432,18 @@ async fn a_discovered_endpoint_on_another_origin_gets_no_token() {
     no_secret(&errors);
     assert!(catcher.received().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_bad_object_whose_id_echoes_the_token_is_masked_in_its_error() {
+    let mut cdrs = with_cdr_change("C-1001", |c| c["total_energy"] = json!(-1));
+    cdrs[0]["id"] = json!(TOKEN);
+    let (records, errors) = cdrs_only(cdrs).await;
+    assert_eq!(records.len(), 5);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        matches!(&errors[0], Error::Decode { record: Some(r), .. } if r == "REDACTED"),
+        "{:?}",
+        errors[0]
+    );
+    no_secret(&errors);
+}
