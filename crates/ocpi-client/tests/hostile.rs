@@ -22,6 +22,19 @@ fn no_secret(errors: &[Error]) {
     );
 }
 
+/// The record, path and message of a decode error.
+fn decode_error(e: &Error) -> (Option<&str>, &str, &str) {
+    match e {
+        Error::Decode {
+            record,
+            path,
+            message,
+            ..
+        } => (record.as_deref(), path.as_str(), message.as_str()),
+        other => panic!("not a decode error: {other:?}"),
+    }
+}
+
 async fn one_page_error(fault: Fault) -> (Vec<Error>, Vec<String>) {
     let mock = OcpiMock::start().await;
     mock.inject(fault, 10).await;
@@ -38,18 +51,15 @@ async fn an_envelope_without_data_is_a_decode_error_of_the_page() {
         r#"{"status_code":1000,"status_message":"Success","timestamp":"2025-03-07T09:00:00Z"}"#,
     ))
     .await;
-    match &errors[0] {
-        Error::Decode {
-            endpoint,
-            record,
-            path,
-            ..
-        } => assert_eq!(
-            (endpoint.as_str(), record, path.as_str()),
-            ("GET cdrs", &None, "data")
-        ),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        decode_error(&errors[0]),
+        (
+            None,
+            "data",
+            "the OCPI envelope has no `data` list (status 1000 with nothing to read)"
+        )
+    );
+    assert!(matches!(&errors[0], Error::Decode { endpoint, .. } if endpoint == "GET cdrs"));
 }
 
 #[tokio::test]
@@ -57,10 +67,8 @@ async fn data_that_is_not_a_list_is_a_decode_error_of_the_page() {
     let (errors, _) =
         one_page_error(Fault::status(200).body(r#"{"data":{"id":"C-1"},"status_code":1000}"#))
             .await;
-    match &errors[0] {
-        Error::Decode { record, path, .. } => assert_eq!((record, path.as_str()), (&None, "data")),
-        other => panic!("{other:?}"),
-    }
+    let (record, path, _) = decode_error(&errors[0]);
+    assert_eq!((record, path), (None, "data"));
 }
 
 #[tokio::test]
@@ -243,22 +251,14 @@ async fn a_negative_amount_outside_a_credit_is_one_error_and_the_rest_arrive() {
     }))
     .await;
     assert_eq!(errors.len(), 1, "{errors:?}");
-    match &errors[0] {
-        Error::Decode {
-            record,
-            path,
-            message,
-            ..
-        } => {
-            assert_eq!(record.as_deref(), Some("C-1002"));
-            assert_eq!(path, "total_cost.excl_vat");
-            assert_eq!(
-                message,
-                "-14.04 is negative, which only a credit CDR (`credit: true`) may be"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        decode_error(&errors[0]),
+        (
+            Some("C-1002"),
+            "total_cost.excl_vat",
+            "-14.04 is negative, which only a credit CDR (`credit: true`) may be"
+        )
+    );
     let ids: Vec<&str> = records.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["S-1001", "C-1003", "S-1004", "S-1005", "S-0999"]);
     // A credit CDR's negative totals are its nature, not an error.
@@ -279,19 +279,14 @@ async fn an_amount_with_5_decimals_is_one_error_never_rounded() {
     }))
     .await;
     assert_eq!(errors.len(), 1, "{errors:?}");
-    match &errors[0] {
-        Error::Decode {
-            record,
-            path,
-            message,
-            ..
-        } => {
-            assert_eq!(record.as_deref(), Some("C-1001"));
-            assert_eq!(path, "total_energy");
-            assert_eq!(message, "18.42715 has more than 4 decimals (OCPI numbers have at most 4); the value is not rounded");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        decode_error(&errors[0]),
+        (
+            Some("C-1001"),
+            "total_energy",
+            "18.42715 has more than 4 decimals (OCPI numbers have at most 4); the value is not rounded"
+        )
+    );
     assert_eq!(records.len(), 5);
     assert!(records.iter().all(|s| s.id != "S-1001"));
 }
