@@ -986,6 +986,104 @@ pub fn redact_url(url: &Url) -> String {
     u.to_string()
 }
 
+/// The target of the `rel="next"` link of a response's `Link` headers (RFC 8288; OCPI and
+/// other APIs page so), resolved against `base` (the URL of the request it answers), or `None`
+/// when there is none or it does not parse. Every `Link` header and every link-value in it
+/// is read; a `rel` may list several relation types (`rel="next last"`).
+///
+/// The link is not checked: a caller that sends credentials to it checks its origin first
+/// ([`check_same_origin`]).
+///
+/// ```
+/// use reqwest::header::{HeaderMap, HeaderValue, LINK};
+/// use evsessions_core::http::next_link;
+/// let base = url::Url::parse("https://h.example/ocpi/2.2.1/cdrs?limit=2").unwrap();
+/// let mut h = HeaderMap::new();
+/// h.insert(LINK, HeaderValue::from_static(r#"<https://h.example/ocpi/2.2.1/cdrs?offset=2&limit=2>; rel="next""#));
+/// assert_eq!(next_link(&h, &base).unwrap().as_str(), "https://h.example/ocpi/2.2.1/cdrs?offset=2&limit=2");
+/// h.insert(LINK, HeaderValue::from_static(r#"</x?a=1,2>; rel=prev, <cdrs?offset=4>; title="p, q"; rel="last next""#));
+/// assert_eq!(next_link(&h, &base).unwrap().as_str(), "https://h.example/ocpi/2.2.1/cdrs?offset=4");
+/// h.insert(LINK, HeaderValue::from_static(r#"<https://h.example/x>; rel="prev""#));
+/// assert_eq!(next_link(&h, &base), None);
+/// ```
+pub fn next_link(headers: &HeaderMap, base: &Url) -> Option<Url> {
+    headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| next_in_link_header(v, base))
+}
+
+fn next_in_link_header(value: &str, base: &Url) -> Option<Url> {
+    let mut rest = value;
+    loop {
+        let open = rest.find('<')?;
+        let close = open + rest[open..].find('>')?;
+        let target = rest[open + 1..close].trim();
+        rest = &rest[close + 1..];
+        // The parameters run to the next link-value: a `<` outside a quoted string.
+        let mut end = rest.len();
+        let mut quoted = false;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '<' if !quoted => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let params = &rest[..end];
+        let is_next = params.split(';').any(|p| {
+            let Some((k, v)) = p.split_once('=') else {
+                return false;
+            };
+            k.trim().eq_ignore_ascii_case("rel")
+                && v.trim()
+                    .trim_end_matches(',')
+                    .trim()
+                    .trim_matches('"')
+                    .split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("next"))
+        });
+        if is_next {
+            return base.join(target).ok();
+        }
+        rest = &rest[end..];
+    }
+}
+
+/// Refuse `to` unless it has the origin (scheme, host and port) of `from`: the rule of
+/// [`redirect_policy`], for URLs a response names (a `Link` to the next page, an endpoint of a
+/// discovery document) before credentials are sent to them. The error is an
+/// [`Error::Transport`] on `endpoint` naming both origins, never their paths or queries.
+///
+/// ```
+/// use evsessions_core::{http::check_same_origin, SourceKind};
+/// let v = SourceKind::from_static("v");
+/// let from = url::Url::parse("https://a.example/x?p=1").unwrap();
+/// assert!(check_same_origin(&v, "GET /x", &from, &url::Url::parse("https://a.example/y").unwrap()).is_ok());
+/// let e = check_same_origin(&v, "GET /x", &from, &url::Url::parse("https://b.example/y?token=s").unwrap()).unwrap_err();
+/// assert_eq!(e.to_string(), "v: network error on GET /x: refused a link from https://a.example to another origin, https://b.example (credentials are never sent to another origin); check the base URL and the network");
+/// ```
+pub fn check_same_origin(vendor: &SourceKind, endpoint: &str, from: &Url, to: &Url) -> Result<()> {
+    let (a, b) = (from.origin(), to.origin());
+    if a == b && a.is_tuple() {
+        return Ok(());
+    }
+    Err(Error::Transport {
+        vendor: vendor.clone(),
+        endpoint: endpoint.to_string(),
+        message: format!(
+            "refused a link from {} to another origin, {} (credentials are never sent to another origin)",
+            a.ascii_serialization(),
+            b.ascii_serialization()
+        ),
+        connect: false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

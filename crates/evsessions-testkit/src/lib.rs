@@ -27,6 +27,7 @@ pub mod fault;
 pub mod generator;
 pub mod hostile;
 pub mod mutation;
+pub mod ocpi;
 pub mod postgres;
 pub mod proxy;
 pub mod ru_csms;
