@@ -22,6 +22,8 @@ pub const SOURCES: &[&SourceDescriptor] = &[
     &cleverpower_client::DESCRIPTOR,
     #[cfg(feature = "ru-csms")]
     &ru_csms_client::DESCRIPTOR,
+    #[cfg(feature = "ocpi")]
+    &ocpi_client::DESCRIPTOR,
 ];
 
 /// The names of the sources compiled in (those [`source_from_env`] accepts).

@@ -10,6 +10,7 @@
 //! | `smappee` | [`smappee`] | Smappee dev API v3 |
 //! | `cleverpower` | [`cleverpower`] | CleverPower (api.chargee.eco) |
 //! | `ru-csms` | [`ru_csms`] | the RU CSMS session list |
+//! | `ocpi` | [`ocpi`] | any OCPI 2.2.1 (or 2.1.1) platform: CDRs and Sessions |
 //!
 //! Everything shared (the record, the query, errors, the HTTP settings, output writers) comes
 //! from `evsessions-core` and is re-exported here.
@@ -104,6 +105,10 @@ pub use cleverpower_client as cleverpower;
 #[cfg(feature = "ru-csms")]
 pub use ru_csms_client as ru_csms;
 
+/// Any OCPI 2.2.1 (or 2.1.1) platform: CDRs and Sessions (`ocpi-client`).
+#[cfg(feature = "ocpi")]
+pub use ocpi_client as ocpi;
+
 /// The Rust examples of the README and of `docs/`, compiled (and run, unless `no_run`) as doc
 /// tests so that they stay true.
 #[cfg(doctest)]
@@ -113,6 +118,7 @@ pub use ru_csms_client as ru_csms;
 #[doc = include_str!("../docs/smappee.md")]
 #[doc = include_str!("../docs/cleverpower.md")]
 #[doc = include_str!("../docs/ru-csms.md")]
+#[doc = include_str!("../docs/ocpi.md")]
 #[doc = include_str!("../docs/testkit.md")]
 #[doc = include_str!("../docs/exports.md")]
 #[doc = include_str!("../docs/schema.md")]

@@ -215,6 +215,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// The same as [`ConfigBuilder::versions_url`]: what `--base-url` sets for this source (an
+    /// OCPI platform's entry point is its versions URL).
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        self.versions_url(url)
+    }
+
     /// The `cdrs` module's URL, given directly (no discovery).
     pub fn cdrs_url(mut self, url: impl Into<String>) -> Self {
         self.cdrs_url = Some(url.into());

@@ -51,7 +51,7 @@ pub use config::{
     ENV_TOKEN_RAW, ENV_VERSIONS_URL,
 };
 pub use model::{Cdr, CdrLocation, CdrToken, Price, Session, Version, VersionDetails};
-pub use source::cdr_ids;
+pub use source::{cdr_ids, DESCRIPTOR};
 
 use evsessions_core::SourceKind;
 

@@ -474,3 +474,40 @@ pub fn cdr_ids(session: &ChargingSession) -> Vec<String> {
         Vec::new()
     }
 }
+
+evsessions_core::source_descriptor! {
+    name: "ocpi",
+    summary: "any OCPI 2.2.1 (or 2.1.1) platform: CDRs and Sessions",
+    env_prefix: "OCPI_",
+    settings: [
+        Setting::new(crate::config::ENV_VERSIONS_URL, "the platform's versions URL"),
+        Setting::new(crate::config::ENV_CDRS_URL, "the cdrs module's URL, without discovery"),
+        Setting::new(crate::config::ENV_SESSIONS_URL, "the sessions module's URL, without discovery"),
+        Setting::new(crate::config::ENV_TOKEN, "the OCPI token").secret().required(),
+        Setting::new(crate::config::ENV_TOKEN_RAW, "true: the raw token under 2.2.1"),
+    ],
+}
+
+/// The testkit's mock of this source, for `evsessions demo` and `evsessions::testing`.
+#[cfg(feature = "testkit")]
+mod mock {
+    use std::sync::Arc;
+
+    use evsessions_core::registry::MockedSource;
+    use evsessions_core::{HttpConfig, Result};
+    use evsessions_testkit::ocpi::{OcpiMock, TOKEN};
+    use futures::future::BoxFuture;
+
+    pub(super) fn start(http: HttpConfig) -> BoxFuture<'static, Result<MockedSource>> {
+        Box::pin(async move {
+            let mock = Arc::new(OcpiMock::start().await);
+            let config = crate::Config::builder()
+                .versions_url(mock.versions_url())
+                .token(TOKEN)
+                .http(http)
+                .build()?;
+            let source = crate::Client::new(config)?;
+            Ok(evsessions_testkit::mocked_source(mock, Box::new(source)))
+        })
+    }
+}
