@@ -76,6 +76,12 @@ pub struct SessionQuery {
     pub id_tags: Vec<String>,
     /// Records per request, when the vendor pages; `None` = the vendor crate's default.
     pub page_size: Option<u32>,
+    /// Only records created or changed at or after this instant, for sources that list by last
+    /// update ([`Capabilities::updated_since`]: OCPI's `date_from`); the others ignore it, and
+    /// core does not filter by it (the normalized record has no update time). A sync sets it
+    /// instead of [`SessionQuery::from`] for such sources, so that a late correction of an old
+    /// session is read again.
+    pub updated_since: Option<DateTime<Utc>>,
     /// Let records whose start is unknown (a reservation, say) pass a window the vendor did
     /// not apply itself (default `false`: an unknown start is outside any window). A sync sets
     /// it, so that nothing is lost.
@@ -106,6 +112,7 @@ impl Default for SessionQuery {
             site_ids: Vec::new(),
             id_tags: Vec::new(),
             page_size: None,
+            updated_since: None,
             include_unstarted: false,
             concurrency: DEFAULT_CONCURRENCY,
         }
@@ -171,6 +178,18 @@ impl SessionQuery {
         self.concurrency.clamp(1, MAX_CONCURRENCY)
     }
 
+    /// Set [`SessionQuery::updated_since`].
+    ///
+    /// ```
+    /// let t = "2025-03-01T00:00:00Z".parse().unwrap();
+    /// let q = evsessions_core::SessionQuery::new().updated_since(t);
+    /// assert_eq!((q.updated_since, q.from), (Some(t), None));
+    /// ```
+    pub fn updated_since(mut self, t: DateTime<Utc>) -> Self {
+        self.updated_since = Some(t);
+        self
+    }
+
     /// Set [`SessionQuery::include_unstarted`].
     pub fn include_unstarted(mut self, on: bool) -> Self {
         self.include_unstarted = on;
@@ -234,6 +253,10 @@ pub struct Capabilities {
     pub site_ids: bool,
     /// The id-tag filter.
     pub id_tags: bool,
+    /// The source lists by last update and applies [`SessionQuery::updated_since`] (OCPI): a
+    /// sync reads such a source by `updated_since` (its watermark minus the lookback) instead
+    /// of a window on the start, and does not mark the records it did not return as missing.
+    pub updated_since: bool,
 }
 
 impl Capabilities {
@@ -259,6 +282,11 @@ impl Capabilities {
     /// Set the site flag.
     pub fn with_site_ids(mut self, v: bool) -> Self {
         self.site_ids = v;
+        self
+    }
+    /// Set the last-update flag ([`Capabilities::updated_since`]).
+    pub fn with_updated_since(mut self, v: bool) -> Self {
+        self.updated_since = v;
         self
     }
     /// Set the id-tag flag.

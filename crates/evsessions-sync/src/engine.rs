@@ -600,7 +600,15 @@ async fn run_locked(
         account,
         pages: AtomicU64::new(0),
     };
-    let mut query = SessionQuery::new().from(from).include_unstarted(true);
+    // A source that lists by last update is read by it: everything changed since the window's
+    // start, whenever the session started (a late correction of an old session included).
+    let by_update = source.capabilities().updated_since;
+    let mut query = if by_update {
+        SessionQuery::new().updated_since(from)
+    } else {
+        SessionQuery::new().from(from)
+    }
+    .include_unstarted(true);
     query.page_size = options.page_size;
     query = query.concurrency(options.page_concurrency);
     let mut batch = Batch {
@@ -670,7 +678,14 @@ async fn run_locked(
     }
     let new_watermark = if complete {
         let end = minus(now, options.safety_lag);
-        for row in tx.window_rows(account, from).await? {
+        // A listing by last update leaves out what did not change: nothing it did not
+        // return has vanished.
+        let window_rows = if by_update {
+            Vec::new()
+        } else {
+            tx.window_rows(account, from).await?
+        };
+        for row in window_rows {
             if seen.contains(&(row.source.clone(), row.id.clone())) {
                 continue;
             }

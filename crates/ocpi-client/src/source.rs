@@ -14,7 +14,9 @@
 //! Session is updated when it becomes ACTIVE, a CDR is made after the session ended), so
 //! nothing that starts in the window is left out; `date_to` is never sent (a session that
 //! starts before `to` can be updated after it). The exact `[from, to)` on the start is then
-//! applied by core: [`Capabilities::none`].
+//! applied by core. A query's [`SessionQuery::updated_since`] (what a sync sets, see
+//! [`Capabilities::updated_since`]) is sent as `date_from` instead, with no window on the start:
+//! a CDR corrected today for a session of last year is read again.
 //!
 //! **Fold.** One charging session is one record, whatever OCPI sends about it: its id is the
 //! Session's `id` and the CDR's `session_id` (the CDR's own `id` when it has none). Within
@@ -65,9 +67,10 @@ impl SessionSource for Client {
         KIND
     }
 
-    /// Nothing exactly: OCPI filters `last_updated`, not the start (see the module docs).
+    /// No filter on the start (OCPI filters `last_updated`, see the module docs), but
+    /// [`SessionQuery::updated_since`] (sent as `date_from`).
     fn capabilities(&self) -> Capabilities {
-        Capabilities::none()
+        Capabilities::none().with_updated_since(true)
     }
 
     fn requests_sent(&self) -> Option<u64> {
@@ -113,10 +116,13 @@ impl SessionSource for Client {
                 continue;
             };
             let mut params = ListParams::new().limit(limit);
+            // An object's `last_updated` is never before its start, so `from` is a safe
+            // `date_from` too; `updated_since` (a sync) is the exact one.
+            let updated = query.updated_since.or(query.from);
             params.date_from = match module {
-                Module::Cdrs => query.from,
+                Module::Cdrs => updated,
                 // OCPI requires `date_from` on sessions.
-                Module::Sessions => Some(query.from.unwrap_or(DateTime::<Utc>::UNIX_EPOCH)),
+                Module::Sessions => Some(updated.unwrap_or(DateTime::<Utc>::UNIX_EPOCH)),
             };
             let listing = Listing {
                 client: self.clone(),

@@ -342,3 +342,85 @@ async fn the_fold_holds_across_sync_runs() {
         4
     );
 }
+
+/// A sync reads OCPI by last update (`Capabilities::updated_since`): a correction made weeks
+/// later of a session that started long before the run's window is read again and folds into
+/// the stored session; a run with nothing changed marks nothing missing.
+#[tokio::test]
+async fn a_late_correction_of_an_old_session_is_read_again_by_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path().join("store.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let store = store.as_ref();
+    let account = "fleet";
+    let mock = OcpiMock::start_with(
+        OcpiMockOptions::default()
+            .with_cdrs(vec![cdr(
+                "C1",
+                Some("S1"),
+                "5.00",
+                "6.05",
+                "2025-03-05T12:05:00Z",
+            )])
+            .with_sessions(vec![]),
+    )
+    .await;
+    let source = client(&mock);
+    let run = |now: &'static str| {
+        let source = &source;
+        async move {
+            let r = sync_account(store, account, source, &opts(now))
+                .await
+                .unwrap();
+            assert_eq!(r.result, RunResult::Ok, "{:?}", r.failure);
+            r
+        }
+    };
+    let stored = || async {
+        store
+            .sessions(&SessionFilter::new().account(account))
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+    };
+    run("2025-03-05T13:00:00Z").await;
+    // Weeks with nothing new: the watermark moves on.
+    let quiet = run("2025-04-01T00:00:00Z").await;
+    assert_eq!((quiet.counts.new, quiet.counts.missing), (0, 0));
+    let rows = stored().await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].meta.missing_since, None, "not vanished: unchanged");
+
+    // The platform corrects C1 on 19 April: a credit and a new CDR, updated then.
+    mock.edit_cdrs(|c| {
+        c.push(credit(
+            "C1-C",
+            Some("S1"),
+            "C1",
+            "-5.00",
+            "-6.05",
+            "2025-04-19T09:00:00Z",
+        ));
+        c.push(cdr(
+            "C1-2",
+            Some("S1"),
+            "4.50",
+            "5.445",
+            "2025-04-19T09:00:01Z",
+        ));
+    });
+    let late = run("2025-04-20T00:00:00Z").await;
+    // The window (on the start, for other sources) no longer holds the session's start.
+    assert!(late.window_from.unwrap() > t("2025-03-20T00:00:00Z"));
+    assert_eq!(late.counts.changed, 1, "{:?}", late.counts);
+    let rows = stored().await;
+    assert_eq!(rows.len(), 1);
+    let s = &rows[0].session;
+    assert_eq!((s.id.as_str(), s.status), ("S1", SessionStatus::Completed));
+    assert_eq!(s.cost.as_ref().unwrap().total_excl_vat, Some(d("4.5")));
+    assert_eq!(
+        store.revisions(account, "ocpi", "S1").await.unwrap().len(),
+        2
+    );
+}
