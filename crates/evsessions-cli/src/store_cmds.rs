@@ -394,6 +394,12 @@ fn build_source(
     account: &AccountConfig,
     http: HttpConfig,
 ) -> Result<Box<dyn SessionSource>, u8> {
+    // The source's own secrets, as its descriptor names them, are refused inline too.
+    if let Ok(d) = evsessions::source_descriptor(&account.vendor) {
+        if let Err(e) = account.check_secrets(name, d.secret_keys()) {
+            return Err(report_sync_error(&e));
+        }
+    }
     let lookup = match account.lookup() {
         Ok(l) => l,
         Err(e) => {

@@ -142,8 +142,30 @@ impl AccountConfig {
                 message: "an account has an empty name".into(),
             });
         }
-        for key in self.settings.keys() {
-            if SECRET_SETTINGS.contains(&key.as_str()) {
+        self.check_secrets(name, SECRET_SETTINGS.iter().map(|s| s.to_string()))
+    }
+
+    /// Refuse a secret written inline: any of `secrets` (accounts-file keys, as a source's
+    /// descriptor names its secret settings: `evsessions_core::registry::SourceDescriptor::
+    /// secret_keys`) set as a plain value, not as `NAME_env` or `NAME_file`. [`ConfigFile::parse`]
+    /// checks the names every source is known to use ([`SECRET_SETTINGS`]); a caller that knows
+    /// the account's source checks its own secrets too.
+    ///
+    /// ```
+    /// let file = evsessions_sync::config::ConfigFile::parse(
+    ///     "[accounts.x]\nvendor = \"acme\"\napi_secret = \"inline\"",
+    /// ).unwrap();
+    /// let err = file.accounts["x"].check_secrets("x", ["api_secret".to_string()]).unwrap_err();
+    /// assert!(err.to_string().contains("api_secret_env"), "{err}");
+    /// ```
+    pub fn check_secrets(
+        &self,
+        name: &str,
+        secrets: impl IntoIterator<Item = String>,
+    ) -> SyncResult<()> {
+        for secret in secrets {
+            if self.settings.contains_key(&secret) {
+                let key = secret;
                 return Err(SyncError::Config {
                     message: format!(
                         "account {name:?}: `{key}` is a secret and is not accepted inline; put it in an environment variable and write `{key}_env = \"VARIABLE\"`, or in a file (mode 0600) and write `{key}_file = \"PATH\"`"
