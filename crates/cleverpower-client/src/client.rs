@@ -204,7 +204,7 @@ impl Client {
     fn authorize(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         let rb = rb.header(ACCEPT, "application/json");
         match self.config.auth_header() {
-            Some((name, value)) => rb.header(name.clone(), value.clone()),
+            Some(h) => h.apply(rb),
             None => rb,
         }
     }

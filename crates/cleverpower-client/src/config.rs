@@ -5,9 +5,8 @@
 use std::fmt;
 
 use evsessions_core::chrono_tz::{self, Tz};
-use evsessions_core::http::{check_base_url, parse_base_url, redact_url};
+use evsessions_core::http::{check_base_url, parse_base_url, redact_url, AuthHeader};
 use evsessions_core::{Error, ExposeSecret, HttpConfig, Result, SecretString};
-use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
 
 use crate::KIND;
@@ -93,7 +92,7 @@ impl fmt::Debug for Auth {
 pub struct Config {
     base_url: Url,
     auth: Auth,
-    auth_header: Option<(HeaderName, HeaderValue)>,
+    auth_header: Option<AuthHeader>,
     time_zone: Tz,
     currency: String,
     connector_id: u32,
@@ -115,7 +114,7 @@ impl Config {
         &self.auth
     }
     /// The header to send on every request, already validated (value marked sensitive).
-    pub(crate) fn auth_header(&self) -> Option<&(HeaderName, HeaderValue)> {
+    pub(crate) fn auth_header(&self) -> Option<&AuthHeader> {
         self.auth_header.as_ref()
     }
     /// The zone zoneless timestamps are read in (`Europe/Prague` by default).
@@ -397,44 +396,22 @@ fn strip_prefix(e: &Error) -> String {
     }
 }
 
-fn auth_header(auth: &Auth) -> Result<Option<(HeaderName, HeaderValue)>> {
+fn auth_header(auth: &Auth) -> Result<Option<AuthHeader>> {
     match auth {
         Auth::None => Ok(None),
-        Auth::Bearer(token) => {
-            let t = token.expose_secret().trim();
-            if t.is_empty() {
-                return Err(config_error(format!(
-                    "the bearer token is empty (setting auth, env {ENV_TOKEN})"
-                )));
-            }
-            let mut v = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
-                config_error(format!(
-                    "the bearer token contains characters not allowed in an HTTP header (setting auth, env {ENV_TOKEN})"
-                ))
-            })?;
-            v.set_sensitive(true);
-            Ok(Some((reqwest::header::AUTHORIZATION, v)))
-        }
-        Auth::Header { name, value } => {
-            let n = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-                config_error(format!(
-                    "{name:?} is not a valid HTTP header name (setting auth, env {ENV_AUTH_HEADER})"
-                ))
-            })?;
-            let t = value.expose_secret().trim();
-            if t.is_empty() {
-                return Err(config_error(format!(
-                    "the value of auth header {name:?} is empty (setting auth, env {ENV_TOKEN})"
-                )));
-            }
-            let mut v = HeaderValue::from_str(t).map_err(|_| {
-                config_error(format!(
-                    "the value of auth header {name:?} contains characters not allowed in an HTTP header (setting auth, env {ENV_TOKEN})"
-                ))
-            })?;
-            v.set_sensitive(true);
-            Ok(Some((n, v)))
-        }
+        Auth::Bearer(token) => AuthHeader::bearer(
+            &KIND,
+            token.expose_secret(),
+            &format!("setting auth, env {ENV_TOKEN}"),
+        )
+        .map(Some),
+        Auth::Header { name, value } => AuthHeader::new(
+            &KIND,
+            name,
+            value.expose_secret(),
+            &format!("setting auth, env {ENV_AUTH_HEADER} and {ENV_TOKEN}"),
+        )
+        .map(Some),
     }
 }
 

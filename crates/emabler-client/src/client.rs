@@ -2,11 +2,10 @@
 
 use std::fmt;
 
-use evsessions_core::http::{join_path, join_segments};
+use evsessions_core::http::{join_path, join_segments, AuthHeader};
 use evsessions_core::{
     ChargingSession, Error, ExposeSecret, HttpClient, HttpResponse, RawRecord, Result,
 };
-use reqwest::header::HeaderValue;
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -36,7 +35,7 @@ pub const EP_CHARGER: &str = "GET /v2/chargers/{id}";
 pub struct Client {
     config: Config,
     pub(crate) http: HttpClient,
-    key_header: HeaderValue,
+    key_header: AuthHeader,
 }
 
 impl fmt::Debug for Client {
@@ -53,14 +52,12 @@ impl Client {
         let http =
             HttpClient::new(KIND, config.http.clone())?.with_secrets([config.api_key.clone()]);
         http.check_base_url(&config.base_url)?;
-        let mut key_header = HeaderValue::from_str(config.api_key.expose_secret().trim())
-            .map_err(|_| {
-                Error::config(
-                    Some(KIND),
-                    "the eMabler API key contains characters that cannot be sent in an HTTP header; check EMABLER_API_KEY",
-                )
-            })?;
-        key_header.set_sensitive(true);
+        let key_header = AuthHeader::new(
+            &KIND,
+            "x-api-key",
+            config.api_key.expose_secret(),
+            crate::config::ENV_API_KEY,
+        )?;
         Ok(Client {
             config,
             http,
@@ -100,9 +97,7 @@ impl Client {
         let url = self.url("/v2/transactions");
         self.http
             .send(EP_TRANSACTIONS, |c| {
-                c.post(url.clone())
-                    .header("x-api-key", self.key_header.clone())
-                    .json(body)
+                self.key_header.apply(c.post(url.clone())).json(body)
             })
             .await
     }
@@ -182,9 +177,7 @@ impl Client {
     ) -> Result<HttpResponse> {
         self.http
             .send(endpoint, |c| {
-                c.get(url.clone())
-                    .query(query)
-                    .header("x-api-key", self.key_header.clone())
+                self.key_header.apply(c.get(url.clone()).query(query))
             })
             .await
     }
@@ -198,10 +191,7 @@ impl Client {
     ) -> Result<HttpResponse> {
         let resp = self
             .http
-            .send_any(endpoint, |c| {
-                c.get(url.clone())
-                    .header("x-api-key", self.key_header.clone())
-            })
+            .send_any(endpoint, |c| self.key_header.apply(c.get(url.clone())))
             .await?;
         if resp.status == 404 {
             return Err(Error::NotFound {

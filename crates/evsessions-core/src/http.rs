@@ -1084,6 +1084,94 @@ pub fn check_same_origin(vendor: &SourceKind, endpoint: &str, from: &Url, to: &U
     })
 }
 
+/// A credential sent as one header on every request of a client (`x-api-key: …`,
+/// `Authorization: Bearer …`, OCPI's `Authorization: Token …`): checked once when the client is
+/// built, its value marked sensitive (never logged by the HTTP stack). `Debug` shows its name
+/// only. Every source with a static credential uses it.
+///
+/// ```
+/// use evsessions_core::http::AuthHeader;
+/// use evsessions_core::SourceKind;
+/// let acme = SourceKind::from_static("acme");
+/// let h = AuthHeader::bearer(&acme, " t0ken ", "ACME_TOKEN").unwrap();
+/// assert_eq!(format!("{h:?}"), "AuthHeader(authorization: [REDACTED])");
+/// let req = h.apply(reqwest::Client::new().get("https://api.example.com/")).build().unwrap();
+/// assert_eq!(req.headers()["authorization"], "Bearer t0ken");
+/// let err = AuthHeader::new(&acme, "x-api-key", "bad\nkey", "ACME_KEY").unwrap_err();
+/// assert!(err.to_string().contains("check ACME_KEY"), "{err}");
+/// assert!(!err.to_string().contains("bad"), "{err}");
+/// assert!(AuthHeader::new(&acme, "x-api-key", "  ", "ACME_KEY").is_err());
+/// ```
+#[derive(Clone)]
+pub struct AuthHeader {
+    name: reqwest::header::HeaderName,
+    value: reqwest::header::HeaderValue,
+}
+
+impl AuthHeader {
+    /// `name: value` (the value trimmed), or a [`Error::Config`] naming `setting` (where the
+    /// value comes from: `EMABLER_API_KEY`) when the value is empty or cannot be sent in a
+    /// header, or the name is not a header name. The value never appears in the error.
+    pub fn new(vendor: &SourceKind, name: &str, value: &str, setting: &str) -> Result<Self> {
+        let name =
+            reqwest::header::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                Error::config(
+                    Some(vendor.clone()),
+                    format!("{name:?} is not a valid HTTP header name (check {setting})"),
+                )
+            })?;
+        let text = value.trim();
+        if text.is_empty() {
+            return Err(Error::config(
+                Some(vendor.clone()),
+                format!("the credential for the {name} header is empty; check {setting}"),
+            ));
+        }
+        let mut value = reqwest::header::HeaderValue::from_str(text).map_err(|_| {
+            Error::config(
+                Some(vendor.clone()),
+                format!(
+                    "the credential for the {name} header contains characters that cannot be sent in an HTTP header; check {setting}"
+                ),
+            )
+        })?;
+        value.set_sensitive(true);
+        Ok(AuthHeader { name, value })
+    }
+
+    /// `Authorization: Bearer <token>` (see [`AuthHeader::new`]).
+    pub fn bearer(vendor: &SourceKind, token: &str, setting: &str) -> Result<Self> {
+        if token.trim().is_empty() {
+            return Err(Error::config(
+                Some(vendor.clone()),
+                format!("the bearer token is empty; check {setting}"),
+            ));
+        }
+        AuthHeader::new(
+            vendor,
+            "authorization",
+            &format!("Bearer {}", token.trim()),
+            setting,
+        )
+    }
+
+    /// The header's name.
+    pub fn name(&self) -> &reqwest::header::HeaderName {
+        &self.name
+    }
+
+    /// The request with this header.
+    pub fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.header(self.name.clone(), self.value.clone())
+    }
+}
+
+impl std::fmt::Debug for AuthHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuthHeader({}: [REDACTED])", self.name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
-use evsessions_core::http::{check_same_origin, next_link, redact_url};
+use evsessions_core::http::{check_same_origin, next_link, redact_url, AuthHeader};
 use evsessions_core::{
     ApiErrorBody, Error, ExposeSecret, HttpClient, HttpResponse, RawRecord, Result, SecretString,
 };
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
+use reqwest::header::{HeaderMap, ACCEPT};
 use serde::de::DeserializeOwned;
 use url::Url;
 
@@ -185,8 +185,8 @@ pub struct Client {
 struct Inner {
     config: Config,
     http: HttpClient,
-    base64_header: HeaderValue,
-    raw_header: HeaderValue,
+    base64_header: AuthHeader,
+    raw_header: AuthHeader,
     discovered: tokio::sync::OnceCell<Discovered>,
 }
 
@@ -198,15 +198,8 @@ impl fmt::Debug for Client {
     }
 }
 
-fn header(text: &str) -> Result<HeaderValue> {
-    let mut v = HeaderValue::from_str(text).map_err(|_| {
-        Error::config(
-            Some(KIND),
-            "the OCPI token contains characters that cannot be sent in an HTTP header; check OCPI_TOKEN",
-        )
-    })?;
-    v.set_sensitive(true);
-    Ok(v)
+fn header(text: &str) -> Result<AuthHeader> {
+    AuthHeader::new(&KIND, "authorization", text, crate::config::ENV_TOKEN)
 }
 
 /// A random id in the UUID version 4 form (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`), for
@@ -291,7 +284,7 @@ impl Client {
     }
 
     /// The `Authorization` header for `version`: see [`TokenEncoding`].
-    fn auth(&self, version: &str) -> HeaderValue {
+    fn auth(&self, version: &str) -> AuthHeader {
         let raw = match self.inner.config.token_encoding {
             TokenEncoding::Raw => true,
             TokenEncoding::Base64 => false,
@@ -314,8 +307,7 @@ impl Client {
         self.inner
             .http
             .send_any(endpoint, |c| {
-                c.get(url.clone())
-                    .header(AUTHORIZATION, auth.clone())
+                auth.apply(c.get(url.clone()))
                     .header(ACCEPT, "application/json")
                     .header("X-Request-ID", unique_id())
                     .header("X-Correlation-ID", correlation.as_str())

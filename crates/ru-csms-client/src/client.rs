@@ -5,13 +5,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use evsessions_core::decode::decode_json;
-use evsessions_core::http::redact_url;
+use evsessions_core::http::{redact_url, AuthHeader};
 use evsessions_core::{
     ApiErrorBody, ChargingSession, Error, ExposeSecret, HttpClient, HttpResponse, RawRecord, Result,
 };
 use url::Url;
 
-use crate::config::{Auth, Config};
+use crate::config::Config;
 use crate::model::{Envelope, Meta, Payload, Session};
 use crate::normalize::{normalize_owned, NormalizeOptions};
 use crate::KIND;
@@ -27,6 +27,8 @@ struct Inner {
     http: HttpClient,
     endpoint: String,
     options: NormalizeOptions,
+    /// The bearer token's header, checked once.
+    auth: Option<AuthHeader>,
 }
 
 impl fmt::Debug for Client {
@@ -67,12 +69,21 @@ impl Client {
         http.check_base_url(&config.sessions_url)?;
         let endpoint = format!("GET {}", config.sessions_url.path());
         let options = config.normalize_options();
+        let auth = match &config.auth {
+            crate::config::Auth::Bearer(t) => Some(AuthHeader::bearer(
+                &KIND,
+                t.expose_secret(),
+                crate::config::ENV_TOKEN,
+            )?),
+            crate::config::Auth::None => None,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
                 http,
                 endpoint,
                 options,
+                auth,
             }),
         })
     }
@@ -122,15 +133,15 @@ impl Client {
         let url = self.page_url(page, per_page);
         let endpoint = self.endpoint();
         tracing::debug!(vendor = %KIND, url = %redact_url(&url), "fetching a page of sessions");
-        let auth = self.inner.config.auth.clone();
+        let auth = self.inner.auth.as_ref();
         let resp = self
             .inner
             .http
             .send_any(endpoint, |c| {
                 let req = c.get(url.clone()).header("Accept", "application/json");
-                match &auth {
-                    Auth::Bearer(token) => req.bearer_auth(token.expose_secret()),
-                    Auth::None => req,
+                match auth {
+                    Some(h) => h.apply(req),
+                    None => req,
                 }
             })
             .await?;
