@@ -36,6 +36,33 @@ pub const ENV_CONNECTOR_ID: &str = "CLEVERPOWER_CONNECTOR_ID";
 /// Environment variable of the default charge ids, comma separated (optional).
 pub const ENV_CHARGE_IDS: &str = "CLEVERPOWER_CHARGE_IDS";
 
+/// The settings of this source as typed keys: each one's variable, whether it is a secret and
+/// required. [`ConfigBuilder::from_lookup`] reads them and the source's descriptor lists them.
+pub mod keys {
+    use evsessions_core::registry::Setting;
+    /// The bearer token (optional: the API documents no authentication).
+    pub const TOKEN: Setting =
+        Setting::new(super::ENV_TOKEN, "the bearer token (optional)").secret();
+    /// The base URL.
+    pub const BASE_URL: Setting = Setting::new(super::ENV_BASE_URL, "the base URL");
+    /// The header to send the token in instead of `Authorization: Bearer`.
+    pub const AUTH_HEADER: Setting =
+        Setting::new(super::ENV_AUTH_HEADER, "the header of the token");
+    /// The default charge ids, comma separated.
+    pub const CHARGE_IDS: Setting = Setting::new(
+        super::ENV_CHARGE_IDS,
+        "the charge ids to read, comma separated",
+    );
+    /// The `connectorId` to ask for.
+    pub const CONNECTOR_ID: Setting =
+        Setting::new(super::ENV_CONNECTOR_ID, "the connectorId to ask for");
+    /// The time zone of zoneless timestamps.
+    pub const TIME_ZONE: Setting =
+        Setting::new(super::ENV_TIME_ZONE, "the time zone of zoneless timestamps");
+    /// The currency of prices.
+    pub const CURRENCY: Setting = Setting::new(super::ENV_CURRENCY, "the currency of prices");
+}
+
 /// How requests authenticate. The API documents no scheme, so all three are offered.
 ///
 /// `Debug` never shows a secret:
@@ -230,23 +257,21 @@ impl ConfigBuilder {
     /// assert_eq!(c.time_zone().name(), "Europe/Bratislava");
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ConfigBuilder {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let s = evsessions_core::registry::Settings::new(&lookup);
         let mut b = ConfigBuilder::default();
-        if let Some(url) = get(ENV_BASE_URL) {
+        if let Some(url) = s.text(&keys::BASE_URL) {
             b.base_url = Some(url);
         }
-        match (get(ENV_TOKEN), get(ENV_AUTH_HEADER)) {
-            (Some(token), None) => b.auth = Some(Auth::bearer(token.trim())),
-            (Some(token), Some(name)) => b.auth = Some(Auth::header(name.trim(), token.trim())),
+        match (s.text(&keys::TOKEN), s.text(&keys::AUTH_HEADER)) {
+            (Some(token), None) => b.auth = Some(Auth::bearer(token)),
+            (Some(token), Some(name)) => b.auth = Some(Auth::header(name, token)),
             (None, Some(name)) => b.auth_header_without_token = Some(name),
             (None, None) => {}
         }
-        b.time_zone_text = get(ENV_TIME_ZONE);
-        b.currency = get(ENV_CURRENCY);
-        b.connector_id_text = get(ENV_CONNECTOR_ID);
-        if let Some(ids) = get(ENV_CHARGE_IDS) {
-            b.charge_ids = Some(ids.split(',').map(str::to_string).collect());
-        }
+        b.time_zone_text = s.text(&keys::TIME_ZONE);
+        b.currency = s.text(&keys::CURRENCY);
+        b.connector_id_text = s.text(&keys::CONNECTOR_ID);
+        b.charge_ids = s.list(&keys::CHARGE_IDS);
         b
     }
 

@@ -103,13 +103,13 @@ evsessions_core::source_descriptor! {
     summary: "CleverPower at api.chargee.eco (Czech)",
     env_prefix: "CLEVERPOWER_",
     settings: [
-        Setting::new(crate::config::ENV_TOKEN, "the bearer token (optional)").secret(),
-        Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
-        Setting::new(crate::config::ENV_AUTH_HEADER, "the header of the token"),
-        Setting::new(crate::config::ENV_CHARGE_IDS, "the charge ids to read, comma separated"),
-        Setting::new(crate::config::ENV_CONNECTOR_ID, "the connectorId to ask for"),
-        Setting::new(crate::config::ENV_TIME_ZONE, "the time zone of zoneless timestamps"),
-        Setting::new(crate::config::ENV_CURRENCY, "the currency of prices"),
+        crate::config::keys::TOKEN,
+        crate::config::keys::BASE_URL,
+        crate::config::keys::AUTH_HEADER,
+        crate::config::keys::CHARGE_IDS,
+        crate::config::keys::CONNECTOR_ID,
+        crate::config::keys::TIME_ZONE,
+        crate::config::keys::CURRENCY,
     ],
 }
 

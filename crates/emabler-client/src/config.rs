@@ -17,6 +17,18 @@ pub const ENV_API_KEY: &str = "EMABLER_API_KEY";
 /// Environment variable overriding the base URL.
 pub const ENV_BASE_URL: &str = "EMABLER_BASE_URL";
 
+/// The settings of this source as typed keys: each one's variable, whether it is a secret and
+/// required. [`ConfigBuilder::from_lookup`] reads them and the source's descriptor lists them.
+pub mod keys {
+    use evsessions_core::registry::Setting;
+    /// The API key.
+    pub const API_KEY: Setting = Setting::new(super::ENV_API_KEY, "the API key")
+        .secret()
+        .required();
+    /// The base URL.
+    pub const BASE_URL: Setting = Setting::new(super::ENV_BASE_URL, "the base URL");
+}
+
 /// Default records per `POST /v2/transactions` request (the documented maximum).
 pub const DEFAULT_PAGE_SIZE: u32 = 1000;
 /// Largest page `POST /v2/transactions` accepts.
@@ -120,11 +132,10 @@ impl ConfigBuilder {
     /// assert!(b.build().is_ok());
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ConfigBuilder {
-        let get =
-            |name: &str| lookup(name).and_then(|v| evsessions_core::serde_util::non_empty(&v));
+        let s = evsessions_core::registry::Settings::new(&lookup);
         ConfigBuilder {
-            api_key: get(ENV_API_KEY).map(SecretString::from),
-            base_url: get(ENV_BASE_URL),
+            api_key: s.secret(&keys::API_KEY),
+            base_url: s.text(&keys::BASE_URL),
             http: None,
             page_size: None,
         }

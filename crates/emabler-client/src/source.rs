@@ -458,8 +458,8 @@ evsessions_core::source_descriptor! {
     summary: "eMabler API v2 (Finland)",
     env_prefix: "EMABLER_",
     settings: [
-        Setting::new(crate::config::ENV_API_KEY, "the API key").secret().required(),
-        Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
+        crate::config::keys::API_KEY,
+        crate::config::keys::BASE_URL,
     ],
 }
 

@@ -84,6 +84,70 @@ impl Setting {
     }
 }
 
+/// A source's settings as a lookup gives them (the environment, or an account of an accounts
+/// file), read by their [`Setting`]s: the one reading of every source's
+/// `ConfigBuilder::from_lookup`. A variable that is unset or blank is not set.
+///
+/// ```
+/// use evsessions_core::registry::{Setting, Settings};
+/// use evsessions_core::ExposeSecret;
+/// const KEY: Setting = Setting::new("ACME_KEY", "the key").secret();
+/// const IDS: Setting = Setting::new("ACME_IDS", "ids, comma separated");
+/// const URL: Setting = Setting::new("ACME_URL", "the base URL");
+/// let vars = |name: &str| match name {
+///     "ACME_KEY" => Some(" k y ".to_string()),
+///     "ACME_IDS" => Some("a, b,,c".to_string()),
+///     "ACME_URL" => Some("   ".to_string()),
+///     _ => None,
+/// };
+/// let s = Settings::new(&vars);
+/// assert_eq!(s.secret(&KEY).unwrap().expose_secret(), " k y "); // a secret as given
+/// assert_eq!(s.list(&IDS), Some(vec!["a".to_string(), "b".to_string(), "c".to_string()]));
+/// assert_eq!(s.text(&URL), None); // blank is unset
+/// ```
+#[derive(Clone, Copy)]
+pub struct Settings<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl<'a> Settings<'a> {
+    /// Settings read through `lookup` (by environment variable name).
+    pub fn new(lookup: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Settings { lookup }
+    }
+
+    fn raw(&self, setting: &Setting) -> Option<String> {
+        (self.lookup)(setting.env).filter(|v| !v.trim().is_empty())
+    }
+
+    /// The setting's text, trimmed.
+    pub fn text(&self, setting: &Setting) -> Option<String> {
+        self.raw(setting).map(|v| v.trim().to_string())
+    }
+
+    /// The setting as a secret, exactly as given (a password may end in a space).
+    pub fn secret(&self, setting: &Setting) -> Option<crate::SecretString> {
+        self.raw(setting).map(crate::SecretString::from)
+    }
+
+    /// The setting as a comma-separated list (entries trimmed, empty ones dropped).
+    pub fn list(&self, setting: &Setting) -> Option<Vec<String>> {
+        self.text(setting).map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+    }
+}
+
+impl std::fmt::Debug for Settings<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Settings(..)")
+    }
+}
+
 /// Builds a source from a lookup of its settings (by environment variable name: the
 /// environment, or an account of an accounts file), an optional base URL that wins over the
 /// source's own setting (`--base-url`), and the HTTP policy.

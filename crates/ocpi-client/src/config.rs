@@ -23,6 +23,32 @@ pub const ENV_TOKEN: &str = "OCPI_TOKEN";
 /// encoded, even under OCPI 2.2.1 (platforms known to want it so). Default `false`.
 pub const ENV_TOKEN_RAW: &str = "OCPI_TOKEN_RAW";
 
+/// The settings of this source as typed keys: each one's variable, whether it is a secret and
+/// required. [`ConfigBuilder::from_lookup`] reads them and the source's descriptor lists them.
+pub mod keys {
+    use evsessions_core::registry::Setting;
+    /// The platform's versions URL.
+    pub const VERSIONS_URL: Setting =
+        Setting::new(super::ENV_VERSIONS_URL, "the platform's versions URL");
+    /// The `cdrs` module's URL, without discovery.
+    pub const CDRS_URL: Setting = Setting::new(
+        super::ENV_CDRS_URL,
+        "the cdrs module's URL, without discovery",
+    );
+    /// The `sessions` module's URL, without discovery.
+    pub const SESSIONS_URL: Setting = Setting::new(
+        super::ENV_SESSIONS_URL,
+        "the sessions module's URL, without discovery",
+    );
+    /// The OCPI token.
+    pub const TOKEN: Setting = Setting::new(super::ENV_TOKEN, "the OCPI token")
+        .secret()
+        .required();
+    /// `true`: the raw token under 2.2.1.
+    pub const TOKEN_RAW: Setting =
+        Setting::new(super::ENV_TOKEN_RAW, "true: the raw token under 2.2.1");
+}
+
 /// Objects asked per request (`limit`) by default. A server sends at most its own limit (and
 /// says so in `X-Limit`); the client then simply follows `Link` with the smaller pages.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -189,15 +215,14 @@ impl ConfigBuilder {
     /// assert_eq!(config.token_encoding(), ocpi_client::TokenEncoding::Raw);
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ConfigBuilder {
-        let get =
-            |name: &str| lookup(name).and_then(|v| evsessions_core::serde_util::non_empty(&v));
+        let s = evsessions_core::registry::Settings::new(&lookup);
         ConfigBuilder {
-            token: get(ENV_TOKEN).map(SecretString::from),
-            versions_url: get(ENV_VERSIONS_URL),
-            cdrs_url: get(ENV_CDRS_URL),
-            sessions_url: get(ENV_SESSIONS_URL),
+            token: s.secret(&keys::TOKEN),
+            versions_url: s.text(&keys::VERSIONS_URL),
+            cdrs_url: s.text(&keys::CDRS_URL),
+            sessions_url: s.text(&keys::SESSIONS_URL),
             token_encoding: None,
-            raw_token_text: get(ENV_TOKEN_RAW),
+            raw_token_text: s.text(&keys::TOKEN_RAW),
             http: None,
             page_size: None,
         }

@@ -486,11 +486,11 @@ evsessions_core::source_descriptor! {
     summary: "any OCPI 2.2.1 (or 2.1.1) platform: CDRs and Sessions",
     env_prefix: "OCPI_",
     settings: [
-        Setting::new(crate::config::ENV_VERSIONS_URL, "the platform's versions URL"),
-        Setting::new(crate::config::ENV_CDRS_URL, "the cdrs module's URL, without discovery"),
-        Setting::new(crate::config::ENV_SESSIONS_URL, "the sessions module's URL, without discovery"),
-        Setting::new(crate::config::ENV_TOKEN, "the OCPI token").secret().required(),
-        Setting::new(crate::config::ENV_TOKEN_RAW, "true: the raw token under 2.2.1"),
+        crate::config::keys::VERSIONS_URL,
+        crate::config::keys::CDRS_URL,
+        crate::config::keys::SESSIONS_URL,
+        crate::config::keys::TOKEN,
+        crate::config::keys::TOKEN_RAW,
     ],
 }
 

@@ -26,6 +26,27 @@ pub const ENV_AMOUNT_SCALE: &str = "RU_CSMS_AMOUNT_SCALE";
 /// (`untrusted` (default), `lat-lon`, `lon-lat`).
 pub const ENV_COORDINATES: &str = "RU_CSMS_COORDINATES";
 
+/// The settings of this source as typed keys: each one's variable, whether it is a secret and
+/// required. [`ConfigBuilder::from_lookup`] reads them and the source's descriptor lists them.
+pub mod keys {
+    use evsessions_core::registry::Setting;
+    /// The full URL of the session list.
+    pub const SESSIONS_URL: Setting =
+        Setting::new(super::ENV_SESSIONS_URL, "the full URL of the session list").required();
+    /// The bearer token.
+    pub const TOKEN: Setting = Setting::new(super::ENV_TOKEN, "the bearer token").secret();
+    /// The same as the sessions URL (the convention of the other sources).
+    pub const BASE_URL: Setting = Setting::new(super::ENV_BASE_URL, "the same as the sessions URL");
+    /// Sessions per page.
+    pub const PER_PAGE: Setting = Setting::new(super::ENV_PER_PAGE, "sessions per page");
+    /// The minor-unit scale of amounts.
+    pub const AMOUNT_SCALE: Setting =
+        Setting::new(super::ENV_AMOUNT_SCALE, "the minor-unit scale of amounts");
+    /// The order of coordinates.
+    pub const COORDINATES: Setting =
+        Setting::new(super::ENV_COORDINATES, "the order of coordinates");
+}
+
 /// The default page size asked of the server (the captured response echoes 100).
 pub const DEFAULT_PER_PAGE: u32 = 100;
 
@@ -254,19 +275,25 @@ impl ConfigBuilder {
     /// Like [`ConfigBuilder::from_env`] with any lookup of variables by name (for tests and for
     /// callers that keep settings elsewhere).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ConfigBuilder {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let s = evsessions_core::registry::Settings::new(&lookup);
         let mut b = ConfigBuilder::default();
-        if let Some(v) = get(ENV_SESSIONS_URL) {
+        if let Some(v) = s.text(&keys::SESSIONS_URL) {
             b.sessions_url = Some(Setting::env(v, ENV_SESSIONS_URL));
-        } else if let Some(v) = get(ENV_BASE_URL) {
+        } else if let Some(v) = s.text(&keys::BASE_URL) {
             b.sessions_url = Some(Setting::env(v, ENV_BASE_URL));
         }
-        if let Some(v) = get(ENV_TOKEN) {
-            b.token = Some(Setting::env(SecretString::from(v), ENV_TOKEN));
+        if let Some(v) = s.secret(&keys::TOKEN) {
+            b.token = Some(Setting::env(v, ENV_TOKEN));
         }
-        b.per_page = get(ENV_PER_PAGE).map(|v| Setting::env(v, ENV_PER_PAGE));
-        b.amount_scale = get(ENV_AMOUNT_SCALE).map(|v| Setting::env(v, ENV_AMOUNT_SCALE));
-        b.coordinates = get(ENV_COORDINATES).map(|v| Setting::env(v, ENV_COORDINATES));
+        b.per_page = s
+            .text(&keys::PER_PAGE)
+            .map(|v| Setting::env(v, ENV_PER_PAGE));
+        b.amount_scale = s
+            .text(&keys::AMOUNT_SCALE)
+            .map(|v| Setting::env(v, ENV_AMOUNT_SCALE));
+        b.coordinates = s
+            .text(&keys::COORDINATES)
+            .map(|v| Setting::env(v, ENV_COORDINATES));
         b
     }
 

@@ -138,12 +138,12 @@ evsessions_core::source_descriptor! {
     summary: "the RU CSMS's paged session list",
     env_prefix: "RU_CSMS_",
     settings: [
-        Setting::new(crate::config::ENV_SESSIONS_URL, "the full URL of the session list",).required(),
-        Setting::new(crate::config::ENV_TOKEN, "the bearer token").secret(),
-        Setting::new(crate::config::ENV_BASE_URL, "the same as the sessions URL"),
-        Setting::new(crate::config::ENV_PER_PAGE, "sessions per page"),
-        Setting::new(crate::config::ENV_AMOUNT_SCALE, "the minor-unit scale of amounts"),
-        Setting::new(crate::config::ENV_COORDINATES, "the order of coordinates"),
+        crate::config::keys::SESSIONS_URL,
+        crate::config::keys::TOKEN,
+        crate::config::keys::BASE_URL,
+        crate::config::keys::PER_PAGE,
+        crate::config::keys::AMOUNT_SCALE,
+        crate::config::keys::COORDINATES,
     ],
 }
 

@@ -33,6 +33,36 @@ pub const ENV_BASE_URL: &str = "SMAPPEE_BASE_URL";
 /// The variable naming a file where tokens persist between runs ([`crate::FileTokenStore`]).
 pub const ENV_TOKEN_FILE: &str = "SMAPPEE_TOKEN_FILE";
 
+/// The settings of this source as typed keys: each one's variable, whether it is a secret and
+/// required. [`ConfigBuilder::from_lookup`] reads them and the source's descriptor lists them.
+pub mod keys {
+    use evsessions_core::registry::Setting;
+    /// The OAuth client id.
+    pub const CLIENT_ID: Setting = Setting::new(super::ENV_CLIENT_ID, "the OAuth client id")
+        .secret()
+        .required();
+    /// The OAuth client secret.
+    pub const CLIENT_SECRET: Setting =
+        Setting::new(super::ENV_CLIENT_SECRET, "the OAuth client secret")
+            .secret()
+            .required();
+    /// The account's user name.
+    pub const USERNAME: Setting = Setting::new(super::ENV_USERNAME, "the account user name")
+        .secret()
+        .required();
+    /// The account's password.
+    pub const PASSWORD: Setting = Setting::new(super::ENV_PASSWORD, "the account password")
+        .secret()
+        .required();
+    /// The base URL.
+    pub const BASE_URL: Setting = Setting::new(super::ENV_BASE_URL, "the base URL");
+    /// A file where tokens persist between runs.
+    pub const TOKEN_FILE: Setting = Setting::new(
+        super::ENV_TOKEN_FILE,
+        "a file where tokens persist between runs",
+    );
+}
+
 /// The validated settings of a [`Client`](crate::Client). `Debug` shows no secret.
 #[derive(Clone)]
 pub struct Config {
@@ -154,14 +184,15 @@ impl ConfigBuilder {
     /// Like [`ConfigBuilder::from_env`], reading the variables through `lookup` (for tests and
     /// for callers with their own configuration source).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ConfigBuilder {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let s = evsessions_core::registry::Settings::new(&lookup);
         ConfigBuilder {
-            client_id: get(ENV_CLIENT_ID).map(SecretString::from),
-            client_secret: get(ENV_CLIENT_SECRET).map(SecretString::from),
-            username: get(ENV_USERNAME).map(SecretString::from),
-            password: get(ENV_PASSWORD).map(SecretString::from),
-            base_url: get(ENV_BASE_URL),
-            token_store: get(ENV_TOKEN_FILE)
+            client_id: s.secret(&keys::CLIENT_ID),
+            client_secret: s.secret(&keys::CLIENT_SECRET),
+            username: s.secret(&keys::USERNAME),
+            password: s.secret(&keys::PASSWORD),
+            base_url: s.text(&keys::BASE_URL),
+            token_store: s
+                .text(&keys::TOKEN_FILE)
                 .map(|path| Arc::new(crate::FileTokenStore::new(path)) as Arc<dyn TokenStore>),
             ..ConfigBuilder::default()
         }

@@ -239,12 +239,12 @@ evsessions_core::source_descriptor! {
     summary: "Smappee dev API v3 (Belgium)",
     env_prefix: "SMAPPEE_",
     settings: [
-        Setting::new(crate::config::ENV_CLIENT_ID, "the OAuth client id").secret().required(),
-        Setting::new(crate::config::ENV_CLIENT_SECRET, "the OAuth client secret").secret().required(),
-        Setting::new(crate::config::ENV_USERNAME, "the account user name").secret().required(),
-        Setting::new(crate::config::ENV_PASSWORD, "the account password").secret().required(),
-        Setting::new(crate::config::ENV_BASE_URL, "the base URL"),
-        Setting::new(crate::config::ENV_TOKEN_FILE, "a file where tokens persist between runs"),
+        crate::config::keys::CLIENT_ID,
+        crate::config::keys::CLIENT_SECRET,
+        crate::config::keys::USERNAME,
+        crate::config::keys::PASSWORD,
+        crate::config::keys::BASE_URL,
+        crate::config::keys::TOKEN_FILE,
     ],
 }
 
