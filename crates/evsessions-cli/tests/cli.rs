@@ -888,6 +888,65 @@ async fn verbose_logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
 }
 
 /// Hostile servers, each case against every vendor (see `evsessions_testkit::hostile`).
+mod ocpi {
+    use super::*;
+    use evsessions_testkit::ocpi::{OcpiMock, TOKEN};
+
+    /// `--source ocpi` from the environment (`OCPI_VERSIONS_URL`, `OCPI_TOKEN`), and an
+    /// accounts file's `vendor = "ocpi"` with `token_env`, synced and exported: every session
+    /// of the mock once, the token never printed.
+    #[tokio::test]
+    async fn sessions_and_sync_read_an_ocpi_platform() {
+        let mock = OcpiMock::start().await;
+        let url = mock.versions_url();
+        let o = run(
+            &["sessions", "--source", "ocpi", "--format", "ndjson"],
+            &[("OCPI_VERSIONS_URL", &url), ("OCPI_TOKEN", TOKEN)],
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        let want = sorted(mock.session_ids());
+        assert_eq!(ids(&ndjson(&o)), want);
+        assert!(ndjson(&o).iter().all(|r| r["source"] == "ocpi"));
+
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("evsessions.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[accounts.hub]\nvendor = \"ocpi\"\nversions_url = \"{url}\"\ntoken_env = \"HUB_OCPI_TOKEN\"\n"
+            ),
+        )
+        .unwrap();
+        let store = dir.path().join("s.db");
+        let (config, store) = (config.to_str().unwrap(), store.to_str().unwrap());
+        let synced = run(
+            &[
+                "sync",
+                "--config",
+                config,
+                "--store",
+                store,
+                "--since",
+                "2025-01-01",
+            ],
+            &[("HUB_OCPI_TOKEN", TOKEN)],
+        )
+        .await;
+        assert_eq!(synced.status.code(), Some(0), "stderr: {}", stderr(&synced));
+        let all = format!("{}{}", stdout(&synced), stderr(&synced));
+        assert!(!all.contains(TOKEN), "{all}");
+        let exported = run(&["export", "--store", store, "--format", "ndjson"], &[]).await;
+        assert_eq!(
+            exported.status.code(),
+            Some(0),
+            "stderr: {}",
+            stderr(&exported)
+        );
+        assert_eq!(ids(&ndjson(&exported)), want);
+    }
+}
+
 mod hostile {
     use super::*;
     use evsessions_testkit::fault::mount_fault;
