@@ -3,8 +3,8 @@
 //! and renewed by single statements, so it works behind PgBouncer in transaction mode); a
 //! worker that dies loses its lease at the expiry and another takes the account over.
 //!
-//! Times are `timestamptz` (microseconds; the exact instant is in `record`), money and energy
-//! `NUMERIC`, `record` and `raw` are `json` (kept as written).
+//! Times are `timestamptz` (microseconds; the exact instant is in the document), money and
+//! energy `NUMERIC`, the session's document `bytea` (zstd of its JSON).
 
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
 use crate::error::{SyncError, SyncResult};
-use crate::sql::{self, bind_revision, bind_row, bind_run, bind_state};
+use crate::sql::{self, bind_marks, bind_revision, bind_row, bind_run, bind_state};
 use crate::store::*;
 
 const BACKEND: &str = "postgres";
@@ -36,6 +36,9 @@ fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 fn dec(d: Decimal) -> Decimal {
     d
+}
+fn parse_dec(d: Option<Decimal>) -> SyncResult<Option<Decimal>> {
+    Ok(d)
 }
 fn parse_ts(t: Option<DateTime<Utc>>) -> SyncResult<Option<DateTime<Utc>>> {
     Ok(t)
@@ -60,6 +63,60 @@ impl PostgresStore {
     /// # Ok(()) }
     /// ```
     pub async fn connect(url: &str) -> SyncResult<PostgresStore> {
+        let store = PostgresStore::pool(url).await?;
+        MIGRATOR
+            .run(&store.pool)
+            .await
+            .map_err(|e| SyncError::Migrate {
+                backend: BACKEND,
+                message: e.to_string(),
+            })?;
+        finish_schema_5(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// Connect to an existing store (see [`crate::open_store_read_only`]): a database
+    /// without the store's tables is [`SyncError::NoStore`]; one of an older schema is
+    /// migrated first.
+    pub async fn connect_existing(url: &str) -> SyncResult<PostgresStore> {
+        let store = PostgresStore::pool(url).await?;
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name IN ('sessions', '_sqlx_migrations')",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db)?;
+        if tables < 2 {
+            return Err(SyncError::NoStore {
+                location: crate::redact_db_text(url),
+            });
+        }
+        let applied: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db)?;
+        let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        let legacy: i64 = sqlx::query_scalar(LEGACY_COLUMNS)
+            .fetch_one(&store.pool)
+            .await
+            .map_err(db)?;
+        if applied < latest || legacy > 0 {
+            MIGRATOR
+                .run(&store.pool)
+                .await
+                .map_err(|e| SyncError::Migrate {
+                    backend: BACKEND,
+                    message: e.to_string(),
+                })?;
+            finish_schema_5(&store.pool).await?;
+        }
+        Ok(store)
+    }
+
+    async fn pool(url: &str) -> SyncResult<PostgresStore> {
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
@@ -73,12 +130,40 @@ impl PostgresStore {
                     crate::redact_db_text(&e.to_string())
                 ),
             })?;
-        MIGRATOR.run(&pool).await.map_err(|e| SyncError::Migrate {
-            backend: BACKEND,
-            message: e.to_string(),
-        })?;
         Ok(PostgresStore { pool })
     }
+}
+
+/// Does `sessions` still have schema 4's `record` column?
+const LEGACY_COLUMNS: &str = "SELECT COUNT(*) FROM information_schema.columns \
+     WHERE table_schema = current_schema() AND table_name = 'sessions' AND column_name = 'record'";
+
+/// Schema 5's second half (see its migration): convert an older store's rows to documents and
+/// drop `record` and `raw`, in one transaction under a lock, so that workers starting at once
+/// convert once.
+async fn finish_schema_5(pool: &PgPool) -> SyncResult<()> {
+    let mut tx = Tx {
+        tx: begin(pool).await?,
+    };
+    sqlx::query("SELECT pg_advisory_xact_lock(7422005)")
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(db)?;
+    let legacy: i64 = sqlx::query_scalar(LEGACY_COLUMNS)
+        .fetch_one(&mut *tx.tx)
+        .await
+        .map_err(db)?;
+    if legacy == 0 {
+        return Ok(());
+    }
+    let converted = convert_documents(&mut tx).await?;
+    sqlx::query("ALTER TABLE sessions DROP COLUMN record, DROP COLUMN raw")
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(db)?;
+    tx.tx.commit().await.map_err(db)?;
+    tracing::info!(converted, "store converted to schema 5");
+    Ok(())
 }
 
 struct Tx {
@@ -160,4 +245,10 @@ async fn take_over(
     Ok(done.rows_affected() == 1)
 }
 
-crate::backend::shared_backend!(PostgresStore, PgRow, "::json", "::text");
+crate::backend::shared_backend!(
+    PostgresStore,
+    PgRow,
+    "::json",
+    "::text",
+    "SELECT json_array_elements_text($3::json)"
+);
