@@ -73,6 +73,13 @@ macro_rules! shared_backend {
                 "ORDER BY account, source, id LIMIT 1000"
             );
             let mut codec = crate::doc::Codec::new();
+            let mut dictionaries: std::collections::HashMap<String, u32> =
+                std::collections::HashMap::new();
+            for (id, source, dict) in tx.dictionaries().await? {
+                let id = dict_id(id)?;
+                codec.add_dictionary(id, dict);
+                dictionaries.entry(source).or_insert(id);
+            }
             let mut after: Option<(String, String, String)> = None;
             let mut converted = 0u64;
             loop {
@@ -94,15 +101,47 @@ macro_rules! shared_backend {
                     last.try_get("source").map_err(db)?,
                     last.try_get("id").map_err(db)?,
                 ));
+                let mut chunk = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    let account: &str = r.try_get("account").map_err(db)?;
-                    let source: &str = r.try_get("source").map_err(db)?;
-                    let id: &str = r.try_get("id").map_err(db)?;
                     let record: &str = r.try_get("record").map_err(db)?;
                     let raw: &str = r.try_get("raw").map_err(db)?;
                     let session = RecordParts::join(record, raw)?;
-                    let doc = codec.pack(&session)?;
-                    let has_amounts = crate::sql::Columns::of(&session).has_amounts;
+                    let json = crate::doc::json_of(&session)?;
+                    chunk.push((r, session, json));
+                }
+                // A dictionary per vendor, trained from its first rows, as a sync does.
+                for (_, session, _) in &chunk {
+                    let source = session.source.as_str();
+                    if dictionaries.contains_key(source) {
+                        continue;
+                    }
+                    let samples: Vec<&[u8]> = chunk
+                        .iter()
+                        .filter(|(_, s, _)| s.source.as_str() == source)
+                        .map(|(_, _, j)| j.as_slice())
+                        .collect();
+                    let id = match crate::doc::train(&samples) {
+                        Some((id, dict)) => {
+                            tx.add_dictionary(i64::from(id), source, &dict).await?;
+                            codec.add_dictionary(id, dict);
+                            id
+                        }
+                        None => 0,
+                    };
+                    dictionaries.insert(source.to_string(), id);
+                }
+                for (r, session, json) in &chunk {
+                    let account: &str = r.try_get("account").map_err(db)?;
+                    let source: &str = r.try_get("source").map_err(db)?;
+                    let id: &str = r.try_get("id").map_err(db)?;
+                    codec.pack_with(
+                        dictionaries
+                            .get(session.source.as_str())
+                            .copied()
+                            .unwrap_or(0),
+                    )?;
+                    let doc = codec.compress(json)?;
+                    let has_amounts = crate::sql::Columns::of(session).has_amounts;
                     sqlx::query(
                         "UPDATE sessions SET doc = $4, has_amounts = $5 \
                          WHERE account = $1 AND source = $2 AND id = $3",
@@ -119,6 +158,48 @@ macro_rules! shared_backend {
                 }
             }
             Ok(converted)
+        }
+
+        /// The stream `make` builds with a codec that knows the store's dictionaries (read
+        /// first; their error, if any, is the stream's only item).
+        fn with_codec<'a, T: Send + 'a>(
+            pool: &'a sqlx::Pool<<$row as sqlx::Row>::Database>,
+            make: impl FnOnce(crate::doc::Codec) -> BoxStream<'a, SyncResult<T>> + Send + 'a,
+        ) -> BoxStream<'a, SyncResult<T>> {
+            let mut make = Some(make);
+            futures::stream::once(load_codec(pool))
+                .map(move |codec| match (codec, make.take()) {
+                    (Ok(codec), Some(make)) => make(codec),
+                    (Err(e), _) => futures::stream::once(futures::future::ready(Err(e))).boxed(),
+                    // `once` yields once.
+                    (Ok(_), None) => futures::stream::empty().boxed(),
+                })
+                .flatten()
+                .boxed()
+        }
+
+        /// A stored dictionary id as zstd's.
+        fn dict_id(id: i64) -> SyncResult<u32> {
+            u32::try_from(id).map_err(|_| SyncError::Data {
+                message: format!("stored dictionary id {id} is not a zstd dictionary id"),
+            })
+        }
+
+        /// A codec that knows the store's dictionaries (read once per stream).
+        async fn load_codec<'e, E>(executor: E) -> SyncResult<crate::doc::Codec>
+        where
+            E: sqlx::Executor<'e, Database = <$row as sqlx::Row>::Database>,
+        {
+            let rows = sqlx::query(sql::DICTIONARIES)
+                .fetch_all(executor)
+                .await
+                .map_err(db)?;
+            let mut codec = crate::doc::Codec::new();
+            for r in &rows {
+                let id: i64 = r.try_get("id").map_err(db)?;
+                codec.add_dictionary(dict_id(id)?, r.try_get("dict").map_err(db)?);
+            }
+            Ok(codec)
         }
 
         /// The columns [`SessionFilter::accepts_row`] tests; `None` when the row fails it.
@@ -284,6 +365,38 @@ macro_rules! shared_backend {
                     .collect()
             }
 
+            async fn dictionaries(&mut self) -> SyncResult<Vec<(i64, String, Vec<u8>)>> {
+                let rows = sqlx::query(sql::DICTIONARIES)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("id").map_err(db)?,
+                            r.try_get("source").map_err(db)?,
+                            r.try_get("dict").map_err(db)?,
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn add_dictionary(
+                &mut self,
+                id: i64,
+                source: &str,
+                dict: &[u8],
+            ) -> SyncResult<()> {
+                sqlx::query(sql::ADD_DICTIONARY)
+                    .bind(id)
+                    .bind(source)
+                    .bind(dict)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
             async fn stored_parts(
                 &mut self,
                 account: &str,
@@ -299,7 +412,11 @@ macro_rules! shared_backend {
                     .map_err(db)?;
                 let Some(r) = row else { return Ok(None) };
                 let doc: &[u8] = r.try_get("doc").map_err(db)?;
-                let session = crate::doc::Codec::new().session(doc)?;
+                let mut codec = crate::doc::Codec::new();
+                for (id, _, dict) in self.dictionaries().await? {
+                    codec.add_dictionary(dict_id(id)?, dict);
+                }
+                let session = codec.session(doc)?;
                 RecordParts::of(&session).map(Some)
             }
 
@@ -551,22 +668,24 @@ macro_rules! shared_backend {
                 let filter = filter.clone();
                 let from = filter.from.map(ts);
                 let to = filter.to.map(ts);
-                let mut codec = crate::doc::Codec::new();
-                sqlx::query(sql::SESSIONS)
-                    .bind(from)
-                    .bind(to)
-                    .fetch(&self.pool)
-                    .filter_map(move |r| {
-                        let item = r.map_err(db).and_then(|r| {
-                            if row_passes(&r, &filter)? {
-                                stored_of(&r, &mut codec).map(Some)
-                            } else {
-                                Ok(None)
-                            }
-                        });
-                        futures::future::ready(item.transpose())
-                    })
-                    .boxed()
+                let pool = &self.pool;
+                with_codec(pool, move |mut codec| {
+                    sqlx::query(sql::SESSIONS)
+                        .bind(from)
+                        .bind(to)
+                        .fetch(pool)
+                        .filter_map(move |r| {
+                            let item = r.map_err(db).and_then(|r| {
+                                if row_passes(&r, &filter)? {
+                                    stored_of(&r, &mut codec).map(Some)
+                                } else {
+                                    Ok(None)
+                                }
+                            });
+                            futures::future::ready(item.transpose())
+                        })
+                        .boxed()
+                })
             }
 
             fn documents<'a>(
@@ -576,25 +695,27 @@ macro_rules! shared_backend {
                 let filter = filter.clone();
                 let from = filter.from.map(ts);
                 let to = filter.to.map(ts);
-                let mut codec = crate::doc::Codec::new();
-                sqlx::query(sql::DOCUMENTS)
-                    .bind(from)
-                    .bind(to)
-                    .fetch(&self.pool)
-                    .filter_map(move |r| {
-                        let item = r.map_err(db).and_then(|r| {
-                            if !row_passes(&r, &filter)? {
-                                return Ok(None);
-                            }
-                            let doc: &[u8] = r.try_get("doc").map_err(db)?;
-                            Ok(Some(StoredDocument {
-                                account: r.try_get("account").map_err(db)?,
-                                json: codec.unpack(doc)?,
-                            }))
-                        });
-                        futures::future::ready(item.transpose())
-                    })
-                    .boxed()
+                let pool = &self.pool;
+                with_codec(pool, move |mut codec| {
+                    sqlx::query(sql::DOCUMENTS)
+                        .bind(from)
+                        .bind(to)
+                        .fetch(pool)
+                        .filter_map(move |r| {
+                            let item = r.map_err(db).and_then(|r| {
+                                if !row_passes(&r, &filter)? {
+                                    return Ok(None);
+                                }
+                                let doc: &[u8] = r.try_get("doc").map_err(db)?;
+                                Ok(Some(StoredDocument {
+                                    account: r.try_get("account").map_err(db)?,
+                                    json: codec.unpack(doc)?,
+                                }))
+                            });
+                            futures::future::ready(item.transpose())
+                        })
+                        .boxed()
+                })
             }
 
             fn session_columns<'a>(
@@ -604,22 +725,24 @@ macro_rules! shared_backend {
                 let filter = filter.clone();
                 let from = filter.from.map(ts);
                 let to = filter.to.map(ts);
-                let mut codec = crate::doc::Codec::new();
-                sqlx::query(sql::SESSION_COLUMNS_READ)
-                    .bind(from)
-                    .bind(to)
-                    .fetch(&self.pool)
-                    .filter_map(move |r| {
-                        let item = r.map_err(db).and_then(|r| {
-                            if row_passes(&r, &filter)? {
-                                columns_of(&r, &mut codec).map(Some)
-                            } else {
-                                Ok(None)
-                            }
-                        });
-                        futures::future::ready(item.transpose())
-                    })
-                    .boxed()
+                let pool = &self.pool;
+                with_codec(pool, move |mut codec| {
+                    sqlx::query(sql::SESSION_COLUMNS_READ)
+                        .bind(from)
+                        .bind(to)
+                        .fetch(pool)
+                        .filter_map(move |r| {
+                            let item = r.map_err(db).and_then(|r| {
+                                if row_passes(&r, &filter)? {
+                                    columns_of(&r, &mut codec).map(Some)
+                                } else {
+                                    Ok(None)
+                                }
+                            });
+                            futures::future::ready(item.transpose())
+                        })
+                        .boxed()
+                })
             }
 
             async fn revisions(

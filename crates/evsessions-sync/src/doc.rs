@@ -3,6 +3,8 @@
 //! with zstd. Its SHA-256 is the content hash, so the bytes hashed, stored and exported are
 //! the same bytes: one copy of each thing (see `docs/sync.md`, "What is stored").
 
+use std::collections::HashMap;
+
 use evsessions_core::output::write_session_json;
 use evsessions_core::ChargingSession;
 use sha2::{Digest, Sha256};
@@ -16,15 +18,31 @@ const LEVEL: i32 = 3;
 /// The largest document read back (a guard against a corrupt frame header): 64 MiB.
 const MAX_DOC: u64 = 64 << 20;
 
-/// Packs and unpacks documents, reusing zstd's contexts (one per batch or read stream).
+/// The size of a trained dictionary: 32 KiB.
+const DICTIONARY_SIZE: usize = 32 * 1024;
+
+/// Records of a vendor needed to train its dictionary.
+pub(crate) const TRAINING_SAMPLES: usize = 200;
+
+/// Packs and unpacks documents, reusing zstd's contexts (one per batch or read stream), with
+/// the store's dictionaries (zstd names a frame's dictionary by its id, in the frame header).
 pub(crate) struct Codec {
-    compressor: Option<zstd::bulk::Compressor<'static>>,
-    decompressor: Option<zstd::bulk::Decompressor<'static>>,
+    /// The dictionary new documents are packed with (0: none) and its compressor.
+    compressor: Option<(u32, zstd::bulk::Compressor<'static>)>,
+    /// Decompressors by dictionary id (0: none), made when first needed.
+    decompressors: HashMap<u32, zstd::bulk::Decompressor<'static>>,
+    /// The dictionaries known, by id.
+    dictionaries: HashMap<u32, Vec<u8>>,
 }
 
 impl std::fmt::Debug for Codec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Codec").finish_non_exhaustive()
+        f.debug_struct("Codec")
+            .field(
+                "dictionaries",
+                &self.dictionaries.keys().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
     }
 }
 
@@ -46,29 +64,56 @@ pub(crate) fn hash_of(json: &[u8]) -> String {
     out
 }
 
+/// A dictionary trained on `samples` (documents of one vendor), and its id; `None` when zstd
+/// finds nothing to learn (too few or too small samples): documents are then packed without.
+pub(crate) fn train(samples: &[&[u8]]) -> Option<(u32, Vec<u8>)> {
+    if samples.len() < TRAINING_SAMPLES {
+        return None;
+    }
+    let dict = zstd::dict::from_samples(samples, DICTIONARY_SIZE).ok()?;
+    let id = zstd::zstd_safe::get_dict_id_from_dict(&dict)?.get();
+    Some((id, dict))
+}
+
 impl Codec {
     pub(crate) fn new() -> Codec {
         Codec {
             compressor: None,
-            decompressor: None,
+            decompressors: HashMap::new(),
+            dictionaries: HashMap::new(),
         }
     }
 
-    /// The session's stored document.
-    pub(crate) fn pack(&mut self, session: &ChargingSession) -> SyncResult<Vec<u8>> {
-        let json = json_of(session)?;
-        self.compress(&json)
+    /// Know a dictionary (read from the store, or just trained).
+    pub(crate) fn add_dictionary(&mut self, id: u32, dict: Vec<u8>) {
+        self.dictionaries.insert(id, dict);
     }
 
-    /// Compress a document's JSON.
+    /// Pack new documents with dictionary `id` (0: none).
+    pub(crate) fn pack_with(&mut self, id: u32) -> SyncResult<()> {
+        if self.compressor.as_ref().is_some_and(|(d, _)| *d == id) {
+            return Ok(());
+        }
+        let c = match self.dictionaries.get(&id) {
+            Some(dict) => zstd::bulk::Compressor::with_dictionary(LEVEL, dict),
+            None => zstd::bulk::Compressor::new(LEVEL),
+        }
+        .map_err(|e| zstd_error("compress", e))?;
+        self.compressor = Some((id, c));
+        Ok(())
+    }
+
+    /// Compress a document's JSON (with the dictionary of [`Codec::pack_with`], else none).
     pub(crate) fn compress(&mut self, json: &[u8]) -> SyncResult<Vec<u8>> {
-        let c = match &mut self.compressor {
-            Some(c) => c,
-            None => self
-                .compressor
-                .insert(zstd::bulk::Compressor::new(LEVEL).map_err(|e| zstd_error("compress", e))?),
-        };
-        c.compress(json).map_err(|e| zstd_error("compress", e))
+        if self.compressor.is_none() {
+            self.pack_with(0)?;
+        }
+        match &mut self.compressor {
+            Some((_, c)) => c.compress(json).map_err(|e| zstd_error("compress", e)),
+            None => Err(SyncError::Data {
+                message: "no zstd compressor".into(),
+            }),
+        }
     }
 
     /// A stored document's JSON.
@@ -80,11 +125,23 @@ impl Codec {
             .ok_or_else(|| SyncError::Data {
                 message: "a stored document is not a zstd frame of known size".into(),
             })?;
-        let d = match &mut self.decompressor {
-            Some(d) => d,
-            None => self
-                .decompressor
-                .insert(zstd::bulk::Decompressor::new().map_err(|e| zstd_error("decompress", e))?),
+        let id = zstd::zstd_safe::get_dict_id_from_frame(doc).map_or(0, |d| d.get());
+        let d = match self.decompressors.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let made = match (id, self.dictionaries.get(&id)) {
+                    (0, _) => zstd::bulk::Decompressor::new(),
+                    (_, Some(dict)) => zstd::bulk::Decompressor::with_dictionary(dict),
+                    (_, None) => {
+                        return Err(SyncError::Data {
+                            message: format!(
+                                "a stored document needs zstd dictionary {id}, which the store does not hold"
+                            ),
+                        })
+                    }
+                };
+                e.insert(made.map_err(|e| zstd_error("decompress", e))?)
+            }
         };
         // `size` is at most MAX_DOC: it fits a usize.
         d.decompress(doc, usize::try_from(size).unwrap_or(0))
@@ -129,8 +186,8 @@ mod tests {
         let mut s = s;
         s.raw = evsessions_core::RawRecord::from_json(raw).unwrap();
         let mut codec = Codec::new();
-        let doc = codec.pack(&s).unwrap();
         let json = json_of(&s).unwrap();
+        let doc = codec.compress(&json).unwrap();
         assert!(doc.len() < json.len() + 32);
         assert_eq!(codec.unpack(&doc).unwrap(), json);
         let back = codec.session(&doc).unwrap();
@@ -138,5 +195,41 @@ mod tests {
         assert_eq!(back, s);
         assert_eq!(hash_of(&json), crate::store::content_hash(&s).unwrap());
         assert!(codec.unpack(b"not zstd").is_err());
+
+        // With a dictionary trained on documents like it: smaller, and only with it.
+        let docs: Vec<Vec<u8>> = (0..300)
+            .map(|i| {
+                let mut t = s.clone();
+                t.id = format!("{}", 1_000_000 + i * 7919);
+                t.raw = evsessions_core::RawRecord::from_json(format!(
+                    r#"{{"id":{},"chargerName":"Kamppi P1 / {:02}","kwh":{}.{:03}}}"#,
+                    t.id,
+                    i % 17,
+                    i % 40,
+                    i * 37 % 1000
+                ))
+                .unwrap();
+                json_of(&t).unwrap()
+            })
+            .collect();
+        let samples: Vec<&[u8]> = docs.iter().map(Vec::as_slice).collect();
+        let (id, dict) = train(&samples).unwrap();
+        let plain = codec.compress(&docs[0]).unwrap();
+        codec.add_dictionary(id, dict.clone());
+        codec.pack_with(id).unwrap();
+        let packed = codec.compress(&docs[0]).unwrap();
+        assert!(
+            packed.len() < plain.len() / 2,
+            "{} vs {}",
+            packed.len(),
+            plain.len()
+        );
+        assert_eq!(codec.unpack(&packed).unwrap(), docs[0]);
+        assert_eq!(codec.unpack(&plain).unwrap(), docs[0]);
+        let err = Codec::new().unpack(&packed).unwrap_err().to_string();
+        assert!(err.contains(&format!("dictionary {id}")), "{err}");
+        let mut other = Codec::new();
+        other.add_dictionary(id, dict);
+        assert_eq!(other.unpack(&packed).unwrap(), docs[0]);
     }
 }

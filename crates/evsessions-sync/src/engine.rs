@@ -328,6 +328,61 @@ struct Batch<'a> {
     records: Vec<ChargingSession>,
     errors: Vec<(Option<String>, String)>,
     error_seq: i64,
+    packing: Packing,
+}
+
+/// How a run packs its documents: the codec, and the vendor's dictionary once known.
+#[derive(Debug)]
+struct Packing {
+    codec: crate::doc::Codec,
+    /// `None` until the store's dictionaries are read; then the one of this vendor (0: none
+    /// yet, and none could be trained in this run).
+    dictionary: Option<u32>,
+    /// Training was tried in this run (it is not tried again).
+    tried: bool,
+}
+
+impl Packing {
+    fn new() -> Packing {
+        Packing {
+            codec: crate::doc::Codec::new(),
+            dictionary: None,
+            tried: false,
+        }
+    }
+
+    /// Choose the dictionary of `source` for the documents `samples` are (the batch's new
+    /// values): the store's, else one trained from them and kept in `tx`.
+    async fn prepare(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        source: &str,
+        samples: &[&[u8]],
+    ) -> SyncResult<()> {
+        if self.dictionary.is_none() {
+            let mut mine = 0;
+            for (id, of, dict) in tx.dictionaries().await? {
+                let Ok(id) = u32::try_from(id) else { continue };
+                self.codec.add_dictionary(id, dict);
+                if of == source && mine == 0 {
+                    mine = id;
+                }
+            }
+            self.dictionary = Some(mine);
+        }
+        if self.dictionary == Some(0)
+            && !self.tried
+            && samples.len() >= crate::doc::TRAINING_SAMPLES
+        {
+            self.tried = true;
+            if let Some((id, dict)) = crate::doc::train(samples) {
+                tx.add_dictionary(i64::from(id), source, &dict).await?;
+                self.codec.add_dictionary(id, dict);
+                self.dictionary = Some(id);
+            }
+        }
+        self.codec.pack_with(self.dictionary.unwrap_or(0))
+    }
 }
 
 impl Batch<'_> {
@@ -353,7 +408,8 @@ impl Batch<'_> {
                 counts,
             )
             .await?;
-            plan.write(tx, self.account, &records, now).await?;
+            plan.write(tx, self.account, &records, now, &mut self.packing)
+                .await?;
             for s in &records {
                 seen.insert((s.source.as_str().to_string(), s.id.clone()));
             }
@@ -451,8 +507,25 @@ impl Plan {
         account: &str,
         records: &[ChargingSession],
         now: DateTime<Utc>,
+        packing: &mut Packing,
     ) -> SyncResult<()> {
-        let mut codec = crate::doc::Codec::new();
+        let written: Vec<usize> = self
+            .order
+            .iter()
+            .filter_map(|k| self.slots.get(k).and_then(|s| s.content))
+            .collect();
+        if !written.is_empty() {
+            let samples: Vec<&[u8]> = written
+                .iter()
+                .filter_map(|&i| self.packed.get(i).map(|p| p.1.as_slice()))
+                .collect();
+            let source = records
+                .first()
+                .map(|s| s.source.as_str())
+                .unwrap_or_default();
+            packing.prepare(tx, source, &samples).await?;
+        }
+        let codec = &mut packing.codec;
         let mut docs: Vec<(usize, Vec<u8>)> = Vec::new();
         let mut marks = Vec::new();
         for key in &self.order {
@@ -905,6 +978,7 @@ async fn run_locked(
         records: Vec::new(),
         errors: Vec::new(),
         error_seq: 0,
+        packing: Packing::new(),
     };
     let mut counts = RunCounts::default();
     let requests_before = source.requests_sent();

@@ -267,6 +267,11 @@ pub(crate) fn replacing_sql(ids: &str) -> String {
     )
 }
 
+pub(crate) const DICTIONARIES: &str = "SELECT id, source, dict FROM dictionaries ORDER BY id";
+
+pub(crate) const ADD_DICTIONARY: &str = "INSERT INTO dictionaries (id, source, dict) \
+     VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING";
+
 pub(crate) const STORED_DOC: &str =
     "SELECT doc FROM sessions WHERE account = $1 AND source = $2 AND id = $3";
 

@@ -614,6 +614,10 @@ pub trait StoreTx: Send {
     async fn update_marks(&mut self, marks: &[MarkWrite<'_>]) -> SyncResult<()>;
     /// Append revisions, many a statement.
     async fn add_revisions(&mut self, revs: &[Revision<'_>]) -> SyncResult<()>;
+    /// The zstd dictionaries documents are packed with: `(id, vendor, dictionary)`.
+    async fn dictionaries(&mut self) -> SyncResult<Vec<(i64, String, Vec<u8>)>>;
+    /// Keep a new dictionary (committed with the first documents packed with it).
+    async fn add_dictionary(&mut self, id: i64, source: &str, dict: &[u8]) -> SyncResult<()>;
     /// Rows of the account that start at or after `from` and are not superseded.
     async fn window_rows(
         &mut self,
