@@ -983,23 +983,32 @@ async fn run_locked(
     let mut counts = RunCounts::default();
     let requests_before = source.requests_sent();
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    let mut read = 0u64;
-    {
+    // Reading and writing overlap: the reader fills batches and hands each full one to the
+    // writer, which commits them one after the other in the vendor's order (the store works
+    // on its own thread or server while the next pages are decoded). A writer that fails
+    // drops its end, and the reader stops at its next batch.
+    type Full = (Vec<ChargingSession>, Vec<(Option<String>, String)>);
+    let (mut hand, take) = futures::channel::mpsc::channel::<Full>(0);
+    let mut record_errors = 0u64;
+    let reader = async {
+        let mut records = Vec::new();
+        let mut errors = Vec::new();
+        let mut read = 0u64;
         let mut stream = session_stream(&counting, &query);
         while let Some(item) = stream.next().await {
             match item {
                 Ok(s) => {
                     read += 1;
-                    batch.records.push(s);
+                    records.push(s);
                 }
                 Err(e) => {
                     let record = match &e {
                         Error::Decode { record, .. } => record.clone(),
                         _ => None,
                     };
-                    batch.errors.push((record, e.to_string()));
+                    errors.push((record, e.to_string()));
                     if is_record_error(&e) {
-                        counts.errors += 1;
+                        record_errors += 1;
                         if report.record_errors.len() < 100 {
                             report.record_errors.push(e);
                         }
@@ -1011,11 +1020,31 @@ async fn run_locked(
             if let Some(p) = &options.progress {
                 p(account, read, counting.pages.load(Ordering::Relaxed));
             }
-            if batch.records.len() >= options.batch_size {
-                commit_batch(store, &mut batch, options, &mut counts, &mut seen).await?;
+            if records.len() >= options.batch_size {
+                let full = (std::mem::take(&mut records), std::mem::take(&mut errors));
+                if futures::SinkExt::send(&mut hand, full).await.is_err() {
+                    break;
+                }
             }
         }
-    }
+        hand.close_channel();
+        (records, errors)
+    };
+    let writer = async {
+        // Owned here: dropped when the writer stops, whatever stopped it.
+        let mut take = take;
+        while let Some((records, errors)) = take.next().await {
+            batch.records = records;
+            batch.errors = errors;
+            commit_batch(store, &mut batch, options, &mut counts, &mut seen).await?;
+        }
+        SyncResult::Ok(())
+    };
+    let ((records, errors), written) = futures::join!(reader, writer);
+    written?;
+    batch.records = records;
+    batch.errors = errors;
+    counts.errors += record_errors;
     counts.pages = counting.pages.load(Ordering::Relaxed);
     counts.requests = match (requests_before, source.requests_sent()) {
         (Some(a), Some(b)) => Some(b.saturating_sub(a)),
