@@ -160,22 +160,55 @@ macro_rules! shared_backend {
             Ok(converted)
         }
 
-        /// The stream `make` builds with a codec that knows the store's dictionaries (read
-        /// first; their error, if any, is the stream's only item).
-        fn with_codec<'a, T: Send + 'a>(
+        /// The rows of `rows` that pass `filter`, decoded. The store's dictionaries are read
+        /// once the query has started (so every dictionary its rows name is visible), and
+        /// again should a row name one they do not hold (committed by a sync meanwhile).
+        fn decoded<'a, T: Send + 'a>(
             pool: &'a sqlx::Pool<<$row as sqlx::Row>::Database>,
-            make: impl FnOnce(crate::doc::Codec) -> BoxStream<'a, SyncResult<T>> + Send + 'a,
+            rows: BoxStream<'a, Result<$row, sqlx::Error>>,
+            filter: SessionFilter,
+            decode: fn(&$row, &mut crate::doc::Codec) -> SyncResult<T>,
         ) -> BoxStream<'a, SyncResult<T>> {
-            let mut make = Some(make);
-            futures::stream::once(load_codec(pool))
-                .map(move |codec| match (codec, make.take()) {
-                    (Ok(codec), Some(make)) => make(codec),
-                    (Err(e), _) => futures::stream::once(futures::future::ready(Err(e))).boxed(),
-                    // `once` yields once.
-                    (Ok(_), None) => futures::stream::empty().boxed(),
-                })
-                .flatten()
-                .boxed()
+            let state = (rows, None::<crate::doc::Codec>, filter);
+            futures::stream::unfold(state, move |(mut rows, mut codec, filter)| async move {
+                loop {
+                    let r = match rows.next().await? {
+                        Ok(r) => r,
+                        Err(e) => return Some((Err(db(e)), (rows, codec, filter))),
+                    };
+                    match row_passes(&r, &filter) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => return Some((Err(e), (rows, codec, filter))),
+                    }
+                    let doc: Option<&[u8]> = r.try_get("doc").unwrap_or(None);
+                    let known = match (&codec, doc) {
+                        (None, _) => false,
+                        (Some(c), Some(d)) => c.knows(d),
+                        (Some(_), None) => true,
+                    };
+                    if !known {
+                        match load_codec(pool).await {
+                            Ok(c) => codec = Some(c),
+                            Err(e) => return Some((Err(e), (rows, codec, filter))),
+                        }
+                    }
+                    let item = match codec.as_mut() {
+                        Some(c) => decode(&r, c),
+                        None => continue,
+                    };
+                    return Some((item, (rows, codec, filter)));
+                }
+            })
+            .boxed()
+        }
+
+        fn document_of(r: &$row, codec: &mut crate::doc::Codec) -> SyncResult<StoredDocument> {
+            let doc: &[u8] = r.try_get("doc").map_err(db)?;
+            Ok(StoredDocument {
+                account: r.try_get("account").map_err(db)?,
+                json: codec.unpack(doc)?,
+            })
         }
 
         /// A stored dictionary id as zstd's.
@@ -668,24 +701,11 @@ macro_rules! shared_backend {
                 let filter = filter.clone();
                 let from = filter.from.map(ts);
                 let to = filter.to.map(ts);
-                let pool = &self.pool;
-                with_codec(pool, move |mut codec| {
-                    sqlx::query(sql::SESSIONS)
-                        .bind(from)
-                        .bind(to)
-                        .fetch(pool)
-                        .filter_map(move |r| {
-                            let item = r.map_err(db).and_then(|r| {
-                                if row_passes(&r, &filter)? {
-                                    stored_of(&r, &mut codec).map(Some)
-                                } else {
-                                    Ok(None)
-                                }
-                            });
-                            futures::future::ready(item.transpose())
-                        })
-                        .boxed()
-                })
+                let rows = sqlx::query(sql::SESSIONS)
+                    .bind(from)
+                    .bind(to)
+                    .fetch(&self.pool);
+                decoded(&self.pool, rows, filter, stored_of)
             }
 
             fn documents<'a>(
@@ -695,27 +715,11 @@ macro_rules! shared_backend {
                 let filter = filter.clone();
                 let from = filter.from.map(ts);
                 let to = filter.to.map(ts);
-                let pool = &self.pool;
-                with_codec(pool, move |mut codec| {
-                    sqlx::query(sql::DOCUMENTS)
-                        .bind(from)
-                        .bind(to)
-                        .fetch(pool)
-                        .filter_map(move |r| {
-                            let item = r.map_err(db).and_then(|r| {
-                                if !row_passes(&r, &filter)? {
-                                    return Ok(None);
-                                }
-                                let doc: &[u8] = r.try_get("doc").map_err(db)?;
-                                Ok(Some(StoredDocument {
-                                    account: r.try_get("account").map_err(db)?,
-                                    json: codec.unpack(doc)?,
-                                }))
-                            });
-                            futures::future::ready(item.transpose())
-                        })
-                        .boxed()
-                })
+                let rows = sqlx::query(sql::DOCUMENTS)
+                    .bind(from)
+                    .bind(to)
+                    .fetch(&self.pool);
+                decoded(&self.pool, rows, filter, document_of)
             }
 
             fn session_columns<'a>(
@@ -725,24 +729,11 @@ macro_rules! shared_backend {
                 let filter = filter.clone();
                 let from = filter.from.map(ts);
                 let to = filter.to.map(ts);
-                let pool = &self.pool;
-                with_codec(pool, move |mut codec| {
-                    sqlx::query(sql::SESSION_COLUMNS_READ)
-                        .bind(from)
-                        .bind(to)
-                        .fetch(pool)
-                        .filter_map(move |r| {
-                            let item = r.map_err(db).and_then(|r| {
-                                if row_passes(&r, &filter)? {
-                                    columns_of(&r, &mut codec).map(Some)
-                                } else {
-                                    Ok(None)
-                                }
-                            });
-                            futures::future::ready(item.transpose())
-                        })
-                        .boxed()
-                })
+                let rows = sqlx::query(sql::SESSION_COLUMNS_READ)
+                    .bind(from)
+                    .bind(to)
+                    .fetch(&self.pool);
+                decoded(&self.pool, rows, filter, columns_of)
             }
 
             async fn revisions(

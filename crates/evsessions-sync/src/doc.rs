@@ -89,6 +89,14 @@ impl Codec {
         self.dictionaries.insert(id, dict);
     }
 
+    /// Can this codec unpack `doc` (it knows the dictionary the frame names)?
+    pub(crate) fn knows(&self, doc: &[u8]) -> bool {
+        match zstd::zstd_safe::get_dict_id_from_frame(doc) {
+            None => true,
+            Some(id) => self.dictionaries.contains_key(&id.get()),
+        }
+    }
+
     /// Pack new documents with dictionary `id` (0: none).
     pub(crate) fn pack_with(&mut self, id: u32) -> SyncResult<()> {
         if self.compressor.as_ref().is_some_and(|(d, _)| *d == id) {
