@@ -6,7 +6,7 @@
 
 /// Implement the store for `$store` (pool field `pool`), rows `$row`, a `Tx` holding `tx`.
 /// `$json` is appended to JSON parameters, `$text` to JSON columns read as text; `$ids` is
-/// the subquery of the elements of `$3`, a JSON array of ids.
+/// the test that a column is one of the elements of `$3`, a JSON array of ids.
 macro_rules! shared_backend {
     ($store:ident, $row:ty, $json:literal, $text:literal, $ids:literal) => {
         fn state_of(r: &$row) -> SyncResult<SyncState> {

@@ -250,5 +250,5 @@ crate::backend::shared_backend!(
     PgRow,
     "::json",
     "::text",
-    "SELECT json_array_elements_text($3::json)"
+    "= ANY(ARRAY(SELECT json_array_elements_text($3::json)))"
 );

@@ -249,13 +249,13 @@ pub(crate) fn revisions_sql(n: usize, json: &'static str) -> String {
     )
 }
 
-/// The stored rows of a list of ids (`$3`: a JSON array of ids; `ids` the backend's
-/// subquery of its elements).
+/// The stored rows of a list of ids (`$3`: a JSON array of ids; `ids` the backend's test of
+/// membership in it, one that its planner turns into index lookups).
 pub(crate) fn existing_sql(ids: &str) -> String {
     format!(
         "SELECT id, revision, content_hash, status, first_seen_at, superseded_by, \
          superseded_at, replaces, missed_runs, missing_since FROM sessions \
-         WHERE account = $1 AND source = $2 AND id IN ({ids})"
+         WHERE account = $1 AND source = $2 AND id {ids}"
     )
 }
 
@@ -263,7 +263,7 @@ pub(crate) fn existing_sql(ids: &str) -> String {
 pub(crate) fn replacing_sql(ids: &str) -> String {
     format!(
         "SELECT replaces, id FROM sessions WHERE account = $1 AND source = $2 \
-         AND replaces IN ({ids}) AND id <> replaces"
+         AND replaces {ids} AND id <> replaces"
     )
 }
 

@@ -346,7 +346,7 @@ crate::backend::shared_backend!(
     SqliteRow,
     "",
     "",
-    "SELECT value FROM json_each($3)"
+    "IN (SELECT value FROM json_each($3))"
 );
 
 #[cfg(test)]
@@ -362,8 +362,8 @@ mod tests {
             .await
             .unwrap();
         for q in [
-            sql::existing_sql("SELECT value FROM json_each($3)"),
-            sql::replacing_sql("SELECT value FROM json_each($3)"),
+            sql::existing_sql("IN (SELECT value FROM json_each($3))"),
+            sql::replacing_sql("IN (SELECT value FROM json_each($3))"),
         ] {
             let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {q}"))
                 .bind("a")
