@@ -634,15 +634,20 @@ async fn plan_batch(
     // current `replaces` when asked).
     let mut replacers: HashMap<(String, String), Vec<String>> = HashMap::new();
     for src in sources {
-        let mut ids: Vec<&str> = Vec::new();
+        // Rows that replace one of the batch's own ids (not of the ids those replace: many
+        // records may name one earlier id, and every row naming it would be read again).
+        let own: Vec<&str> = records
+            .iter()
+            .filter(|s| s.source.as_str() == src)
+            .map(|s| s.id.as_str())
+            .collect();
+        let pairs = tx.replacing(account, src, &own).await?;
+        let mut lookup = own.clone();
         for (s, replaced) in records.iter().zip(&replaced_of) {
             if s.source.as_str() == src {
-                ids.push(&s.id);
-                ids.extend(replaced.iter().map(String::as_str));
+                lookup.extend(replaced.iter().map(String::as_str));
             }
         }
-        let pairs = tx.replacing(account, src, &ids).await?;
-        let mut lookup = ids.clone();
         for (_, by) in &pairs {
             lookup.push(by);
         }

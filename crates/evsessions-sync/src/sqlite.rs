@@ -382,5 +382,23 @@ mod tests {
             };
             assert!(plan.iter().any(|p| p.contains(want)), "{q}: {plan:?}");
         }
+        // Reads walk the start index in their order: no sort of every row.
+        for q in [sql::SESSIONS, sql::DOCUMENTS, sql::SESSION_COLUMNS_READ] {
+            let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {q}"))
+                .bind(None::<String>)
+                .bind(None::<String>)
+                .fetch_all(&store.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>("detail"))
+                .collect();
+            assert!(
+                plan.iter()
+                    .any(|p| p.contains("USING INDEX sessions_by_start"))
+                    && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+                "{q}: {plan:?}"
+            );
+        }
     }
 }
