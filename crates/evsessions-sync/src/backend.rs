@@ -6,9 +6,11 @@
 
 /// Implement the store for `$store` (pool field `pool`), rows `$row`, a `Tx` holding `tx`.
 /// `$json` is appended to JSON parameters, `$text` to JSON columns read as text; `$ids` is
-/// the test that a column is one of the elements of `$3`, a JSON array of ids.
+/// the test that a column is one of the elements of `$3`, a JSON array of ids; `$numbered`
+/// whether long multi-row statements number their parameters (`$1`) or not (`?`);
+/// `$replacing` the query of [`StoreTx::replacing`] (`$3`: a JSON array of ids).
 macro_rules! shared_backend {
-    ($store:ident, $row:ty, $json:literal, $text:literal, $ids:literal) => {
+    ($store:ident, $row:ty, $json:literal, $text:literal, $ids:literal, $numbered:literal, $replacing:expr) => {
         fn state_of(r: &$row) -> SyncResult<SyncState> {
             Ok(SyncState {
                 account: r.try_get("account").map_err(db)?,
@@ -381,7 +383,7 @@ macro_rules! shared_backend {
                     return Ok(Vec::new());
                 }
                 let list = serde_json::Value::from(ids.to_vec()).to_string();
-                let rows = sqlx::query(&sql::replacing_sql($ids))
+                let rows = sqlx::query(&$replacing)
                     .bind(account)
                     .bind(source)
                     .bind(list)
@@ -455,7 +457,7 @@ macro_rules! shared_backend {
 
             async fn upsert_sessions(&mut self, rows: &[RowWrite<'_>]) -> SyncResult<()> {
                 for chunk in rows.chunks(sql::UPSERT_ROWS) {
-                    let text = sql::upsert_sql(chunk.len());
+                    let text = sql::upsert_sql(chunk.len(), $numbered);
                     let mut q = sqlx::query(&text);
                     for row in chunk {
                         q = bind_row!(q, row, ts, dec);
@@ -477,7 +479,7 @@ macro_rules! shared_backend {
 
             async fn add_revisions(&mut self, revs: &[Revision<'_>]) -> SyncResult<()> {
                 for chunk in revs.chunks(sql::REVISION_ROWS) {
-                    let text = sql::revisions_sql(chunk.len(), $json);
+                    let text = sql::revisions_sql(chunk.len(), $numbered, $json);
                     let mut q = sqlx::query(&text);
                     for rev in chunk {
                         q = bind_revision!(q, rev, ts);

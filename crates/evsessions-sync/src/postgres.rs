@@ -6,13 +6,14 @@
 //! Times are `timestamptz` (microseconds; the exact instant is in the document), money and
 //! energy `NUMERIC`, the session's document `bytea` (zstd of its JSON).
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::{BoxStream, StreamExt};
 use rust_decimal::Decimal;
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
 use crate::error::{SyncError, SyncResult};
@@ -117,10 +118,22 @@ impl PostgresStore {
     }
 
     async fn pool(url: &str) -> SyncResult<PostgresStore> {
+        let bad_url = |e: sqlx::Error| SyncError::Config {
+            message: format!(
+                "cannot use {} as a PostgreSQL store: {}",
+                crate::redact_db_text(url),
+                crate::redact_db_text(&e.to_string())
+            ),
+        };
+        // No JIT: the store's statements are small lookups and batches, which JIT compiling
+        // (triggered by row estimates, hundreds of milliseconds each) only slows down.
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(bad_url)?
+            .options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .connect(url)
+            .connect_with(opts)
             .await
             .map_err(|e| SyncError::Store {
                 backend: BACKEND,
@@ -133,6 +146,14 @@ impl PostgresStore {
         Ok(PostgresStore { pool })
     }
 }
+
+/// [`crate::store::StoreTx::replacing`]: one index probe per id, whatever the statistics say.
+/// (As `replaces = ANY(…)`, the planner scanned the whole table at every batch when many rows
+/// name the same few ids, as the generator's do: its estimate of the matches is by value
+/// frequency. `OFFSET 0` keeps the lateral subquery from being flattened into a hash join.)
+const REPLACING: &str = "SELECT r.replaces, r.id FROM json_array_elements_text($3::json) AS k(id) \
+     CROSS JOIN LATERAL (SELECT s.replaces, s.id FROM sessions s WHERE s.account = $1 \
+     AND s.source = $2 AND s.replaces = k.id AND s.id <> s.replaces OFFSET 0) AS r";
 
 /// Does `sessions` still have schema 4's `record` column?
 const LEGACY_COLUMNS: &str = "SELECT COUNT(*) FROM information_schema.columns \
@@ -250,5 +271,7 @@ crate::backend::shared_backend!(
     PgRow,
     "::json",
     "::text",
-    "= ANY(ARRAY(SELECT json_array_elements_text($3::json)))"
+    "= ANY(ARRAY(SELECT json_array_elements_text($3::json)))",
+    true,
+    REPLACING
 );

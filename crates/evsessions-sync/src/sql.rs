@@ -186,8 +186,11 @@ pub(crate) const UPSERT_PARAMS: usize = 31;
 /// (32,766) and PostgreSQL's (65,535) limits.
 pub(crate) const UPSERT_ROWS: usize = 500;
 
-/// `n` groups of `per` placeholders, numbered from `$1`: `($1, $2), ($3, $4)`.
-fn values(n: usize, per: usize, cast: impl Fn(usize) -> &'static str) -> String {
+/// `n` groups of `per` placeholders in order: numbered from `$1` (`($1, $2), ($3, $4)`), or,
+/// when `numbered` is false, anonymous `?` — the same parameters, since each is used once in
+/// order. SQLite wants the anonymous ones in long statements: the name of a parameter is
+/// looked up through a list, so binding thousands of named ones takes quadratic time.
+fn values(n: usize, per: usize, numbered: bool, cast: impl Fn(usize) -> &'static str) -> String {
     let mut out = String::with_capacity(n * per * 6);
     for r in 0..n {
         if r > 0 {
@@ -198,8 +201,12 @@ fn values(n: usize, per: usize, cast: impl Fn(usize) -> &'static str) -> String 
             if c > 0 {
                 out.push_str(", ");
             }
-            out.push('$');
-            out.push_str(&(r * per + c + 1).to_string());
+            if numbered {
+                out.push('$');
+                out.push_str(&(r * per + c + 1).to_string());
+            } else {
+                out.push('?');
+            }
             out.push_str(cast(c));
         }
         out.push(')');
@@ -209,7 +216,7 @@ fn values(n: usize, per: usize, cast: impl Fn(usize) -> &'static str) -> String 
 
 /// Insert or replace `n` rows in one statement; a replaced row keeps its first-seen time
 /// and loses its missing and stale marks.
-pub(crate) fn upsert_sql(n: usize) -> String {
+pub(crate) fn upsert_sql(n: usize, numbered: bool) -> String {
     format!(
         "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES {} ON CONFLICT (account, source, id) \
          DO UPDATE SET status = excluded.status, vendor_status = excluded.vendor_status, \
@@ -226,7 +233,7 @@ pub(crate) fn upsert_sql(n: usize) -> String {
          replaces = excluded.replaces, superseded_by = excluded.superseded_by, \
          superseded_at = excluded.superseded_at, missed_runs = 0, missing_since = NULL, \
          stale_since = NULL",
-        values(n, UPSERT_PARAMS, |_| "")
+        values(n, UPSERT_PARAMS, numbered, |_| "")
     )
 }
 
@@ -237,14 +244,16 @@ pub(crate) const REVISION_ROWS: usize = 1000;
 
 /// Append `n` revisions in one statement (`json` casts the two JSON texts where the columns
 /// are `json`).
-pub(crate) fn revisions_sql(n: usize, json: &'static str) -> String {
+pub(crate) fn revisions_sql(n: usize, numbered: bool, json: &'static str) -> String {
     format!(
         "INSERT INTO revisions (account, source, id, revision, changed_at, run_id, kind, \
          changed_fields, before_record, before_raw, content_hash) VALUES {}",
-        values(n, REVISION_PARAMS, |c| if c == 8 || c == 9 {
-            json
-        } else {
-            ""
+        values(n, REVISION_PARAMS, numbered, |c| {
+            if c == 8 || c == 9 {
+                json
+            } else {
+                ""
+            }
         })
     )
 }

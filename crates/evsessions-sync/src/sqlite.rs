@@ -346,7 +346,9 @@ crate::backend::shared_backend!(
     SqliteRow,
     "",
     "",
-    "IN (SELECT value FROM json_each($3))"
+    "IN (SELECT value FROM json_each($3))",
+    false,
+    sql::replacing_sql("IN (SELECT value FROM json_each($3))")
 );
 
 #[cfg(test)]
