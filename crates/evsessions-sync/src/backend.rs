@@ -685,7 +685,8 @@ macro_rules! shared_backend {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db)?;
-                rows.iter()
+                let mut open = rows
+                    .iter()
                     .map(|r| {
                         Ok(OpenSession {
                             source: r.try_get("source").map_err(db)?,
@@ -693,7 +694,9 @@ macro_rules! shared_backend {
                             started_at: parse_ts(r.try_get("started_at").map_err(db)?)?,
                         })
                     })
-                    .collect()
+                    .collect::<SyncResult<Vec<_>>>()?;
+                open.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+                Ok(open)
             }
 
             fn sessions<'a>(

@@ -297,9 +297,11 @@ pub(crate) const SET_MISSING: &str = "UPDATE sessions SET missed_runs = $4, miss
 pub(crate) const SET_STALE: &str = "UPDATE sessions SET stale_since = $4 \
      WHERE account = $1 AND source = $2 AND id = $3 AND stale_since IS NULL";
 
+/// (No `ORDER BY started_at`: with it, SQLite walks the account's start index, reading every
+/// row of the account to find the few open ones — 1.7 s at 1 M stored. They are sorted after.)
 pub(crate) const OPEN_SESSIONS: &str = "SELECT source, id, started_at FROM sessions \
      WHERE account = $1 AND status IN ('pending', 'active', 'reservation') \
-     AND superseded_by IS NULL AND stale_since IS NULL ORDER BY started_at";
+     AND superseded_by IS NULL AND stale_since IS NULL";
 
 pub(crate) const SAVE_STATE_SQL: &str = "INSERT INTO sync_state (account, source, watermark, \
      last_run_at, last_success_at, last_error, last_error_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \

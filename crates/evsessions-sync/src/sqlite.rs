@@ -163,8 +163,9 @@ impl SqliteStore {
             opts.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                // 64 MiB of page cache per connection, at most: a batch's index pages stay.
-                .pragma("cache_size", "-65536")
+                // 16 MiB of page cache per connection, at most (the default is 2 MiB): the
+                // indexes' pages a batch touches stay in it.
+                .pragma("cache_size", "-16384")
         };
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -384,6 +385,20 @@ mod tests {
             };
             assert!(plan.iter().any(|p| p.contains(want)), "{q}: {plan:?}");
         }
+        // The open sessions are found through the status index, not by reading the account.
+        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", sql::OPEN_SESSIONS))
+            .bind("a")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("detail"))
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("USING INDEX sessions_by_status")),
+            "{plan:?}"
+        );
         // Reads walk the start index in their order: no sort of every row.
         for q in [sql::SESSIONS, sql::DOCUMENTS, sql::SESSION_COLUMNS_READ] {
             let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {q}"))
