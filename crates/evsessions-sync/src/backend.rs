@@ -213,6 +213,29 @@ macro_rules! shared_backend {
             })
         }
 
+        /// Run the migrations, then schema 5's second half.
+        async fn migrate(pool: &sqlx::Pool<<$row as sqlx::Row>::Database>) -> SyncResult<()> {
+            MIGRATOR.run(pool).await.map_err(|e| SyncError::Migrate {
+                backend: BACKEND,
+                message: e.to_string(),
+            })?;
+            finish_schema_5(pool).await
+        }
+
+        /// Is a store's schema this version's: no migration pending, nothing to convert?
+        async fn schema_is_current(
+            pool: &sqlx::Pool<<$row as sqlx::Row>::Database>,
+        ) -> Result<bool, sqlx::Error> {
+            let applied: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+            )
+            .fetch_one(pool)
+            .await?;
+            let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+            let legacy: i64 = sqlx::query_scalar(LEGACY_COLUMNS).fetch_one(pool).await?;
+            Ok(applied >= latest && legacy == 0)
+        }
+
         /// A stored dictionary id as zstd's.
         fn dict_id(id: i64) -> SyncResult<u32> {
             u32::try_from(id).map_err(|_| SyncError::Data {

@@ -65,14 +65,7 @@ impl PostgresStore {
     /// ```
     pub async fn connect(url: &str) -> SyncResult<PostgresStore> {
         let store = PostgresStore::pool(url).await?;
-        MIGRATOR
-            .run(&store.pool)
-            .await
-            .map_err(|e| SyncError::Migrate {
-                backend: BACKEND,
-                message: e.to_string(),
-            })?;
-        finish_schema_5(&store.pool).await?;
+        migrate(&store.pool).await?;
         Ok(store)
     }
 
@@ -93,26 +86,8 @@ impl PostgresStore {
                 location: crate::redact_db_text(url),
             });
         }
-        let applied: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
-        )
-        .fetch_one(&store.pool)
-        .await
-        .map_err(db)?;
-        let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        let legacy: i64 = sqlx::query_scalar(LEGACY_COLUMNS)
-            .fetch_one(&store.pool)
-            .await
-            .map_err(db)?;
-        if applied < latest || legacy > 0 {
-            MIGRATOR
-                .run(&store.pool)
-                .await
-                .map_err(|e| SyncError::Migrate {
-                    backend: BACKEND,
-                    message: e.to_string(),
-                })?;
-            finish_schema_5(&store.pool).await?;
+        if !schema_is_current(&store.pool).await.map_err(db)? {
+            migrate(&store.pool).await?;
         }
         Ok(store)
     }
@@ -126,10 +101,13 @@ impl PostgresStore {
             ),
         };
         // No JIT: the store's statements are small lookups and batches, which JIT compiling
-        // (triggered by row estimates, hundreds of milliseconds each) only slows down.
+        // (triggered by row estimates, hundreds of milliseconds each) only slows down. Custom
+        // plans: a generic plan made while `sessions` was empty (a first sync) scanned it at
+        // every batch until autovacuum's ANALYZE replaced it; a plan made for each execution
+        // sees the table's size (planning a batch's statement costs a millisecond).
         let opts = PgConnectOptions::from_str(url)
             .map_err(bad_url)?
-            .options([("jit", "off")]);
+            .options([("jit", "off"), ("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))

@@ -78,14 +78,7 @@ impl SqliteStore {
     /// ```
     pub async fn open(path: &str) -> SyncResult<SqliteStore> {
         let store = SqliteStore::connect(path, false).await?;
-        MIGRATOR
-            .run(&store.pool)
-            .await
-            .map_err(|e| SyncError::Migrate {
-                backend: BACKEND,
-                message: e.to_string(),
-            })?;
-        finish_schema_5(&store.pool).await?;
+        migrate(&store.pool).await?;
         Ok(store)
     }
 
@@ -151,7 +144,7 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         let store = SqliteStore { pool };
-        let state = store.schema_is_current().await?;
+        let state = store.schema_state().await?;
         Ok((store, state))
     }
 
@@ -190,7 +183,7 @@ impl SqliteStore {
     }
 
     /// `None`: not a store; `Some(false)`: a store of an older schema.
-    async fn schema_is_current(&self) -> Result<Option<bool>, sqlx::Error> {
+    async fn schema_state(&self) -> Result<Option<bool>, sqlx::Error> {
         let tables: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' \
              AND name IN ('sessions', '_sqlx_migrations')",
@@ -200,16 +193,7 @@ impl SqliteStore {
         if tables < 2 {
             return Ok(None);
         }
-        let applied: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
-        let legacy: i64 = sqlx::query_scalar(LEGACY_COLUMNS)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(Some(applied >= latest && legacy == 0))
+        schema_is_current(&self.pool).await.map(Some)
     }
 }
 
@@ -356,6 +340,17 @@ crate::backend::shared_backend!(
 mod tests {
     use super::*;
 
+    /// The query plan of `q`, its parameters all NULL.
+    async fn plan_of(store: &SqliteStore, q: &str) -> Vec<String> {
+        sqlx::query(&format!("EXPLAIN QUERY PLAN {q}"))
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>("detail"))
+            .collect()
+    }
+
     /// Every per-record lookup of the engine is an index search, never a scan of the account
     /// (a scan made the first sync quadratic: 20,000 sessions took 13 minutes).
     #[tokio::test]
@@ -386,14 +381,7 @@ mod tests {
             assert!(plan.iter().any(|p| p.contains(want)), "{q}: {plan:?}");
         }
         // The open sessions are found through the status index, not by reading the account.
-        let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {}", sql::OPEN_SESSIONS))
-            .bind("a")
-            .fetch_all(&store.pool)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>("detail"))
-            .collect();
+        let plan = plan_of(&store, sql::OPEN_SESSIONS).await;
         assert!(
             plan.iter()
                 .any(|p| p.contains("USING INDEX sessions_by_status")),
@@ -401,15 +389,7 @@ mod tests {
         );
         // Reads walk the start index in their order: no sort of every row.
         for q in [sql::SESSIONS, sql::DOCUMENTS, sql::SESSION_COLUMNS_READ] {
-            let plan: Vec<String> = sqlx::query(&format!("EXPLAIN QUERY PLAN {q}"))
-                .bind(None::<String>)
-                .bind(None::<String>)
-                .fetch_all(&store.pool)
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<String, _>("detail"))
-                .collect();
+            let plan = plan_of(&store, q).await;
             assert!(
                 plan.iter()
                     .any(|p| p.contains("USING INDEX sessions_by_start"))
