@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use evsessions::sync::config::{parse_duration, AccountConfig, ConfigFile};
 use evsessions::sync::{
-    open_store, sync_account, RunResult, SessionFilter, SessionStore, SyncError, SyncOptions,
-    SyncReport,
+    open_store, open_store_read_only, sync_account, RunResult, SessionFilter, SessionStore,
+    SyncError, SyncOptions, SyncReport,
 };
 use evsessions_core::{
     HttpConfig, OutputFormat, RetryConfig, SessionSource, SessionWriter, StatusFilter,
@@ -214,7 +214,9 @@ pub(crate) fn store_location(flag: Option<&str>, file: Option<&ConfigFile>) -> S
 pub(crate) fn report_sync_error(e: &SyncError) -> u8 {
     eprintln!("error: {e}");
     match e {
-        SyncError::Config { .. } => EXIT_CONFIG,
+        SyncError::Config { .. } | SyncError::NoStore { .. } | SyncError::NotAStore { .. } => {
+            EXIT_CONFIG
+        }
         SyncError::Source(inner) => exit_code(inner),
         _ => EXIT_API,
     }
@@ -222,6 +224,14 @@ pub(crate) fn report_sync_error(e: &SyncError) -> u8 {
 
 async fn open(location: &str) -> Result<Box<dyn SessionStore>, u8> {
     open_store(location)
+        .await
+        .map_err(|e| report_sync_error(&e))
+}
+
+/// Open an existing store to read it: never creates one (a missing store or a file that is
+/// not a store is exit 2, naming it).
+async fn open_to_read(location: &str) -> Result<Box<dyn SessionStore>, u8> {
+    open_store_read_only(location)
         .await
         .map_err(|e| report_sync_error(&e))
 }
@@ -481,7 +491,15 @@ pub async fn export(args: ExportArgs) -> u8 {
         return EXIT_CONFIG;
     }
     let location = store_location(args.store.as_deref(), None);
-    let store = match open(&location).await {
+    let store = match open_to_read(&location).await {
+        // `--since-last-export` remembers what it wrote: the existing store, writable.
+        Ok(s) if args.since_last_export => {
+            drop(s);
+            match open(&location).await {
+                Ok(s) => s,
+                Err(code) => return code,
+            }
+        }
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -545,6 +563,9 @@ async fn write_rows<W: Write>(
         eprintln!("error: cannot write {target}: {e}");
         EXIT_OUTPUT
     };
+    if format == OutputFormat::Ndjson {
+        return write_documents(store, filter, out, target).await;
+    }
     let mut writer = match SessionWriter::new(format, out) {
         Ok(w) => w,
         Err(e) => return (failed(e), None),
@@ -567,6 +588,40 @@ async fn write_rows<W: Write>(
     match writer.finish() {
         Ok(out) => (EXIT_OK, Some(out)),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => (EXIT_OK, None),
+        Err(e) => (failed(e), None),
+    }
+}
+
+/// NDJSON: the stored documents as they are (each is the JSON `sessions --format ndjson`
+/// writes for the session), one a line, without decoding them.
+async fn write_documents<W: Write>(
+    store: &dyn SessionStore,
+    filter: &SessionFilter,
+    mut out: W,
+    target: &str,
+) -> (u8, Option<W>) {
+    let failed = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return EXIT_OK;
+        }
+        eprintln!("error: cannot write {target}: {e}");
+        EXIT_OUTPUT
+    };
+    let mut rows = store.documents(filter);
+    while let Some(item) = rows.next().await {
+        match item {
+            Ok(mut d) => {
+                d.json.push(b'\n');
+                if let Err(e) = out.write_all(&d.json) {
+                    return (failed(e), None);
+                }
+            }
+            // A store that fails mid-read leaves no partial output.
+            Err(e) => return (report_sync_error(&e), None),
+        }
+    }
+    match out.flush() {
+        Ok(()) => (EXIT_OK, Some(out)),
         Err(e) => (failed(e), None),
     }
 }
@@ -635,7 +690,7 @@ async fn export_parquet(args: &ExportArgs, store: &dyn SessionStore, filter: &Se
 /// `evsessions status`.
 pub async fn status(args: StatusArgs) -> u8 {
     let location = store_location(args.store.as_deref(), None);
-    let store = match open(&location).await {
+    let store = match open_to_read(&location).await {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -761,7 +816,7 @@ pub async fn statement(args: StatementArgs) -> u8 {
         }
     }
     let location = store_location(args.store.as_deref(), file.as_ref());
-    let store = match open(&location).await {
+    let store = match open_to_read(&location).await {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -771,17 +826,45 @@ pub async fn statement(args: StatementArgs) -> u8 {
     };
     let mut filter = SessionFilter::new().from(from).to(to);
     filter.accounts = args.accounts.clone();
-    let mut items = Vec::new();
-    let mut rows = store.sessions(&filter);
-    while let Some(row) = rows.next().await {
-        match row {
-            Ok(s) => items.push(StatementItem::new(Some(s.account), s.session)),
-            Err(e) => return report_sync_error(&e),
+    // Streamed: the rows' columns (no document is read) go one by one into the statement,
+    // which aggregates them as they come (on a thread of its own: it takes an iterator).
+    let (send, mut receive) = tokio::sync::mpsc::channel::<StatementItem>(1024);
+    let build = tokio::task::spawn_blocking(move || {
+        Statement::build(std::iter::from_fn(|| receive.blocking_recv()), &options)
+    });
+    let mut failed = None;
+    {
+        let mut rows = store.session_columns(&filter);
+        while let Some(row) = rows.next().await {
+            match row {
+                Ok((account, s)) => {
+                    if send
+                        .send(StatementItem::new(Some(account), s))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
         }
     }
-    let st = match Statement::build(items, &options) {
-        Ok(s) => s,
-        Err(e) => return usage(e.to_string()),
+    drop(send);
+    let built = build.await;
+    if let Some(e) = failed {
+        return report_sync_error(&e);
+    }
+    let st = match built {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return usage(e.to_string()),
+        Err(e) => {
+            eprintln!("error: the statement could not be built: {e}");
+            return EXIT_OUTPUT;
+        }
     };
     match &args.output {
         None => match render(&st, format, &mut std::io::stdout().lock()) {

@@ -103,15 +103,15 @@ async fn without_output_it_is_a_usage_error_and_a_failed_run_leaves_no_file() {
         text(&o.stderr)
     );
 
-    // A store that is not a database: the store error (exit 4) before any row; no file is
-    // left (the output is opened only once the store is).
+    // A store that is not a database: exit 2 naming it, before any row; no file is left
+    // (the output is opened only once the store is).
     let bad = dir.path().join("bad.db");
     std::fs::write(&bad, "not a database, only text ".repeat(200)).unwrap();
     let out = dir.path().join("x.parquet");
     let o = export_parquet(&bad.display().to_string(), &out.display().to_string()).await;
-    assert_eq!(o.status.code(), Some(4), "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(
-        text(&o.stderr).contains("file is not a database"),
+        text(&o.stderr).contains(&format!("{} is not an evsessions store", bad.display())),
         "{}",
         text(&o.stderr)
     );

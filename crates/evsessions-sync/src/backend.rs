@@ -5,9 +5,12 @@
 //! and the lease's `acquire`, `renew` and `take_over`: PostgreSQL uses the database's clock).
 
 /// Implement the store for `$store` (pool field `pool`), rows `$row`, a `Tx` holding `tx`.
-/// `$json` is appended to JSON parameters, `$text` to JSON columns read as text.
+/// `$json` is appended to JSON parameters, `$text` to JSON columns read as text; `$ids` is
+/// the test that a column is one of the elements of `$3`, a JSON array of ids; `$numbered`
+/// whether long multi-row statements number their parameters (`$1`) or not (`?`);
+/// `$replacing` the query of [`StoreTx::replacing`] (`$3`: a JSON array of ids).
 macro_rules! shared_backend {
-    ($store:ident, $row:ty, $json:literal, $text:literal) => {
+    ($store:ident, $row:ty, $json:literal, $text:literal, $ids:literal, $numbered:literal, $replacing:expr) => {
         fn state_of(r: &$row) -> SyncResult<SyncState> {
             Ok(SyncState {
                 account: r.try_get("account").map_err(db)?,
@@ -52,12 +55,232 @@ macro_rules! shared_backend {
             })
         }
 
-        fn stored_of(r: &$row) -> SyncResult<StoredSession> {
-            let record: String = r.try_get("record").map_err(db)?;
-            let raw: String = r.try_get("raw").map_err(db)?;
+        /// Fill schema 5's `doc` and `has_amounts` of every row from schema 4's `record` and
+        /// `raw`, in key order, a thousand rows at a time, inside `tx`: the document is the
+        /// JSON that `export` wrote from those two columns, so exports stay the same.
+        async fn convert_documents(tx: &mut Tx) -> SyncResult<u64> {
+            const FIRST: &str = concat!(
+                "SELECT account, source, id, record",
+                $text,
+                " AS record, raw",
+                $text,
+                " AS raw FROM sessions ORDER BY account, source, id LIMIT 1000"
+            );
+            const NEXT: &str = concat!(
+                "SELECT account, source, id, record",
+                $text,
+                " AS record, raw",
+                $text,
+                " AS raw FROM sessions WHERE (account, source, id) > ($1, $2, $3) ",
+                "ORDER BY account, source, id LIMIT 1000"
+            );
+            let mut codec = crate::doc::Codec::new();
+            let mut dictionaries: std::collections::HashMap<String, u32> =
+                std::collections::HashMap::new();
+            for (id, source, dict) in tx.dictionaries().await? {
+                let id = dict_id(id)?;
+                codec.add_dictionary(id, dict);
+                dictionaries.entry(source).or_insert(id);
+            }
+            let mut after: Option<(String, String, String)> = None;
+            let mut converted = 0u64;
+            loop {
+                let rows = match &after {
+                    None => sqlx::query(FIRST).fetch_all(&mut *tx.tx).await,
+                    Some((a, s, i)) => {
+                        sqlx::query(NEXT)
+                            .bind(a)
+                            .bind(s)
+                            .bind(i)
+                            .fetch_all(&mut *tx.tx)
+                            .await
+                    }
+                }
+                .map_err(db)?;
+                let Some(last) = rows.last() else { break };
+                after = Some((
+                    last.try_get("account").map_err(db)?,
+                    last.try_get("source").map_err(db)?,
+                    last.try_get("id").map_err(db)?,
+                ));
+                let mut chunk = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let record: &str = r.try_get("record").map_err(db)?;
+                    let raw: &str = r.try_get("raw").map_err(db)?;
+                    let session = RecordParts::join(record, raw)?;
+                    let json = crate::doc::json_of(&session)?;
+                    chunk.push((r, session, json));
+                }
+                // A dictionary per vendor, trained from its first rows, as a sync does.
+                for (_, session, _) in &chunk {
+                    let source = session.source.as_str();
+                    if dictionaries.contains_key(source) {
+                        continue;
+                    }
+                    let samples: Vec<&[u8]> = chunk
+                        .iter()
+                        .filter(|(_, s, _)| s.source.as_str() == source)
+                        .map(|(_, _, j)| j.as_slice())
+                        .collect();
+                    let id = match crate::doc::train(&samples) {
+                        Some((id, dict)) => {
+                            tx.add_dictionary(i64::from(id), source, &dict).await?;
+                            codec.add_dictionary(id, dict);
+                            id
+                        }
+                        None => 0,
+                    };
+                    dictionaries.insert(source.to_string(), id);
+                }
+                for (r, session, json) in &chunk {
+                    let account: &str = r.try_get("account").map_err(db)?;
+                    let source: &str = r.try_get("source").map_err(db)?;
+                    let id: &str = r.try_get("id").map_err(db)?;
+                    codec.pack_with(
+                        dictionaries
+                            .get(session.source.as_str())
+                            .copied()
+                            .unwrap_or(0),
+                    )?;
+                    let doc = codec.compress(json)?;
+                    let has_amounts = crate::sql::Columns::of(session).has_amounts;
+                    sqlx::query(
+                        "UPDATE sessions SET doc = $4, has_amounts = $5 \
+                         WHERE account = $1 AND source = $2 AND id = $3",
+                    )
+                    .bind(account)
+                    .bind(source)
+                    .bind(id)
+                    .bind(doc.as_slice())
+                    .bind(i64::from(has_amounts))
+                    .execute(&mut *tx.tx)
+                    .await
+                    .map_err(db)?;
+                    converted += 1;
+                }
+            }
+            Ok(converted)
+        }
+
+        /// The rows of `rows` that pass `filter`, decoded. The store's dictionaries are read
+        /// once the query has started (so every dictionary its rows name is visible), and
+        /// again should a row name one they do not hold (committed by a sync meanwhile).
+        fn decoded<'a, T: Send + 'a>(
+            pool: &'a sqlx::Pool<<$row as sqlx::Row>::Database>,
+            rows: BoxStream<'a, Result<$row, sqlx::Error>>,
+            filter: SessionFilter,
+            decode: fn(&$row, &mut crate::doc::Codec) -> SyncResult<T>,
+        ) -> BoxStream<'a, SyncResult<T>> {
+            let state = (rows, None::<crate::doc::Codec>, filter);
+            futures::stream::unfold(state, move |(mut rows, mut codec, filter)| async move {
+                loop {
+                    let r = match rows.next().await? {
+                        Ok(r) => r,
+                        Err(e) => return Some((Err(db(e)), (rows, codec, filter))),
+                    };
+                    match row_passes(&r, &filter) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => return Some((Err(e), (rows, codec, filter))),
+                    }
+                    let doc: Option<&[u8]> = r.try_get("doc").unwrap_or(None);
+                    let known = match (&codec, doc) {
+                        (None, _) => false,
+                        (Some(c), Some(d)) => c.knows(d),
+                        (Some(_), None) => true,
+                    };
+                    if !known {
+                        match load_codec(pool).await {
+                            Ok(c) => codec = Some(c),
+                            Err(e) => return Some((Err(e), (rows, codec, filter))),
+                        }
+                    }
+                    let item = match codec.as_mut() {
+                        Some(c) => decode(&r, c),
+                        None => continue,
+                    };
+                    return Some((item, (rows, codec, filter)));
+                }
+            })
+            .boxed()
+        }
+
+        fn document_of(r: &$row, codec: &mut crate::doc::Codec) -> SyncResult<StoredDocument> {
+            let doc: &[u8] = r.try_get("doc").map_err(db)?;
+            Ok(StoredDocument {
+                account: r.try_get("account").map_err(db)?,
+                json: codec.unpack(doc)?,
+            })
+        }
+
+        /// Run the migrations, then schema 5's second half.
+        async fn migrate(pool: &sqlx::Pool<<$row as sqlx::Row>::Database>) -> SyncResult<()> {
+            MIGRATOR.run(pool).await.map_err(|e| SyncError::Migrate {
+                backend: BACKEND,
+                message: e.to_string(),
+            })?;
+            finish_schema_5(pool).await
+        }
+
+        /// Is a store's schema this version's: no migration pending, nothing to convert?
+        async fn schema_is_current(
+            pool: &sqlx::Pool<<$row as sqlx::Row>::Database>,
+        ) -> Result<bool, sqlx::Error> {
+            let applied: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+            )
+            .fetch_one(pool)
+            .await?;
+            let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+            let legacy: i64 = sqlx::query_scalar(LEGACY_COLUMNS).fetch_one(pool).await?;
+            Ok(applied >= latest && legacy == 0)
+        }
+
+        /// A stored dictionary id as zstd's.
+        fn dict_id(id: i64) -> SyncResult<u32> {
+            u32::try_from(id).map_err(|_| SyncError::Data {
+                message: format!("stored dictionary id {id} is not a zstd dictionary id"),
+            })
+        }
+
+        /// A codec that knows the store's dictionaries (read once per stream).
+        async fn load_codec<'e, E>(executor: E) -> SyncResult<crate::doc::Codec>
+        where
+            E: sqlx::Executor<'e, Database = <$row as sqlx::Row>::Database>,
+        {
+            let rows = sqlx::query(sql::DICTIONARIES)
+                .fetch_all(executor)
+                .await
+                .map_err(db)?;
+            let mut codec = crate::doc::Codec::new();
+            for r in &rows {
+                let id: i64 = r.try_get("id").map_err(db)?;
+                codec.add_dictionary(dict_id(id)?, r.try_get("dict").map_err(db)?);
+            }
+            Ok(codec)
+        }
+
+        /// The columns [`SessionFilter::accepts_row`] tests; `None` when the row fails it.
+        fn row_passes(r: &$row, filter: &SessionFilter) -> SyncResult<bool> {
+            let account: &str = r.try_get("account").map_err(db)?;
+            let source: &str = r.try_get("source").map_err(db)?;
+            let status: &str = r.try_get("status").map_err(db)?;
+            let superseded: Option<&str> = r.try_get("superseded_by").map_err(db)?;
+            let started_at = parse_ts(r.try_get("started_at").map_err(db)?)?;
+            Ok(filter.accepts_row(
+                account,
+                source,
+                crate::engine::parse_status(status),
+                started_at,
+                superseded.is_some(),
+            ))
+        }
+
+        fn stored_of(r: &$row, codec: &mut crate::doc::Codec) -> SyncResult<StoredSession> {
+            let doc: &[u8] = r.try_get("doc").map_err(db)?;
             Ok(StoredSession {
                 account: r.try_get("account").map_err(db)?,
-                session: RecordParts::join(&record, &raw)?,
+                session: codec.session(doc)?,
                 meta: SessionMeta {
                     revision: r.try_get("revision").map_err(db)?,
                     content_hash: r.try_get("content_hash").map_err(db)?,
@@ -71,6 +294,61 @@ macro_rules! shared_backend {
             })
         }
 
+        /// A session from the queryable columns (see [`SessionStore::session_columns`]).
+        fn columns_of(
+            r: &$row,
+            codec: &mut crate::doc::Codec,
+        ) -> SyncResult<(String, evsessions_core::ChargingSession)> {
+            use evsessions_core::ChargingSession;
+            use evsessions_core::{Authorization, Cost, Site, SourceKind};
+            let account: String = r.try_get("account").map_err(db)?;
+            let doc: Option<&[u8]> = r.try_get("doc").map_err(db)?;
+            if let Some(doc) = doc {
+                return Ok((account, codec.session(doc)?));
+            }
+            let text = |c: &str| -> SyncResult<Option<String>> { r.try_get(c).map_err(db) };
+            let source: String = r.try_get("source").map_err(db)?;
+            let id: String = r.try_get("id").map_err(db)?;
+            let status: &str = r.try_get("status").map_err(db)?;
+            let mut s = ChargingSession::new(SourceKind::new(source), id, serde_json::Value::Null);
+            s.status = crate::engine::parse_status(status);
+            s.vendor_status = text("vendor_status")?;
+            s.started_at = parse_ts(r.try_get("started_at").map_err(db)?)?;
+            s.ended_at = parse_ts(r.try_get("ended_at").map_err(db)?)?;
+            s.energy_kwh = parse_dec(r.try_get("energy_kwh").map_err(db)?)?;
+            s.charger.id = text("charger_id")?;
+            s.charger.name = text("charger_name")?;
+            s.charger.connector_id = text("connector_id")?;
+            s.charger.evse_id = text("evse_id")?;
+            let (site_id, site_name) = (text("site_id")?, text("site_name")?);
+            if site_id.is_some() || site_name.is_some() {
+                let mut site = Site::default();
+                site.id = site_id;
+                site.name = site_name;
+                s.site = Some(site);
+            }
+            let (tag, user, name) = (text("id_tag")?, text("user_id")?, text("user_name")?);
+            if tag.is_some() || user.is_some() || name.is_some() {
+                let mut auth = Authorization::new(Default::default());
+                auth.id_tag = tag;
+                auth.user_id = user;
+                auth.user_name = name;
+                s.authorization = Some(auth);
+            }
+            let currency = text("currency")?;
+            let excl = parse_dec(r.try_get("total_excl_vat").map_err(db)?)?;
+            let incl = parse_dec(r.try_get("total_incl_vat").map_err(db)?)?;
+            let vat = parse_dec(r.try_get("vat_amount").map_err(db)?)?;
+            if currency.is_some() || excl.is_some() || incl.is_some() || vat.is_some() {
+                let mut cost = Cost::new(currency);
+                cost.total_excl_vat = excl;
+                cost.total_incl_vat = incl;
+                cost.vat_amount = vat;
+                s.cost = Some(cost);
+            }
+            Ok((account, s))
+        }
+
         #[async_trait]
         impl StoreTx for Tx {
             async fn renew_lease(
@@ -82,13 +360,108 @@ macro_rules! shared_backend {
                 renew(&mut self.tx, account, worker, ttl).await
             }
 
-            async fn get(
+            async fn existing(
+                &mut self,
+                account: &str,
+                source: &str,
+                ids: &[&str],
+            ) -> SyncResult<Vec<ExistingRow>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let list = serde_json::Value::from(ids.to_vec()).to_string();
+                let rows = sqlx::query(&sql::existing_sql($ids))
+                    .bind(account)
+                    .bind(source)
+                    .bind(list)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        let status: &str = r.try_get("status").map_err(db)?;
+                        Ok(ExistingRow {
+                            id: r.try_get("id").map_err(db)?,
+                            revision: r.try_get("revision").map_err(db)?,
+                            content_hash: r.try_get("content_hash").map_err(db)?,
+                            status: crate::engine::parse_status(status),
+                            first_seen_at: req_ts(r.try_get("first_seen_at").map_err(db)?)?,
+                            superseded_by: r.try_get("superseded_by").map_err(db)?,
+                            superseded_at: parse_ts(r.try_get("superseded_at").map_err(db)?)?,
+                            replaces: r.try_get("replaces").map_err(db)?,
+                            missed_runs: r.try_get("missed_runs").map_err(db)?,
+                            missing_since: parse_ts(r.try_get("missing_since").map_err(db)?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn replacing(
+                &mut self,
+                account: &str,
+                source: &str,
+                ids: &[&str],
+            ) -> SyncResult<Vec<(String, String)>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let list = serde_json::Value::from(ids.to_vec()).to_string();
+                let rows = sqlx::query(&$replacing)
+                    .bind(account)
+                    .bind(source)
+                    .bind(list)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("replaces").map_err(db)?,
+                            r.try_get("id").map_err(db)?,
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn dictionaries(&mut self) -> SyncResult<Vec<(i64, String, Vec<u8>)>> {
+                let rows = sqlx::query(sql::DICTIONARIES)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("id").map_err(db)?,
+                            r.try_get("source").map_err(db)?,
+                            r.try_get("dict").map_err(db)?,
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn add_dictionary(
+                &mut self,
+                id: i64,
+                source: &str,
+                dict: &[u8],
+            ) -> SyncResult<()> {
+                sqlx::query(sql::ADD_DICTIONARY)
+                    .bind(id)
+                    .bind(source)
+                    .bind(dict)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn stored_parts(
                 &mut self,
                 account: &str,
                 source: &str,
                 id: &str,
-            ) -> SyncResult<Option<ExistingRow>> {
-                let row = sqlx::query(&sql::select_existing($text))
+            ) -> SyncResult<Option<RecordParts>> {
+                let row = sqlx::query(sql::STORED_DOC)
                     .bind(account)
                     .bind(source)
                     .bind(id)
@@ -96,103 +469,46 @@ macro_rules! shared_backend {
                     .await
                     .map_err(db)?;
                 let Some(r) = row else { return Ok(None) };
-                let status: String = r.try_get("status").map_err(db)?;
-                Ok(Some(ExistingRow {
-                    revision: r.try_get("revision").map_err(db)?,
-                    content_hash: r.try_get("content_hash").map_err(db)?,
-                    status: crate::engine::parse_status(&status),
-                    parts: RecordParts {
-                        record: r.try_get("record").map_err(db)?,
-                        raw: r.try_get("raw").map_err(db)?,
-                    },
-                    first_seen_at: req_ts(r.try_get("first_seen_at").map_err(db)?)?,
-                    superseded_by: r.try_get("superseded_by").map_err(db)?,
-                    missed_runs: r.try_get("missed_runs").map_err(db)?,
-                    missing_since: parse_ts(r.try_get("missing_since").map_err(db)?)?,
-                }))
+                let doc: &[u8] = r.try_get("doc").map_err(db)?;
+                let mut codec = crate::doc::Codec::new();
+                for (id, _, dict) in self.dictionaries().await? {
+                    codec.add_dictionary(dict_id(id)?, dict);
+                }
+                let session = codec.session(doc)?;
+                RecordParts::of(&session).map(Some)
             }
 
-            async fn replaced_by(
-                &mut self,
-                account: &str,
-                source: &str,
-                id: &str,
-            ) -> SyncResult<Option<String>> {
-                let row = sqlx::query(sql::REPLACED_BY)
-                    .bind(account)
-                    .bind(source)
-                    .bind(id)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err(db)?;
-                row.map(|r| r.try_get::<String, _>("id").map_err(db))
-                    .transpose()
-            }
-
-            async fn insert_session(&mut self, row: &RowWrite<'_>) -> SyncResult<()> {
-                let text = sql::insert_sql($json);
-                bind_row!(sqlx::query(&text), row, ts, dec)
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err(db)?;
+            async fn upsert_sessions(&mut self, rows: &[RowWrite<'_>]) -> SyncResult<()> {
+                for chunk in rows.chunks(sql::UPSERT_ROWS) {
+                    let text = sql::upsert_sql(chunk.len(), $numbered);
+                    let mut q = sqlx::query(&text);
+                    for row in chunk {
+                        q = bind_row!(q, row, ts, dec);
+                    }
+                    q.execute(&mut *self.tx).await.map_err(db)?;
+                }
                 Ok(())
             }
 
-            async fn update_session(&mut self, row: &RowWrite<'_>) -> SyncResult<()> {
-                let text = sql::update_sql($json);
-                bind_row!(sqlx::query(&text), row, ts, dec)
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err(db)?;
+            async fn update_marks(&mut self, marks: &[MarkWrite<'_>]) -> SyncResult<()> {
+                for m in marks {
+                    bind_marks!(sqlx::query(sql::UPDATE_MARKS), m, ts)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db)?;
+                }
                 Ok(())
             }
 
-            async fn mark_seen(
-                &mut self,
-                account: &str,
-                source: &str,
-                id: &str,
-                now: DateTime<Utc>,
-            ) -> SyncResult<()> {
-                sqlx::query(sql::MARK_SEEN)
-                    .bind(account)
-                    .bind(source)
-                    .bind(id)
-                    .bind(ts(now))
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err(db)?;
-                Ok(())
-            }
-
-            async fn mark_superseded(
-                &mut self,
-                account: &str,
-                source: &str,
-                id: &str,
-                by: &str,
-                revision: i64,
-                now: DateTime<Utc>,
-            ) -> SyncResult<()> {
-                sqlx::query(sql::MARK_SUPERSEDED)
-                    .bind(account)
-                    .bind(source)
-                    .bind(id)
-                    .bind(by)
-                    .bind(revision)
-                    .bind(ts(now))
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err(db)?;
-                Ok(())
-            }
-
-            async fn add_revision(&mut self, rev: &Revision<'_>) -> SyncResult<()> {
-                let text = sql::revision_sql($json);
-                bind_revision!(sqlx::query(&text), rev, ts)
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err(db)?;
+            async fn add_revisions(&mut self, revs: &[Revision<'_>]) -> SyncResult<()> {
+                for chunk in revs.chunks(sql::REVISION_ROWS) {
+                    let text = sql::revisions_sql(chunk.len(), $numbered, $json);
+                    let mut q = sqlx::query(&text);
+                    for rev in chunk {
+                        q = bind_revision!(q, rev, ts);
+                    }
+                    q.execute(&mut *self.tx).await.map_err(db)?;
+                }
                 Ok(())
             }
 
@@ -392,7 +708,8 @@ macro_rules! shared_backend {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db)?;
-                rows.iter()
+                let mut open = rows
+                    .iter()
                     .map(|r| {
                         Ok(OpenSession {
                             source: r.try_get("source").map_err(db)?,
@@ -400,7 +717,9 @@ macro_rules! shared_backend {
                             started_at: parse_ts(r.try_get("started_at").map_err(db)?)?,
                         })
                     })
-                    .collect()
+                    .collect::<SyncResult<Vec<_>>>()?;
+                open.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+                Ok(open)
             }
 
             fn sessions<'a>(
@@ -410,19 +729,39 @@ macro_rules! shared_backend {
                 let filter = filter.clone();
                 let from = filter.from.map(ts);
                 let to = filter.to.map(ts);
-                sqlx::query(sql::sessions_sql!($text))
+                let rows = sqlx::query(sql::SESSIONS)
                     .bind(from)
                     .bind(to)
-                    .fetch(&self.pool)
-                    .map(|r| r.map_err(db).and_then(|r| stored_of(&r)))
-                    .filter(move |r| {
-                        let keep = match r {
-                            Ok(s) => filter.accepts(s),
-                            Err(_) => true,
-                        };
-                        futures::future::ready(keep)
-                    })
-                    .boxed()
+                    .fetch(&self.pool);
+                decoded(&self.pool, rows, filter, stored_of)
+            }
+
+            fn documents<'a>(
+                &'a self,
+                filter: &SessionFilter,
+            ) -> BoxStream<'a, SyncResult<StoredDocument>> {
+                let filter = filter.clone();
+                let from = filter.from.map(ts);
+                let to = filter.to.map(ts);
+                let rows = sqlx::query(sql::DOCUMENTS)
+                    .bind(from)
+                    .bind(to)
+                    .fetch(&self.pool);
+                decoded(&self.pool, rows, filter, document_of)
+            }
+
+            fn session_columns<'a>(
+                &'a self,
+                filter: &SessionFilter,
+            ) -> BoxStream<'a, SyncResult<(String, evsessions_core::ChargingSession)>> {
+                let filter = filter.clone();
+                let from = filter.from.map(ts);
+                let to = filter.to.map(ts);
+                let rows = sqlx::query(sql::SESSION_COLUMNS_READ)
+                    .bind(from)
+                    .bind(to)
+                    .fetch(&self.pool);
+                decoded(&self.pool, rows, filter, columns_of)
             }
 
             async fn revisions(

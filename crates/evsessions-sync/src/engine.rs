@@ -8,7 +8,7 @@
 //! Re-running after a crash at any point converges on the same store: a write happens only
 //! when a record's content hash differs from the stored one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -211,7 +211,14 @@ fn owner_is_gone(owner: &str, me: &str) -> bool {
 
 /// Stored status text → [`SessionStatus`].
 pub(crate) fn parse_status(s: &str) -> SessionStatus {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or_default()
+    match s {
+        "pending" => SessionStatus::Pending,
+        "active" => SessionStatus::Active,
+        "completed" => SessionStatus::Completed,
+        "invalid" => SessionStatus::Invalid,
+        "reservation" => SessionStatus::Reservation,
+        _ => SessionStatus::Unknown,
+    }
 }
 
 /// Stored run result text → [`RunResult`].
@@ -321,10 +328,67 @@ struct Batch<'a> {
     records: Vec<ChargingSession>,
     errors: Vec<(Option<String>, String)>,
     error_seq: i64,
+    packing: Packing,
+}
+
+/// How a run packs its documents: the codec, and the vendor's dictionary once known.
+#[derive(Debug)]
+struct Packing {
+    codec: crate::doc::Codec,
+    /// `None` until the store's dictionaries are read; then the one of this vendor (0: none
+    /// yet, and none could be trained in this run).
+    dictionary: Option<u32>,
+    /// Training was tried in this run (it is not tried again).
+    tried: bool,
+}
+
+impl Packing {
+    fn new() -> Packing {
+        Packing {
+            codec: crate::doc::Codec::new(),
+            dictionary: None,
+            tried: false,
+        }
+    }
+
+    /// Choose the dictionary of `source` for the documents `samples` are (the batch's new
+    /// values): the store's, else one trained from them and kept in `tx`.
+    async fn prepare(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        source: &str,
+        samples: &[&[u8]],
+    ) -> SyncResult<()> {
+        if self.dictionary.is_none() {
+            let mut mine = 0;
+            for (id, of, dict) in tx.dictionaries().await? {
+                let Ok(id) = u32::try_from(id) else { continue };
+                self.codec.add_dictionary(id, dict);
+                if of == source && mine == 0 {
+                    mine = id;
+                }
+            }
+            self.dictionary = Some(mine);
+        }
+        if self.dictionary == Some(0)
+            && !self.tried
+            && samples.len() >= crate::doc::TRAINING_SAMPLES
+        {
+            self.tried = true;
+            if let Some((id, dict)) = crate::doc::train(samples) {
+                tx.add_dictionary(i64::from(id), source, &dict).await?;
+                self.codec.add_dictionary(id, dict);
+                self.dictionary = Some(id);
+            }
+        }
+        self.codec.pack_with(self.dictionary.unwrap_or(0))
+    }
 }
 
 impl Batch<'_> {
-    /// Write the batch's records and errors inside `tx`.
+    /// Write the batch's records and errors inside `tx`: a few statements whatever its size
+    /// (the stored rows of its ids in one query, new and changed rows in multi-row upserts,
+    /// revisions likewise); an unchanged record (same content hash) writes nothing.
     async fn apply(
         &mut self,
         tx: &mut dyn StoreTx,
@@ -332,9 +396,23 @@ impl Batch<'_> {
         seen: &mut HashSet<(String, String)>,
     ) -> SyncResult<()> {
         let now = Utc::now();
-        for s in std::mem::take(&mut self.records) {
-            apply_record(tx, self.account, self.source, self.run_id, &s, now, counts).await?;
-            seen.insert((s.source.as_str().to_string(), s.id.clone()));
+        let records = std::mem::take(&mut self.records);
+        if !records.is_empty() {
+            let plan = plan_batch(
+                tx,
+                self.account,
+                self.source,
+                self.run_id,
+                &records,
+                now,
+                counts,
+            )
+            .await?;
+            plan.write(tx, self.account, &records, now, &mut self.packing)
+                .await?;
+            for s in &records {
+                seen.insert((s.source.as_str().to_string(), s.id.clone()));
+            }
         }
         for (record, message) in std::mem::take(&mut self.errors) {
             self.error_seq += 1;
@@ -345,136 +423,431 @@ impl Batch<'_> {
     }
 }
 
-async fn apply_record(
+/// A row as a batch leaves it: what the store held (if anything) and what the batch did.
+#[derive(Debug)]
+struct Slot {
+    in_db: bool,
+    revision: i64,
+    hash: String,
+    status: SessionStatus,
+    first_seen_at: DateTime<Utc>,
+    superseded_by: Option<String>,
+    superseded_at: Option<DateTime<Utc>>,
+    replaces: Option<String>,
+    missed_runs: i64,
+    missing_since: Option<DateTime<Utc>>,
+    /// The batch record whose values the row takes (index into the batch).
+    content: Option<usize>,
+    /// Marks changed (seen again, superseded).
+    marked: bool,
+    /// Superseded in this batch (its last change is now).
+    changed: bool,
+    /// In [`Plan::order`].
+    touched: bool,
+}
+
+/// A revision to append.
+#[derive(Debug)]
+struct PlannedRevision {
+    source: String,
+    id: String,
+    revision: i64,
+    kind: RevisionKind,
+    changed_fields: Vec<String>,
+    before: Option<RecordParts>,
+    hash: String,
+}
+
+/// What a batch writes: the final state of every row it touched, and its revisions in order.
+#[derive(Debug, Default)]
+struct Plan {
+    run_id: i64,
+    slots: HashMap<(String, String), Slot>,
+    /// Touched keys in first-touch order (rows are written in this order).
+    order: Vec<(String, String)>,
+    /// Content hash and JSON of each batch record.
+    packed: Vec<(String, Vec<u8>)>,
+    revisions: Vec<PlannedRevision>,
+}
+
+impl Plan {
+    fn touch(&mut self, key: &(String, String)) {
+        if let Some(slot) = self.slots.get_mut(key) {
+            if !slot.touched {
+                slot.touched = true;
+                self.order.push(key.clone());
+            }
+        }
+    }
+
+    /// The record and raw a row holds now: the batch's record if it wrote one, else the
+    /// stored one.
+    async fn parts_of(
+        &self,
+        tx: &mut dyn StoreTx,
+        account: &str,
+        key: &(String, String),
+        records: &[ChargingSession],
+    ) -> SyncResult<RecordParts> {
+        let content = self.slots.get(key).and_then(|s| s.content);
+        match content.and_then(|i| records.get(i)) {
+            Some(s) => RecordParts::of(s),
+            None => tx
+                .stored_parts(account, &key.0, &key.1)
+                .await?
+                .ok_or_else(|| SyncError::Data {
+                    message: format!("session {} vanished from the store during a sync", key.1),
+                }),
+        }
+    }
+
+    async fn write(
+        &self,
+        tx: &mut dyn StoreTx,
+        account: &str,
+        records: &[ChargingSession],
+        now: DateTime<Utc>,
+        packing: &mut Packing,
+    ) -> SyncResult<()> {
+        let written: Vec<usize> = self
+            .order
+            .iter()
+            .filter_map(|k| self.slots.get(k).and_then(|s| s.content))
+            .collect();
+        if !written.is_empty() {
+            let samples: Vec<&[u8]> = written
+                .iter()
+                .filter_map(|&i| self.packed.get(i).map(|p| p.1.as_slice()))
+                .collect();
+            let source = records
+                .first()
+                .map(|s| s.source.as_str())
+                .unwrap_or_default();
+            packing.prepare(tx, source, &samples).await?;
+        }
+        let codec = &mut packing.codec;
+        let mut docs: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut marks = Vec::new();
+        for key in &self.order {
+            let Some(slot) = self.slots.get(key) else {
+                continue;
+            };
+            match slot.content {
+                Some(i) => {
+                    let json = self.packed.get(i).map(|p| p.1.as_slice()).unwrap_or(&[]);
+                    docs.push((i, codec.compress(json)?));
+                }
+                None if slot.marked && slot.in_db => marks.push(MarkWrite {
+                    account,
+                    source: &key.0,
+                    id: &key.1,
+                    revision: slot.revision,
+                    superseded_by: slot.superseded_by.as_deref(),
+                    superseded_at: slot.superseded_at,
+                    last_seen_at: now,
+                    last_changed_at: slot.changed.then_some(now),
+                    missed_runs: slot.missed_runs,
+                    missing_since: slot.missing_since,
+                }),
+                None => {}
+            }
+        }
+        let mut rows = Vec::with_capacity(docs.len());
+        let mut doc_of = docs.iter();
+        for key in &self.order {
+            let Some(slot) = self.slots.get(key) else {
+                continue;
+            };
+            let Some(i) = slot.content else { continue };
+            let (Some(session), Some((_, doc))) = (records.get(i), doc_of.next()) else {
+                continue;
+            };
+            rows.push(RowWrite {
+                account,
+                session,
+                doc,
+                content_hash: &slot.hash,
+                revision: slot.revision,
+                first_seen_at: slot.first_seen_at,
+                last_seen_at: now,
+                last_changed_at: now,
+                replaces: slot.replaces.as_deref(),
+                superseded_by: slot.superseded_by.as_deref(),
+                superseded_at: slot.superseded_at,
+            });
+        }
+        tx.upsert_sessions(&rows).await?;
+        tx.update_marks(&marks).await?;
+        let revisions: Vec<Revision<'_>> = self
+            .revisions
+            .iter()
+            .map(|r| Revision {
+                account,
+                source: &r.source,
+                id: &r.id,
+                revision: r.revision,
+                changed_at: now,
+                run_id: Some(self.run_id),
+                kind: r.kind,
+                changed_fields: r.changed_fields.clone(),
+                before: r.before.clone(),
+                content_hash: &r.hash,
+            })
+            .collect();
+        tx.add_revisions(&revisions).await
+    }
+}
+
+/// Decide, record by record in the vendor's order and exactly as if each were written at
+/// once, what the batch does; the store is read in two queries per vendor up front.
+async fn plan_batch(
     tx: &mut dyn StoreTx,
     account: &str,
     source: &dyn SessionSource,
     run_id: i64,
-    s: &ChargingSession,
+    records: &[ChargingSession],
     now: DateTime<Utc>,
     counts: &mut RunCounts,
-) -> SyncResult<()> {
-    let src = s.source.as_str();
-    let hash = content_hash(s)?;
-    let parts = RecordParts::of(s)?;
-    let replaced: Vec<String> = source
-        .replaced_ids(s)
-        .into_iter()
-        .filter(|old| *old != s.id)
-        .collect();
-    let replaces = replaced.first().map(String::as_str);
-    match tx.get(account, src, &s.id).await? {
-        None => {
-            let row = RowWrite {
-                account,
-                session: s,
-                parts: &parts,
-                content_hash: &hash,
-                revision: 1,
-                first_seen_at: now,
-                now,
-                replaces,
-            };
-            tx.insert_session(&row).await?;
-            tx.add_revision(&Revision {
-                account,
-                source: src,
-                id: &s.id,
-                revision: 1,
-                changed_at: now,
-                run_id: Some(run_id),
-                kind: RevisionKind::New,
-                changed_fields: Vec::new(),
-                before: None,
-                content_hash: &hash,
-            })
-            .await?;
-            counts.new += 1;
-            // Stored after the record that replaces it (a vendor whose ongoing list lags):
-            // hidden at once, never counted twice.
-            if let Some(newer) = tx.replaced_by(account, src, &s.id).await? {
-                tx.mark_superseded(account, src, &s.id, &newer, 2, now)
-                    .await?;
-                tx.add_revision(&Revision {
-                    account,
-                    source: src,
-                    id: &s.id,
-                    revision: 2,
-                    changed_at: now,
-                    run_id: Some(run_id),
-                    kind: RevisionKind::Superseded,
-                    changed_fields: vec!["superseded_by".into()],
-                    before: Some(&parts),
-                    content_hash: &hash,
-                })
-                .await?;
-                counts.superseded += 1;
+) -> SyncResult<Plan> {
+    let mut plan = Plan {
+        run_id,
+        ..Plan::default()
+    };
+    let mut replaced_of: Vec<Vec<String>> = Vec::with_capacity(records.len());
+    for s in records {
+        let json = crate::doc::json_of(s)?;
+        plan.packed.push((crate::doc::hash_of(&json), json));
+        replaced_of.push(
+            source
+                .replaced_ids(s)
+                .into_iter()
+                .filter(|old| *old != s.id)
+                .collect(),
+        );
+    }
+    // The stored rows the batch can touch: its ids, the ids they replace, and the rows that
+    // replace one of its ids.
+    let mut sources: Vec<&str> = records.iter().map(|s| s.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    // Who replaces an id: ids of rows whose `replaces` is it (checked against the row's
+    // current `replaces` when asked).
+    let mut replacers: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for src in sources {
+        // Rows that replace one of the batch's own ids (not of the ids those replace: many
+        // records may name one earlier id, and every row naming it would be read again).
+        let own: Vec<&str> = records
+            .iter()
+            .filter(|s| s.source.as_str() == src)
+            .map(|s| s.id.as_str())
+            .collect();
+        let pairs = tx.replacing(account, src, &own).await?;
+        let mut lookup = own.clone();
+        for (s, replaced) in records.iter().zip(&replaced_of) {
+            if s.source.as_str() == src {
+                lookup.extend(replaced.iter().map(String::as_str));
             }
         }
-        Some(old) if old.content_hash == hash => {
-            counts.unchanged += 1;
-            if old.missed_runs > 0 || old.missing_since.is_some() {
-                tx.mark_seen(account, src, &s.id, now).await?;
-            }
+        for (_, by) in &pairs {
+            lookup.push(by);
         }
-        Some(old) => {
-            let revision = old.revision + 1;
-            let kind = if old.status == SessionStatus::Completed {
-                RevisionKind::Correction
-            } else {
-                RevisionKind::Changed
-            };
-            let row = RowWrite {
-                account,
-                session: s,
-                parts: &parts,
-                content_hash: &hash,
-                revision,
-                first_seen_at: old.first_seen_at,
-                now,
-                replaces,
-            };
-            tx.update_session(&row).await?;
-            tx.add_revision(&Revision {
-                account,
-                source: src,
-                id: &s.id,
-                revision,
-                changed_at: now,
-                run_id: Some(run_id),
-                kind,
-                changed_fields: RecordParts::changed_fields(&old.parts, &parts),
-                before: Some(&old.parts),
-                content_hash: &hash,
-            })
-            .await?;
-            counts.changed += 1;
+        lookup.sort_unstable();
+        lookup.dedup();
+        for row in tx.existing(account, src, &lookup).await? {
+            if let Some(r) = &row.replaces {
+                replacers
+                    .entry((src.to_string(), r.clone()))
+                    .or_default()
+                    .push(row.id.clone());
+            }
+            plan.slots.insert(
+                (src.to_string(), row.id),
+                Slot {
+                    in_db: true,
+                    revision: row.revision,
+                    hash: row.content_hash,
+                    status: row.status,
+                    first_seen_at: row.first_seen_at,
+                    superseded_by: row.superseded_by,
+                    superseded_at: row.superseded_at,
+                    replaces: row.replaces,
+                    missed_runs: row.missed_runs,
+                    missing_since: row.missing_since,
+                    content: None,
+                    marked: false,
+                    changed: false,
+                    touched: false,
+                },
+            );
         }
     }
-    for old_id in replaced {
-        if let Some(old) = tx.get(account, src, &old_id).await? {
-            if old.superseded_by.is_none() {
-                let revision = old.revision + 1;
-                tx.mark_superseded(account, src, &old_id, &s.id, revision, now)
-                    .await?;
-                tx.add_revision(&Revision {
-                    account,
-                    source: src,
-                    id: &old_id,
+
+    for (i, (s, replaced)) in records.iter().zip(&replaced_of).enumerate() {
+        let src = s.source.as_str().to_string();
+        let key = (src.clone(), s.id.clone());
+        let hash = plan.packed.get(i).map(|p| p.0.clone()).unwrap_or_default();
+        let replaces = replaced.first().cloned();
+        let existing = plan.slots.get(&key).map(|o| {
+            (
+                o.hash.clone(),
+                o.revision,
+                o.status,
+                o.missed_runs,
+                o.missing_since.is_some(),
+            )
+        });
+        match existing {
+            None => {
+                if let Some(r) = &replaces {
+                    replacers
+                        .entry((src.clone(), r.clone()))
+                        .or_default()
+                        .push(s.id.clone());
+                }
+                plan.slots.insert(
+                    key.clone(),
+                    Slot {
+                        in_db: false,
+                        revision: 1,
+                        hash: hash.clone(),
+                        status: s.status,
+                        first_seen_at: now,
+                        superseded_by: None,
+                        superseded_at: None,
+                        replaces,
+                        missed_runs: 0,
+                        missing_since: None,
+                        content: Some(i),
+                        marked: false,
+                        changed: false,
+                        touched: false,
+                    },
+                );
+                plan.touch(&key);
+                plan.revisions.push(PlannedRevision {
+                    source: src.clone(),
+                    id: s.id.clone(),
+                    revision: 1,
+                    kind: RevisionKind::New,
+                    changed_fields: Vec::new(),
+                    before: None,
+                    hash: hash.clone(),
+                });
+                counts.new += 1;
+                // Stored after the record that replaces it (a vendor whose ongoing list
+                // lags): hidden at once, never counted twice.
+                let newer = replacers.get(&key).and_then(|ids| {
+                    ids.iter()
+                        .find(|by| {
+                            **by != s.id
+                                && plan
+                                    .slots
+                                    .get(&(src.clone(), (*by).clone()))
+                                    .is_some_and(|b| b.replaces.as_deref() == Some(s.id.as_str()))
+                        })
+                        .cloned()
+                });
+                if let Some(newer) = newer {
+                    let before = RecordParts::of(s)?;
+                    if let Some(slot) = plan.slots.get_mut(&key) {
+                        slot.superseded_by = Some(newer);
+                        slot.superseded_at = Some(now);
+                        slot.revision = 2;
+                        slot.changed = true;
+                        slot.marked = true;
+                    }
+                    plan.revisions.push(PlannedRevision {
+                        source: src.clone(),
+                        id: s.id.clone(),
+                        revision: 2,
+                        kind: RevisionKind::Superseded,
+                        changed_fields: vec!["superseded_by".into()],
+                        before: Some(before),
+                        hash: hash.clone(),
+                    });
+                    counts.superseded += 1;
+                }
+            }
+            Some((old_hash, _, _, missed, missing)) if old_hash == hash => {
+                counts.unchanged += 1;
+                if missed > 0 || missing {
+                    if let Some(slot) = plan.slots.get_mut(&key) {
+                        slot.missed_runs = 0;
+                        slot.missing_since = None;
+                        slot.marked = true;
+                    }
+                    plan.touch(&key);
+                }
+            }
+            Some((_, old_revision, old_status, _, _)) => {
+                let revision = old_revision + 1;
+                let kind = if old_status == SessionStatus::Completed {
+                    RevisionKind::Correction
+                } else {
+                    RevisionKind::Changed
+                };
+                let before = plan.parts_of(tx, account, &key, records).await?;
+                let after = RecordParts::of(s)?;
+                if let Some(r) = &replaces {
+                    replacers
+                        .entry((src.clone(), r.clone()))
+                        .or_default()
+                        .push(s.id.clone());
+                }
+                if let Some(slot) = plan.slots.get_mut(&key) {
+                    slot.revision = revision;
+                    slot.hash = hash.clone();
+                    slot.status = s.status;
+                    slot.replaces = replaces;
+                    slot.missed_runs = 0;
+                    slot.missing_since = None;
+                    slot.content = Some(i);
+                }
+                plan.touch(&key);
+                plan.revisions.push(PlannedRevision {
+                    source: src.clone(),
+                    id: s.id.clone(),
                     revision,
-                    changed_at: now,
-                    run_id: Some(run_id),
-                    kind: RevisionKind::Superseded,
-                    changed_fields: vec!["superseded_by".into()],
-                    before: Some(&old.parts),
-                    content_hash: &old.content_hash,
-                })
-                .await?;
-                counts.superseded += 1;
+                    kind,
+                    changed_fields: RecordParts::changed_fields(&before, &after),
+                    before: Some(before),
+                    hash: hash.clone(),
+                });
+                counts.changed += 1;
             }
         }
+        for old_id in replaced {
+            let old_key = (src.clone(), old_id.clone());
+            let Some((revision, old_hash)) = plan
+                .slots
+                .get(&old_key)
+                .filter(|o| o.superseded_by.is_none())
+                .map(|o| (o.revision + 1, o.hash.clone()))
+            else {
+                continue;
+            };
+            let before = plan.parts_of(tx, account, &old_key, records).await?;
+            if let Some(slot) = plan.slots.get_mut(&old_key) {
+                slot.superseded_by = Some(s.id.clone());
+                slot.superseded_at = Some(now);
+                slot.revision = revision;
+                slot.changed = true;
+                slot.marked = true;
+            }
+            plan.touch(&old_key);
+            plan.revisions.push(PlannedRevision {
+                source: src.clone(),
+                id: old_id.clone(),
+                revision,
+                kind: RevisionKind::Superseded,
+                changed_fields: vec!["superseded_by".into()],
+                before: Some(before),
+                hash: old_hash,
+            });
+            counts.superseded += 1;
+        }
     }
-    Ok(())
+    Ok(plan)
 }
 
 /// Commit one batch (renewing the lease in the same transaction).
@@ -618,27 +991,37 @@ async fn run_locked(
         records: Vec::new(),
         errors: Vec::new(),
         error_seq: 0,
+        packing: Packing::new(),
     };
     let mut counts = RunCounts::default();
     let requests_before = source.requests_sent();
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    let mut read = 0u64;
-    {
+    // Reading and writing overlap: the reader fills batches and hands each full one to the
+    // writer, which commits them one after the other in the vendor's order (the store works
+    // on its own thread or server while the next pages are decoded). A writer that fails
+    // drops its end, and the reader stops at its next batch.
+    type Full = (Vec<ChargingSession>, Vec<(Option<String>, String)>);
+    let (mut hand, take) = futures::channel::mpsc::channel::<Full>(0);
+    let mut record_errors = 0u64;
+    let reader = async {
+        let mut records = Vec::new();
+        let mut errors = Vec::new();
+        let mut read = 0u64;
         let mut stream = session_stream(&counting, &query);
         while let Some(item) = stream.next().await {
             match item {
                 Ok(s) => {
                     read += 1;
-                    batch.records.push(s);
+                    records.push(s);
                 }
                 Err(e) => {
                     let record = match &e {
                         Error::Decode { record, .. } => record.clone(),
                         _ => None,
                     };
-                    batch.errors.push((record, e.to_string()));
+                    errors.push((record, e.to_string()));
                     if is_record_error(&e) {
-                        counts.errors += 1;
+                        record_errors += 1;
                         if report.record_errors.len() < 100 {
                             report.record_errors.push(e);
                         }
@@ -650,11 +1033,31 @@ async fn run_locked(
             if let Some(p) = &options.progress {
                 p(account, read, counting.pages.load(Ordering::Relaxed));
             }
-            if batch.records.len() >= options.batch_size {
-                commit_batch(store, &mut batch, options, &mut counts, &mut seen).await?;
+            if records.len() >= options.batch_size {
+                let full = (std::mem::take(&mut records), std::mem::take(&mut errors));
+                if futures::SinkExt::send(&mut hand, full).await.is_err() {
+                    break;
+                }
             }
         }
-    }
+        hand.close_channel();
+        (records, errors)
+    };
+    let writer = async {
+        // Owned here: dropped when the writer stops, whatever stopped it.
+        let mut take = take;
+        while let Some((records, errors)) = take.next().await {
+            batch.records = records;
+            batch.errors = errors;
+            commit_batch(store, &mut batch, options, &mut counts, &mut seen).await?;
+        }
+        SyncResult::Ok(())
+    };
+    let ((records, errors), written) = futures::join!(reader, writer);
+    written?;
+    batch.records = records;
+    batch.errors = errors;
+    counts.errors += record_errors;
     counts.pages = counting.pages.load(Ordering::Relaxed);
     counts.requests = match (requests_before, source.requests_sent()) {
         (Some(a), Some(b)) => Some(b.saturating_sub(a)),

@@ -31,6 +31,20 @@ pub enum SyncError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A command that reads a store found none where it looked (it never creates one).
+    #[error("no store at {location}: run `evsessions sync` first")]
+    NoStore {
+        /// The path or URL (without password).
+        location: String,
+    },
+    /// The file or database is not an evsessions store.
+    #[error("{location} is not an evsessions store: {reason}")]
+    NotAStore {
+        /// The path or URL (without password).
+        location: String,
+        /// What was found instead.
+        reason: String,
+    },
     /// A stored value could not be read back (a row edited by hand, say).
     #[error("stored data error: {message}")]
     Data {

@@ -34,6 +34,7 @@
 #[macro_use]
 mod backend;
 pub mod config;
+mod doc;
 mod engine;
 mod error;
 #[cfg(feature = "postgres")]
@@ -50,8 +51,8 @@ pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use store::{
-    open_store, AccountStatus, ExportRecord, Lease, RunCounts, RunLog, RunResult, SessionFilter,
-    SessionMeta, SessionStore, StoredSession, SyncState,
+    open_store, open_store_read_only, AccountStatus, ExportRecord, Lease, RunCounts, RunLog,
+    RunResult, SessionFilter, SessionMeta, SessionStore, StoredDocument, StoredSession, SyncState,
 };
 
 /// A store location or database message without its password (`postgres://u:***@host/db`).

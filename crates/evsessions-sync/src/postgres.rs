@@ -3,20 +3,21 @@
 //! and renewed by single statements, so it works behind PgBouncer in transaction mode); a
 //! worker that dies loses its lease at the expiry and another takes the account over.
 //!
-//! Times are `timestamptz` (microseconds; the exact instant is in `record`), money and energy
-//! `NUMERIC`, `record` and `raw` are `json` (kept as written).
+//! Times are `timestamptz` (microseconds; the exact instant is in the document), money and
+//! energy `NUMERIC`, the session's document `bytea` (zstd of its JSON).
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::{BoxStream, StreamExt};
 use rust_decimal::Decimal;
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
 use crate::error::{SyncError, SyncResult};
-use crate::sql::{self, bind_revision, bind_row, bind_run, bind_state};
+use crate::sql::{self, bind_marks, bind_revision, bind_row, bind_run, bind_state};
 use crate::store::*;
 
 const BACKEND: &str = "postgres";
@@ -36,6 +37,9 @@ fn ts(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 fn dec(d: Decimal) -> Decimal {
     d
+}
+fn parse_dec(d: Option<Decimal>) -> SyncResult<Option<Decimal>> {
+    Ok(d)
 }
 fn parse_ts(t: Option<DateTime<Utc>>) -> SyncResult<Option<DateTime<Utc>>> {
     Ok(t)
@@ -60,10 +64,54 @@ impl PostgresStore {
     /// # Ok(()) }
     /// ```
     pub async fn connect(url: &str) -> SyncResult<PostgresStore> {
+        let store = PostgresStore::pool(url).await?;
+        migrate(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// Connect to an existing store (see [`crate::open_store_read_only`]): a database
+    /// without the store's tables is [`SyncError::NoStore`]; one of an older schema is
+    /// migrated first.
+    pub async fn connect_existing(url: &str) -> SyncResult<PostgresStore> {
+        let store = PostgresStore::pool(url).await?;
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_name IN ('sessions', '_sqlx_migrations')",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .map_err(db)?;
+        if tables < 2 {
+            return Err(SyncError::NoStore {
+                location: crate::redact_db_text(url),
+            });
+        }
+        if !schema_is_current(&store.pool).await.map_err(db)? {
+            migrate(&store.pool).await?;
+        }
+        Ok(store)
+    }
+
+    async fn pool(url: &str) -> SyncResult<PostgresStore> {
+        let bad_url = |e: sqlx::Error| SyncError::Config {
+            message: format!(
+                "cannot use {} as a PostgreSQL store: {}",
+                crate::redact_db_text(url),
+                crate::redact_db_text(&e.to_string())
+            ),
+        };
+        // No JIT: the store's statements are small lookups and batches, which JIT compiling
+        // (triggered by row estimates, hundreds of milliseconds each) only slows down. Custom
+        // plans: a generic plan made while `sessions` was empty (a first sync) scanned it at
+        // every batch until autovacuum's ANALYZE replaced it; a plan made for each execution
+        // sees the table's size (planning a batch's statement costs a millisecond).
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(bad_url)?
+            .options([("jit", "off"), ("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .connect(url)
+            .connect_with(opts)
             .await
             .map_err(|e| SyncError::Store {
                 backend: BACKEND,
@@ -73,12 +121,48 @@ impl PostgresStore {
                     crate::redact_db_text(&e.to_string())
                 ),
             })?;
-        MIGRATOR.run(&pool).await.map_err(|e| SyncError::Migrate {
-            backend: BACKEND,
-            message: e.to_string(),
-        })?;
         Ok(PostgresStore { pool })
     }
+}
+
+/// [`crate::store::StoreTx::replacing`]: one index probe per id, whatever the statistics say.
+/// (As `replaces = ANY(…)`, the planner scanned the whole table at every batch when many rows
+/// name the same few ids, as the generator's do: its estimate of the matches is by value
+/// frequency. `OFFSET 0` keeps the lateral subquery from being flattened into a hash join.)
+const REPLACING: &str = "SELECT r.replaces, r.id FROM json_array_elements_text($3::json) AS k(id) \
+     CROSS JOIN LATERAL (SELECT s.replaces, s.id FROM sessions s WHERE s.account = $1 \
+     AND s.source = $2 AND s.replaces = k.id AND s.id <> s.replaces OFFSET 0) AS r";
+
+/// Does `sessions` still have schema 4's `record` column?
+const LEGACY_COLUMNS: &str = "SELECT COUNT(*) FROM information_schema.columns \
+     WHERE table_schema = current_schema() AND table_name = 'sessions' AND column_name = 'record'";
+
+/// Schema 5's second half (see its migration): convert an older store's rows to documents and
+/// drop `record` and `raw`, in one transaction under a lock, so that workers starting at once
+/// convert once.
+async fn finish_schema_5(pool: &PgPool) -> SyncResult<()> {
+    let mut tx = Tx {
+        tx: begin(pool).await?,
+    };
+    sqlx::query("SELECT pg_advisory_xact_lock(7422005)")
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(db)?;
+    let legacy: i64 = sqlx::query_scalar(LEGACY_COLUMNS)
+        .fetch_one(&mut *tx.tx)
+        .await
+        .map_err(db)?;
+    if legacy == 0 {
+        return Ok(());
+    }
+    let converted = convert_documents(&mut tx).await?;
+    sqlx::query("ALTER TABLE sessions DROP COLUMN record, DROP COLUMN raw")
+        .execute(&mut *tx.tx)
+        .await
+        .map_err(db)?;
+    tx.tx.commit().await.map_err(db)?;
+    tracing::info!(converted, "store converted to schema 5");
+    Ok(())
 }
 
 struct Tx {
@@ -160,4 +244,12 @@ async fn take_over(
     Ok(done.rows_affected() == 1)
 }
 
-crate::backend::shared_backend!(PostgresStore, PgRow, "::json", "::text");
+crate::backend::shared_backend!(
+    PostgresStore,
+    PgRow,
+    "::json",
+    "::text",
+    "= ANY(ARRAY(SELECT json_array_elements_text($3::json)))",
+    true,
+    REPLACING
+);

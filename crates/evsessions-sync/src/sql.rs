@@ -24,6 +24,8 @@ pub(crate) struct Columns<'a> {
     pub total_excl_vat: Option<rust_decimal::Decimal>,
     pub total_incl_vat: Option<rust_decimal::Decimal>,
     pub vat_amount: Option<rust_decimal::Decimal>,
+    /// The cost has an amount (a total or a component's): see [`crate::store::SessionStore::session_columns`].
+    pub has_amounts: bool,
 }
 
 impl<'a> Columns<'a> {
@@ -50,11 +52,13 @@ impl<'a> Columns<'a> {
             total_excl_vat: cost.and_then(|c| c.total_excl_vat),
             total_incl_vat: cost.and_then(|c| c.total_incl_vat),
             vat_amount: cost.and_then(|c| c.vat_amount),
+            has_amounts: cost.is_some_and(|c| !c.has_no_amounts()),
         }
     }
 }
 
-/// Bind a [`crate::store::RowWrite`] as `$1..$29` of [`insert_sql`] / [`update_sql`].
+/// Bind one [`crate::store::RowWrite`] as the next [`UPSERT_PARAMS`] parameters of
+/// [`upsert_sql`].
 macro_rules! bind_row {
     ($q:expr, $row:expr, $t:expr, $d:expr) => {{
         let row = $row;
@@ -80,19 +84,22 @@ macro_rules! bind_row {
             .bind(c.total_excl_vat.map($d))
             .bind(c.total_incl_vat.map($d))
             .bind(c.vat_amount.map($d))
-            .bind(row.parts.record.as_str())
-            .bind(row.parts.raw.as_str())
+            .bind(i64::from(c.has_amounts))
+            .bind(row.doc)
             .bind(row.content_hash)
             .bind(row.revision)
             .bind(($t)(row.first_seen_at))
-            .bind(($t)(row.now))
-            .bind(($t)(row.now))
+            .bind(($t)(row.last_seen_at))
+            .bind(($t)(row.last_changed_at))
             .bind(row.replaces)
+            .bind(row.superseded_by)
+            .bind(row.superseded_at.map($t))
     }};
 }
 pub(crate) use bind_row;
 
-/// Bind a [`crate::store::Revision`] as `$1..$11` of [`REVISION_SQL`].
+/// Bind one [`crate::store::Revision`] as the next [`REVISION_PARAMS`] parameters of
+/// [`revisions_sql`].
 macro_rules! bind_revision {
     ($q:expr, $rev:expr, $t:expr) => {{
         let rev = $rev;
@@ -104,12 +111,30 @@ macro_rules! bind_revision {
             .bind(rev.run_id)
             .bind(rev.kind.as_str())
             .bind(serde_json::Value::from(rev.changed_fields.clone()).to_string())
-            .bind(rev.before.map(|b| b.record.clone()))
-            .bind(rev.before.map(|b| b.raw.clone()))
+            .bind(rev.before.as_ref().map(|b| b.record.clone()))
+            .bind(rev.before.as_ref().map(|b| b.raw.clone()))
             .bind(rev.content_hash)
     }};
 }
 pub(crate) use bind_revision;
+
+/// Bind a [`crate::store::MarkWrite`] as `$1..$10` of [`UPDATE_MARKS`].
+macro_rules! bind_marks {
+    ($q:expr, $m:expr, $t:expr) => {{
+        let m = $m;
+        $q.bind(m.account)
+            .bind(m.source)
+            .bind(m.id)
+            .bind(m.revision)
+            .bind(m.superseded_by)
+            .bind(m.superseded_at.map($t))
+            .bind(($t)(m.last_seen_at))
+            .bind(m.last_changed_at.map($t))
+            .bind(m.missed_runs)
+            .bind(m.missing_since.map($t))
+    }};
+}
+pub(crate) use bind_marks;
 
 /// Bind a [`crate::store::RunLog`] as `$1..$13` of [`FINISH_RUN_SQL`].
 macro_rules! bind_run {
@@ -151,61 +176,117 @@ pub(crate) use bind_state;
 
 const SESSION_COLUMNS: &str = "account, source, id, status, vendor_status, started_at, ended_at, \
      energy_kwh, charger_id, charger_name, connector_id, evse_id, site_id, site_name, id_tag, \
-     user_id, user_name, currency, total_excl_vat, total_incl_vat, vat_amount, record, raw, \
-     content_hash, revision, first_seen_at, last_seen_at, last_changed_at, replaces";
+     user_id, user_name, currency, total_excl_vat, total_incl_vat, vat_amount, has_amounts, doc, \
+     content_hash, revision, first_seen_at, last_seen_at, last_changed_at, replaces, \
+     superseded_by, superseded_at";
 
-/// Insert a session row (`$json` casts the two JSON texts where the column is `json`).
-pub(crate) fn insert_sql(json: &str) -> String {
+/// Parameters per row of [`upsert_sql`].
+pub(crate) const UPSERT_PARAMS: usize = 31;
+/// Rows per statement of [`upsert_sql`] at most: 15,500 parameters, inside both SQLite's
+/// (32,766) and PostgreSQL's (65,535) limits.
+pub(crate) const UPSERT_ROWS: usize = 500;
+
+/// `n` groups of `per` placeholders in order: numbered from `$1` (`($1, $2), ($3, $4)`), or,
+/// when `numbered` is false, anonymous `?` — the same parameters, since each is used once in
+/// order. SQLite wants the anonymous ones in long statements: the name of a parameter is
+/// looked up through a list, so binding thousands of named ones takes quadratic time.
+fn values(n: usize, per: usize, numbered: bool, cast: impl Fn(usize) -> &'static str) -> String {
+    let mut out = String::with_capacity(n * per * 6);
+    for r in 0..n {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..per {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            if numbered {
+                out.push('$');
+                out.push_str(&(r * per + c + 1).to_string());
+            } else {
+                out.push('?');
+            }
+            out.push_str(cast(c));
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// Insert or replace `n` rows in one statement; a replaced row keeps its first-seen time
+/// and loses its missing and stale marks.
+pub(crate) fn upsert_sql(n: usize, numbered: bool) -> String {
     format!(
-        "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22{json}, $23{json}, $24, \
-         $25, $26, $27, $28, $29)"
+        "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES {} ON CONFLICT (account, source, id) \
+         DO UPDATE SET status = excluded.status, vendor_status = excluded.vendor_status, \
+         started_at = excluded.started_at, ended_at = excluded.ended_at, \
+         energy_kwh = excluded.energy_kwh, charger_id = excluded.charger_id, \
+         charger_name = excluded.charger_name, connector_id = excluded.connector_id, \
+         evse_id = excluded.evse_id, site_id = excluded.site_id, site_name = excluded.site_name, \
+         id_tag = excluded.id_tag, user_id = excluded.user_id, user_name = excluded.user_name, \
+         currency = excluded.currency, total_excl_vat = excluded.total_excl_vat, \
+         total_incl_vat = excluded.total_incl_vat, vat_amount = excluded.vat_amount, \
+         has_amounts = excluded.has_amounts, doc = excluded.doc, \
+         content_hash = excluded.content_hash, revision = excluded.revision, \
+         last_seen_at = excluded.last_seen_at, last_changed_at = excluded.last_changed_at, \
+         replaces = excluded.replaces, superseded_by = excluded.superseded_by, \
+         superseded_at = excluded.superseded_at, missed_runs = 0, missing_since = NULL, \
+         stale_since = NULL",
+        values(n, UPSERT_PARAMS, numbered, |_| "")
     )
 }
 
-/// Replace a session row's values; clears the missing and stale marks (`$26`, the first-seen
-/// time, is bound but not written: it never changes).
-pub(crate) fn update_sql(json: &str) -> String {
-    format!(
-        "UPDATE sessions SET status = $4, vendor_status = $5, started_at = $6, ended_at = $7, \
-         energy_kwh = $8, charger_id = $9, charger_name = $10, connector_id = $11, evse_id = $12, \
-         site_id = $13, site_name = $14, id_tag = $15, user_id = $16, user_name = $17, \
-         currency = $18, total_excl_vat = $19, total_incl_vat = $20, vat_amount = $21, \
-         record = $22{json}, raw = $23{json}, content_hash = $24, revision = $25, \
-         last_seen_at = $27, last_changed_at = $28, replaces = $29, missed_runs = 0, missing_since = NULL, \
-         stale_since = NULL WHERE account = $1 AND source = $2 AND id = $3"
-    )
-}
+/// Parameters per row of [`revisions_sql`].
+pub(crate) const REVISION_PARAMS: usize = 11;
+/// Rows per statement of [`revisions_sql`] at most.
+pub(crate) const REVISION_ROWS: usize = 1000;
 
-/// Append a revision.
-pub(crate) fn revision_sql(json: &str) -> String {
+/// Append `n` revisions in one statement (`json` casts the two JSON texts where the columns
+/// are `json`).
+pub(crate) fn revisions_sql(n: usize, numbered: bool, json: &'static str) -> String {
     format!(
         "INSERT INTO revisions (account, source, id, revision, changed_at, run_id, kind, \
-         changed_fields, before_record, before_raw, content_hash) VALUES ($1, $2, $3, $4, $5, \
-         $6, $7, $8, $9{json}, $10{json}, $11)"
+         changed_fields, before_record, before_raw, content_hash) VALUES {}",
+        values(n, REVISION_PARAMS, numbered, |c| {
+            if c == 8 || c == 9 {
+                json
+            } else {
+                ""
+            }
+        })
     )
 }
 
-/// A stored row (`$text` casts the JSON columns to text where they are `json`).
-pub(crate) fn select_existing(text: &str) -> String {
+/// The stored rows of a list of ids (`$3`: a JSON array of ids; `ids` the backend's test of
+/// membership in it, one that its planner turns into index lookups).
+pub(crate) fn existing_sql(ids: &str) -> String {
     format!(
-        "SELECT revision, content_hash, status, record{text} AS record, raw{text} AS raw, \
-         first_seen_at, superseded_by, missed_runs, missing_since FROM sessions \
-         WHERE account = $1 AND source = $2 AND id = $3"
+        "SELECT id, revision, content_hash, status, first_seen_at, superseded_by, \
+         superseded_at, replaces, missed_runs, missing_since FROM sessions \
+         WHERE account = $1 AND source = $2 AND id {ids}"
     )
 }
 
-/// (No `ORDER BY`: with it, SQLite walks the primary key of the whole account instead of the
-/// `replaces` index — a quadratic first sync. Two rows replacing one id do not happen.)
-pub(crate) const REPLACED_BY: &str = "SELECT id FROM sessions WHERE account = $1 AND source = $2 \
-     AND replaces = $3 AND id <> $3 LIMIT 1";
+/// Rows that replace one of a list of ids (`$3` as in [`existing_sql`]).
+pub(crate) fn replacing_sql(ids: &str) -> String {
+    format!(
+        "SELECT replaces, id FROM sessions WHERE account = $1 AND source = $2 \
+         AND replaces {ids} AND id <> replaces"
+    )
+}
 
-pub(crate) const MARK_SEEN: &str = "UPDATE sessions SET missed_runs = 0, missing_since = NULL, \
-     last_seen_at = $4 WHERE account = $1 AND source = $2 AND id = $3";
+pub(crate) const DICTIONARIES: &str = "SELECT id, source, dict FROM dictionaries ORDER BY id";
 
-pub(crate) const MARK_SUPERSEDED: &str = "UPDATE sessions SET superseded_by = $4, \
-     superseded_at = $6, revision = $5, last_changed_at = $6, last_seen_at = $6 \
-     WHERE account = $1 AND source = $2 AND id = $3";
+pub(crate) const ADD_DICTIONARY: &str = "INSERT INTO dictionaries (id, source, dict) \
+     VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING";
+
+pub(crate) const STORED_DOC: &str =
+    "SELECT doc FROM sessions WHERE account = $1 AND source = $2 AND id = $3";
+
+pub(crate) const UPDATE_MARKS: &str = "UPDATE sessions SET revision = $4, superseded_by = $5, \
+     superseded_at = $6, last_seen_at = $7, last_changed_at = COALESCE($8, last_changed_at), \
+     missed_runs = $9, missing_since = $10 WHERE account = $1 AND source = $2 AND id = $3";
 
 pub(crate) const WINDOW_ROWS: &str = "SELECT source, id, missed_runs, missing_since FROM sessions \
      WHERE account = $1 AND started_at >= $2 AND superseded_by IS NULL";
@@ -216,9 +297,11 @@ pub(crate) const SET_MISSING: &str = "UPDATE sessions SET missed_runs = $4, miss
 pub(crate) const SET_STALE: &str = "UPDATE sessions SET stale_since = $4 \
      WHERE account = $1 AND source = $2 AND id = $3 AND stale_since IS NULL";
 
+/// (No `ORDER BY started_at`: with it, SQLite walks the account's start index, reading every
+/// row of the account to find the few open ones — 1.7 s at 1 M stored. They are sorted after.)
 pub(crate) const OPEN_SESSIONS: &str = "SELECT source, id, started_at FROM sessions \
      WHERE account = $1 AND status IN ('pending', 'active', 'reservation') \
-     AND superseded_by IS NULL AND stale_since IS NULL ORDER BY started_at";
+     AND superseded_by IS NULL AND stale_since IS NULL";
 
 pub(crate) const SAVE_STATE_SQL: &str = "INSERT INTO sync_state (account, source, watermark, \
      last_run_at, last_success_at, last_error, last_error_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -259,22 +342,28 @@ pub(crate) const RELEASE_LEASE: &str = "UPDATE sync_state SET lease_owner = NULL
      lease_expires_at = NULL WHERE account = $1 AND lease_owner = $2";
 
 /// Stored sessions, optionally from `$1` and before `$2` (on the start), ordered; the rest of
-/// the filter is applied in Rust ([`crate::SessionFilter::accepts`]).
-macro_rules! sessions_sql {
-    ($text:literal) => {
-        concat!(
-            "SELECT account, record",
-            $text,
-            " AS record, raw",
-            $text,
-            " AS raw, revision, ",
-            "content_hash, first_seen_at, last_seen_at, last_changed_at, superseded_by, ",
-            "missing_since, stale_since FROM sessions WHERE ($1 IS NULL OR started_at >= $1) ",
-            "AND ($2 IS NULL OR started_at < $2) ORDER BY account, started_at, id"
-        )
-    };
-}
-pub(crate) use sessions_sql;
+/// the filter is applied in Rust, on the columns, before a document is read
+/// ([`crate::SessionFilter::accepts_row`]).
+pub(crate) const SESSIONS: &str = "SELECT account, source, status, started_at, superseded_by, \
+     doc, revision, content_hash, first_seen_at, last_seen_at, last_changed_at, missing_since, \
+     stale_since FROM sessions WHERE ($1 IS NULL OR started_at >= $1) \
+     AND ($2 IS NULL OR started_at < $2) ORDER BY account, started_at, id";
+
+/// The documents of [`SESSIONS`].
+pub(crate) const DOCUMENTS: &str = "SELECT account, source, status, started_at, superseded_by, \
+     doc FROM sessions WHERE ($1 IS NULL OR started_at >= $1) \
+     AND ($2 IS NULL OR started_at < $2) ORDER BY account, started_at, id";
+
+/// The queryable columns of [`SESSIONS`]; the document only of a row whose cost has amounts
+/// in components but no total (the columns cannot say them).
+pub(crate) const SESSION_COLUMNS_READ: &str = "SELECT account, source, id, status, \
+     vendor_status, started_at, ended_at, energy_kwh, charger_id, charger_name, connector_id, \
+     evse_id, site_id, site_name, id_tag, user_id, user_name, currency, total_excl_vat, \
+     total_incl_vat, vat_amount, has_amounts, superseded_by, \
+     CASE WHEN has_amounts = 1 AND total_excl_vat IS NULL AND total_incl_vat IS NULL \
+     AND vat_amount IS NULL THEN doc END AS doc FROM sessions \
+     WHERE ($1 IS NULL OR started_at >= $1) AND ($2 IS NULL OR started_at < $2) \
+     ORDER BY account, started_at, id";
 
 pub(crate) fn exports_sql(text: &str) -> String {
     format!(

@@ -14,7 +14,6 @@ use chrono::{DateTime, Utc};
 use evsessions_core::{ChargingSession, RawRecord, SessionStatus, StatusFilter};
 use futures::stream::BoxStream;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{SyncError, SyncResult};
 
@@ -58,14 +57,7 @@ pub struct SessionMeta {
 /// `evsessions_core::output::write_session_json`, byte for byte serde's form, without its
 /// per-field cost).
 pub fn content_hash(session: &ChargingSession) -> SyncResult<String> {
-    let mut bytes = Vec::with_capacity(2048);
-    evsessions_core::output::write_session_json(&mut bytes, session).map_err(|e| {
-        SyncError::Data {
-            message: format!("cannot serialize session {}: {e}", session.id),
-        }
-    })?;
-    let digest = Sha256::digest(&bytes);
-    Ok(digest.iter().take(16).map(|b| format!("{b:02x}")).collect())
+    Ok(crate::doc::hash_of(&crate::doc::json_of(session)?))
 }
 
 /// A session's record split for storage: the normalized part (JSON without `raw`) and `raw`.
@@ -135,29 +127,36 @@ impl RecordParts {
     }
 }
 
-/// A stored row as the engine needs it to decide what changed.
+/// A stored row as the engine needs it to decide what changed (its values stay in the
+/// store: [`StoreTx::stored_parts`] reads them when a revision needs them).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ExistingRow {
+    /// The session id.
+    pub id: String,
     /// Current revision.
     pub revision: i64,
     /// Current content hash.
     pub content_hash: String,
     /// Current status.
     pub status: SessionStatus,
-    /// Current record and raw.
-    pub parts: RecordParts,
     /// When first stored.
     pub first_seen_at: DateTime<Utc>,
     /// Replaced by this id, if superseded.
     pub superseded_by: Option<String>,
+    /// When it was superseded.
+    pub superseded_at: Option<DateTime<Utc>>,
+    /// The earlier id this row replaces.
+    pub replaces: Option<String>,
     /// Complete runs in a row that did not return it.
     pub missed_runs: i64,
     /// Missing since.
     pub missing_since: Option<DateTime<Utc>>,
 }
 
-/// A row to insert or update.
+/// A row to insert or replace (`INSERT … ON CONFLICT DO UPDATE`, many a statement): the
+/// record's values and the row's final state after a batch. Its missing and stale marks are
+/// cleared.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RowWrite<'a> {
@@ -165,18 +164,50 @@ pub struct RowWrite<'a> {
     pub account: &'a str,
     /// The record.
     pub session: &'a ChargingSession,
-    /// Its stored form.
-    pub parts: &'a RecordParts,
+    /// Its stored document (zstd of its JSON).
+    pub doc: &'a [u8],
     /// Its content hash.
     pub content_hash: &'a str,
-    /// The revision this write makes.
+    /// The row's revision after the batch.
     pub revision: i64,
     /// First seen (kept on update).
     pub first_seen_at: DateTime<Utc>,
-    /// Now.
-    pub now: DateTime<Utc>,
+    /// Last written.
+    pub last_seen_at: DateTime<Utc>,
+    /// Last changed.
+    pub last_changed_at: DateTime<Utc>,
     /// The earlier id this record replaces, if any.
     pub replaces: Option<&'a str>,
+    /// The id of the record that replaced this one, if any.
+    pub superseded_by: Option<&'a str>,
+    /// When it was superseded.
+    pub superseded_at: Option<DateTime<Utc>>,
+}
+
+/// A change to a row's marks only, its values untouched (seen again, superseded).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MarkWrite<'a> {
+    /// The account.
+    pub account: &'a str,
+    /// The vendor.
+    pub source: &'a str,
+    /// The session id.
+    pub id: &'a str,
+    /// The row's revision after the batch.
+    pub revision: i64,
+    /// The id of the record that replaced this one, if any.
+    pub superseded_by: Option<&'a str>,
+    /// When it was superseded.
+    pub superseded_at: Option<DateTime<Utc>>,
+    /// Last written.
+    pub last_seen_at: DateTime<Utc>,
+    /// Last changed (`None`: unchanged).
+    pub last_changed_at: Option<DateTime<Utc>>,
+    /// Complete runs in a row that did not return it.
+    pub missed_runs: i64,
+    /// Missing since.
+    pub missing_since: Option<DateTime<Utc>>,
 }
 
 /// What kind of change a revision records.
@@ -226,7 +257,7 @@ pub struct Revision<'a> {
     /// The top-level fields that changed (JSON array text).
     pub changed_fields: Vec<String>,
     /// The record before the change (`None` for [`RevisionKind::New`]).
-    pub before: Option<&'a RecordParts>,
+    pub before: Option<RecordParts>,
     /// The content hash after the change.
     pub content_hash: &'a str,
 }
@@ -442,17 +473,44 @@ impl SessionFilter {
     }
     /// Does a stored session pass (the part of the filter not done in SQL)?
     pub fn accepts(&self, s: &StoredSession) -> bool {
-        let start_ok = match s.session.started_at {
+        self.accepts_row(
+            &s.account,
+            s.session.source.as_str(),
+            s.session.status,
+            s.session.started_at,
+            s.meta.superseded_by.is_some(),
+        )
+    }
+
+    /// The same test on a row's columns, before its document is read.
+    pub fn accepts_row(
+        &self,
+        account: &str,
+        source: &str,
+        status: SessionStatus,
+        started_at: Option<DateTime<Utc>>,
+        superseded: bool,
+    ) -> bool {
+        let start_ok = match started_at {
             Some(t) => self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t < e),
             None => self.from.is_none() && self.to.is_none(),
         };
         start_ok
-            && self.status.accepts(s.session.status)
-            && (self.include_superseded || s.meta.superseded_by.is_none())
-            && (self.accounts.is_empty() || self.accounts.contains(&s.account))
-            && (self.sources.is_empty()
-                || self.sources.iter().any(|x| x == s.session.source.as_str()))
+            && self.status.accepts(status)
+            && (self.include_superseded || !superseded)
+            && (self.accounts.is_empty() || self.accounts.iter().any(|a| a == account))
+            && (self.sources.is_empty() || self.sources.iter().any(|x| x == source))
     }
+}
+
+/// A stored session's JSON, as [`SessionStore::documents`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoredDocument {
+    /// The account.
+    pub account: String,
+    /// The session's JSON: `write_session_json`'s bytes (`raw` inside, byte for byte).
+    pub json: Vec<u8>,
 }
 
 /// What an incremental export wrote for one session (`export --since-last-export`): the
@@ -528,44 +586,38 @@ pub trait StoreTx: Send {
     /// (the engine then stops without committing: fencing against a worker that stalled).
     async fn renew_lease(&mut self, account: &str, worker: &str, ttl: Duration)
         -> SyncResult<bool>;
-    /// The stored row of a session.
-    async fn get(
+    /// The stored rows of these ids of one vendor (one query; ids not stored are absent).
+    async fn existing(
+        &mut self,
+        account: &str,
+        source: &str,
+        ids: &[&str],
+    ) -> SyncResult<Vec<ExistingRow>>;
+    /// Stored rows that replace one of these ids (their `replaces` column): pairs
+    /// `(replaced id, replacing id)`.
+    async fn replacing(
+        &mut self,
+        account: &str,
+        source: &str,
+        ids: &[&str],
+    ) -> SyncResult<Vec<(String, String)>>;
+    /// A stored row's record and raw (for the "before" of a revision).
+    async fn stored_parts(
         &mut self,
         account: &str,
         source: &str,
         id: &str,
-    ) -> SyncResult<Option<ExistingRow>>;
-    /// The id of a stored row that replaces `id` (its `replaces` column), if any.
-    async fn replaced_by(
-        &mut self,
-        account: &str,
-        source: &str,
-        id: &str,
-    ) -> SyncResult<Option<String>>;
-    /// Insert a new session row.
-    async fn insert_session(&mut self, row: &RowWrite<'_>) -> SyncResult<()>;
-    /// Replace a row's values (and clear its missing and stale marks).
-    async fn update_session(&mut self, row: &RowWrite<'_>) -> SyncResult<()>;
-    /// Clear a row's missing marks (it was seen again) without changing its values.
-    async fn mark_seen(
-        &mut self,
-        account: &str,
-        source: &str,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> SyncResult<()>;
-    /// Mark a row superseded by `by` and bump its revision to `revision`.
-    async fn mark_superseded(
-        &mut self,
-        account: &str,
-        source: &str,
-        id: &str,
-        by: &str,
-        revision: i64,
-        now: DateTime<Utc>,
-    ) -> SyncResult<()>;
-    /// Append a revision.
-    async fn add_revision(&mut self, rev: &Revision<'_>) -> SyncResult<()>;
+    ) -> SyncResult<Option<RecordParts>>;
+    /// Insert or replace rows, many a statement.
+    async fn upsert_sessions(&mut self, rows: &[RowWrite<'_>]) -> SyncResult<()>;
+    /// Change rows' marks, their values untouched.
+    async fn update_marks(&mut self, marks: &[MarkWrite<'_>]) -> SyncResult<()>;
+    /// Append revisions, many a statement.
+    async fn add_revisions(&mut self, revs: &[Revision<'_>]) -> SyncResult<()>;
+    /// The zstd dictionaries documents are packed with: `(id, vendor, dictionary)`.
+    async fn dictionaries(&mut self) -> SyncResult<Vec<(i64, String, Vec<u8>)>>;
+    /// Keep a new dictionary (committed with the first documents packed with it).
+    async fn add_dictionary(&mut self, id: i64, source: &str, dict: &[u8]) -> SyncResult<()>;
     /// Rows of the account that start at or after `from` and are not superseded.
     async fn window_rows(
         &mut self,
@@ -650,6 +702,18 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     async fn open_sessions(&self, account: &str) -> SyncResult<Vec<OpenSession>>;
     /// Stored sessions, ordered by account, start and id.
     fn sessions<'a>(&'a self, filter: &SessionFilter) -> BoxStream<'a, SyncResult<StoredSession>>;
+    /// The JSON of stored sessions (what `export --format ndjson` writes, without the line
+    /// break), in the order of [`SessionStore::sessions`]: no decoding at all.
+    fn documents<'a>(&'a self, filter: &SessionFilter)
+        -> BoxStream<'a, SyncResult<StoredDocument>>;
+    /// Stored sessions built from the queryable columns only (no document is read): status,
+    /// times, energy, charger, site, authorization, cost totals; `raw` is null and the cost has
+    /// no components. For aggregates such as statements; in the order of
+    /// [`SessionStore::sessions`].
+    fn session_columns<'a>(
+        &'a self,
+        filter: &SessionFilter,
+    ) -> BoxStream<'a, SyncResult<(String, ChargingSession)>>;
     /// The revisions of one session, oldest first.
     async fn revisions(
         &self,
@@ -724,6 +788,36 @@ pub async fn open_store(location: &str) -> SyncResult<Box<dyn SessionStore>> {
     }
 }
 
+/// Open an existing store to read it (`export`, `status`, `statement`): never creates one.
+/// A missing SQLite file or a PostgreSQL database without the store's tables is
+/// [`SyncError::NoStore`]; a file that is not a SQLite database, or one without the store's
+/// tables, is [`SyncError::NotAStore`]. A SQLite store is opened read-only; a store written
+/// by an older version is migrated first (the one write such an open makes).
+pub async fn open_store_read_only(location: &str) -> SyncResult<Box<dyn SessionStore>> {
+    let loc = location.trim();
+    if loc.starts_with("postgres://") || loc.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        {
+            return Ok(Box::new(
+                crate::postgres::PostgresStore::connect_existing(loc).await?,
+            ));
+        }
+    }
+    #[cfg(feature = "sqlite")]
+    {
+        if !loc.contains("://") || loc.starts_with("sqlite://") {
+            let path = loc.strip_prefix("sqlite://").unwrap_or(loc);
+            if !path.is_empty() {
+                return Ok(Box::new(
+                    crate::sqlite::SqliteStore::open_existing(path).await?,
+                ));
+            }
+        }
+    }
+    // Everything else says what is wrong as opening would.
+    open_store(location).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -738,6 +832,7 @@ mod tests {
         );
         s.energy_kwh = Some(evsessions_core::Decimal::new(24_445, 3));
         s.vendor_status = Some("Finished \"ok\"\n".into());
+        use sha2::{Digest, Sha256};
         let serde = Sha256::digest(serde_json::to_vec(&s).unwrap());
         let want: String = serde.iter().take(16).map(|b| format!("{b:02x}")).collect();
         assert_eq!(content_hash(&s).unwrap(), want);

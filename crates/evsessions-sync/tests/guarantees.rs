@@ -36,7 +36,9 @@ const FIRST: [&str; 12] = [
     "1048576011",
 ];
 
-async fn guarantees(backend: &str) {
+/// (`batch`: records per transaction; the batch is planned in memory, so the same sequence
+/// must give the same store whether records share a batch or not.)
+async fn guarantees(backend: &str, batch: usize) {
     let Some(ts) = store(backend).await else {
         return;
     };
@@ -45,9 +47,14 @@ async fn guarantees(backend: &str) {
     let source = client(&mock);
 
     // Run 1: everything is new.
-    let r = sync_account(store, account, &source, &opts("2025-03-07T00:00:00Z"))
-        .await
-        .unwrap();
+    let r = sync_account(
+        store,
+        account,
+        &source,
+        &opts("2025-03-07T00:00:00Z").with_batch_size(batch),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.result, RunResult::Ok, "{:?}", r.failure);
     assert_eq!(
         (r.counts.new, r.counts.changed, r.counts.unchanged),
@@ -62,9 +69,14 @@ async fn guarantees(backend: &str) {
     // Run 2, nothing changed: nothing written but the run log. One 503 on each listing
     // (the mock injects per endpoint): each retry is a request of its own, logged with the run.
     mock.inject(evsessions_testkit::Fault::status(503), 1).await;
-    let r = sync_account(store, account, &source, &opts("2025-03-07T01:00:00Z"))
-        .await
-        .unwrap();
+    let r = sync_account(
+        store,
+        account,
+        &source,
+        &opts("2025-03-07T01:00:00Z").with_batch_size(batch),
+    )
+    .await
+    .unwrap();
     assert_eq!((r.counts.pages, r.counts.requests), (2, Some(4)));
     let logged = store.runs(account, 1).await.unwrap();
     assert_eq!(logged[0].counts.requests, Some(4));
@@ -124,9 +136,14 @@ async fn guarantees(backend: &str) {
     });
 
     // Run 3.
-    let r = sync_account(store, account, &source, &opts("2025-03-08T00:00:00Z"))
-        .await
-        .unwrap();
+    let r = sync_account(
+        store,
+        account,
+        &source,
+        &opts("2025-03-08T00:00:00Z").with_batch_size(batch),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.result, RunResult::Ok, "{:?}", r.failure);
     assert_eq!(r.counts.new, 3, "{:?}", r.counts); // 1048576010, the late one, the new one
     assert_eq!(r.counts.changed, 1, "{:?}", r.counts); // the recomputed cost
@@ -188,13 +205,23 @@ async fn guarantees(backend: &str) {
 
     // Vanished: 1048576009 is no longer returned. One run: counted; two runs: missing.
     mock.edit_transactions(|items| items.retain(|t| t["id"] != 1048576009_i64));
-    let r = sync_account(store, account, &source, &opts("2025-03-08T01:00:00Z"))
-        .await
-        .unwrap();
+    let r = sync_account(
+        store,
+        account,
+        &source,
+        &opts("2025-03-08T01:00:00Z").with_batch_size(batch),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.counts.missing, 0);
-    let r = sync_account(store, account, &source, &opts("2025-03-08T02:00:00Z"))
-        .await
-        .unwrap();
+    let r = sync_account(
+        store,
+        account,
+        &source,
+        &opts("2025-03-08T02:00:00Z").with_batch_size(batch),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.counts.missing, 1);
     let gone = all(store, SessionFilter::new().account(account))
         .await
@@ -214,12 +241,16 @@ async fn guarantees(backend: &str) {
 
 #[tokio::test]
 async fn guarantees_on_sqlite() {
-    guarantees("sqlite").await;
+    for batch in [1, 3, 500] {
+        guarantees("sqlite", batch).await;
+    }
 }
 
 #[tokio::test]
 async fn guarantees_on_postgres() {
-    guarantees("postgres").await;
+    for batch in [1, 3, 500] {
+        guarantees("postgres", batch).await;
+    }
 }
 
 /// A vendor whose ongoing list lags: the finished record is stored first, then the ongoing

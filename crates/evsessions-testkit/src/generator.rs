@@ -4,7 +4,13 @@
 //! session, so a million sessions cost the server no memory.
 //!
 //! Vendors: eMabler (`POST …/v2/transactions`, finished sessions; read them with
-//! `--status completed`) and the RU CSMS (its newest-first list). Credentials are not checked.
+//! `--status completed`; `GET …/v2/ongoing-transactions` answers an empty list, so that
+//! `evsessions sync` reads it too) and the RU CSMS (its newest-first list). Credentials are not
+//! checked.
+//!
+//! Every generated session starts at one of the fixture records' times (only the id differs),
+//! so eMabler's `startTime` is applied as a whole: a window that starts after the latest of
+//! them is empty, as a vendor answers a sync's rerun of the last days when nothing is new.
 //!
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -116,6 +122,8 @@ struct Pages {
     templates: Arc<Vec<Template>>,
     /// The length of the longest template, without its id.
     longest: usize,
+    /// The latest start of the templates (eMabler's `timestampStart`).
+    latest_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Pages {
@@ -167,14 +175,21 @@ impl Respond for Pages {
                 let page = asked["page"].as_u64().unwrap_or(1).max(1);
                 let limit = asked["limit"].as_u64().unwrap_or(100).clamp(1, 1000);
                 let first = (page - 1).saturating_mul(limit);
-                self.reserve(limit, &mut body);
+                let after_all = asked["startTime"]
+                    .as_str()
+                    .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
+                    .zip(self.latest_start)
+                    .is_some_and(|(from, latest)| from > latest);
+                let total = if after_all { 0 } else { self.sessions };
+                self.reserve(limit.min(total), &mut body);
                 body.push_str(&format!(
-                    "{{\"page\":{page},\"limit\":{limit},\"totalRecords\":{},\"hasNextPage\":{},\"hasPreviousPage\":{},\"items\":[",
-                    self.sessions,
-                    first.saturating_add(limit) < self.sessions,
+                    "{{\"page\":{page},\"limit\":{limit},\"totalRecords\":{total},\"hasNextPage\":{},\"hasPreviousPage\":{},\"items\":[",
+                    first.saturating_add(limit) < total,
                     page > 1
                 ));
-                self.items(first, limit, &mut body);
+                if !after_all {
+                    self.items(first, limit, &mut body);
+                }
                 body.push_str("]}");
             }
             GeneratedVendor::RuCsms => {
@@ -223,6 +238,10 @@ impl Generator {
                 crate::ru_csms::SESSIONS_PATH.to_string(),
             ),
         };
+        let latest_start = records
+            .iter()
+            .filter_map(|r| r.get("timestampStart")?.as_str()?.parse().ok())
+            .max();
         let templates = templates(records);
         assert!(!templates.is_empty(), "the fixtures hold records to copy");
         let longest = templates
@@ -237,9 +256,22 @@ impl Generator {
                 delay: options.delay,
                 templates: Arc::new(templates),
                 longest,
+                latest_start,
             })
             .mount(&server)
             .await;
+        if options.vendor == GeneratedVendor::Emabler {
+            Mock::given(wiremock::matchers::path(format!(
+                "{}/v2/ongoing-transactions",
+                crate::emabler::BASE_PATH
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                r#"{"page":1,"limit":100,"totalRecords":0,"hasNextPage":false,"hasPreviousPage":false,"items":[]}"#,
+                "application/json",
+            ))
+            .mount(&server)
+            .await;
+        }
         Generator {
             server,
             vendor: options.vendor,
@@ -257,5 +289,50 @@ impl Generator {
                 format!("{}{}", self.server.uri(), crate::ru_csms::SESSIONS_PATH)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A window after every generated start is empty; the ongoing list is empty.
+    #[tokio::test]
+    async fn a_window_after_every_start_is_empty_and_nothing_is_ongoing() {
+        let g = Generator::start(GeneratorOptions::new(GeneratedVendor::Emabler, 2_500)).await;
+        let page = |body: Value| {
+            let url = format!("{}/v2/transactions", g.base_url());
+            async move {
+                let text = reqwest::Client::new()
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                serde_json::from_str::<Value>(&text).unwrap()
+            }
+        };
+        let all =
+            page(json!({"page": 1, "limit": 1000, "startTime": "2025-01-01T00:00:00Z"})).await;
+        assert_eq!(all["totalRecords"], 2_500);
+        assert_eq!(all["items"].as_array().unwrap().len(), 1000);
+        let later =
+            page(json!({"page": 1, "limit": 1000, "startTime": "2026-01-01T00:00:00Z"})).await;
+        assert_eq!(later["totalRecords"], 0);
+        assert_eq!(later["hasNextPage"], false);
+        assert!(later["items"].as_array().unwrap().is_empty());
+        let ongoing: Value = serde_json::from_str(
+            &reqwest::get(format!("{}/v2/ongoing-transactions", g.base_url()))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(ongoing["items"].as_array().unwrap().is_empty());
     }
 }
