@@ -6,14 +6,13 @@
 //! Times are `timestamptz` (microseconds; the exact instant is in the document), money and
 //! energy `NUMERIC`, the session's document `bytea` (zstd of its JSON).
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::stream::{BoxStream, StreamExt};
 use rust_decimal::Decimal;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
 use crate::error::{SyncError, SyncResult};
@@ -93,25 +92,26 @@ impl PostgresStore {
     }
 
     async fn pool(url: &str) -> SyncResult<PostgresStore> {
-        let bad_url = |e: sqlx::Error| SyncError::Config {
-            message: format!(
-                "cannot use {} as a PostgreSQL store: {}",
-                crate::redact_db_text(url),
-                crate::redact_db_text(&e.to_string())
-            ),
-        };
-        // No JIT: the store's statements are small lookups and batches, which JIT compiling
-        // (triggered by row estimates, hundreds of milliseconds each) only slows down. Custom
-        // plans: a generic plan made while `sessions` was empty (a first sync) scanned it at
-        // every batch until autovacuum's ANALYZE replaced it; a plan made for each execution
-        // sees the table's size (planning a batch's statement costs a millisecond).
-        let opts = PgConnectOptions::from_str(url)
-            .map_err(bad_url)?
-            .options([("jit", "off"), ("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts)
+            // Planned for the store's statements, on every connection: no JIT (small lookups
+            // and batches, which JIT compiling, triggered by row estimates, slows down by
+            // hundreds of milliseconds each), and a plan for each execution (a generic plan made
+            // while `sessions` was empty, in a first sync, scanned it at every batch until
+            // autovacuum analyzed it: 62 s for 100 k sessions, 7 s so). Plain SETs, not startup
+            // options, which PgBouncer refuses unless told to ignore them.
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::Executor::execute(
+                        conn,
+                        "SET jit = off; SET plan_cache_mode = force_custom_plan",
+                    )
+                    .await
+                    .map(|_| ())
+                })
+            })
+            .connect(url)
             .await
             .map_err(|e| SyncError::Store {
                 backend: BACKEND,
@@ -171,7 +171,14 @@ struct Tx {
 
 /// A transaction.
 async fn begin(pool: &PgPool) -> SyncResult<Transaction<'static, Postgres>> {
-    pool.begin().await.map_err(db)
+    let mut tx = pool.begin().await.map_err(db)?;
+    for set in [
+        "SET LOCAL jit = off",
+        "SET LOCAL plan_cache_mode = force_custom_plan",
+    ] {
+        sqlx::query(set).execute(&mut *tx).await.map_err(db)?;
+    }
+    Ok(tx)
 }
 
 /// Take the lease unless another worker holds an unexpired one: one statement, and the
