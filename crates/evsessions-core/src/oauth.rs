@@ -20,8 +20,9 @@
 //! refresh refused or failed) the password grant. **A refresh token is sent at most once**:
 //! servers rotate them, a stale one is refused and can lock the account, so it is taken out
 //! of the state before it is sent and the refresh call is never retried (a refresh whose
-//! answer was lost falls back to the password grant). Every new token pair is saved to the
-//! store at once.
+//! answer was lost falls back to the password grant). The one exception is the server's own
+//! choice: a refresh answered without a new refresh token keeps the one sent valid (RFC 6749
+//! §6), and that one is used again. Every new token pair is saved to the store at once.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -505,7 +506,7 @@ impl OAuth {
     async fn password_grant(&self, http: &HttpClient) -> Result<Grant> {
         tracing::debug!(vendor = %http.vendor(), "password grant");
         let c = &self.credentials;
-        self.grant(http, None, None, |form| {
+        self.grant(http, None, &http.config().retry, |form| {
             form.push(("grant_type", "password".to_string()));
             form.push(("client_id", c.client_id.expose_secret().to_string()));
             form.push(("client_secret", c.client_secret.expose_secret().to_string()));
@@ -520,7 +521,7 @@ impl OAuth {
         let c = &self.credentials;
         // Never retried: a resend would present the same refresh token twice.
         let once = RetryConfig::none();
-        self.grant(http, Some(refresh), Some(&once), |form| {
+        self.grant(http, Some(refresh), &once, |form| {
             form.push(("grant_type", "refresh_token".to_string()));
             form.push(("refresh_token", refresh.expose_secret().to_string()));
             form.push(("client_id", c.client_id.expose_secret().to_string()));
@@ -533,7 +534,7 @@ impl OAuth {
         &self,
         http: &HttpClient,
         previous_refresh: Option<&SecretString>,
-        retry: Option<&RetryConfig>,
+        retry: &RetryConfig,
         fill: F,
     ) -> Result<Grant>
     where
@@ -548,10 +549,7 @@ impl OAuth {
                 .header(reqwest::header::ACCEPT, "application/json")
                 .form(&form)
         };
-        let resp = match retry {
-            Some(retry) => http.send_any_with(&self.endpoint, retry, build).await?,
-            None => http.send_any(&self.endpoint, build).await?,
-        };
+        let resp = http.send_any_with(&self.endpoint, retry, build).await?;
         if matches!(resp.status, 400 | 401 | 403) {
             return Ok(Grant::Refused {
                 status: resp.status,
